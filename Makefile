@@ -1,0 +1,54 @@
+# Tangguh: `make run` serves the app on an embedded default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := webapp
+
+.PHONY: run test test-sqlite test-postgres lint format lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps: reinstall when the dependencies or the lock change.
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo "\nTangguh on http://127.0.0.1:5000 (SMS gateway: $${SMS_GATEWAY:-console}). Ctrl-C to stop."
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.
+test: test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-sqlite: $(VENV)/.installed-dev
+	@echo "== tests on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-dev
+	@echo "== tests on PostgreSQL ($${TEST_DATABASE_URL%%@*}@…)"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the pinned versions after changing pyproject.toml.
+lock:
+	rm -rf /tmp/tangguh-lock && $(PYTHON) -m venv /tmp/tangguh-lock
+	/tmp/tangguh-lock/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	/tmp/tangguh-lock/bin/pip freeze --exclude-editable --disable-pip-version-check | grep -v '^tangguh' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

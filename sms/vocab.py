@@ -1,0 +1,45 @@
+"""Shared vocabulary after the BNPB data standard: hazard slugs and the counts of people and houses."""
+
+from __future__ import annotations
+
+# Hazard (jenis bencana) slugs and their Indonesian names, in BNPB order.
+HAZARDS: dict[str, str] = {
+    "banjir": "Banjir",
+    "tanah_longsor": "Tanah longsor",
+    "cuaca_ekstrem": "Cuaca ekstrem",
+    "gelombang_pasang": "Gelombang pasang/abrasi",
+    "gempabumi": "Gempabumi",
+    "tsunami": "Tsunami",
+    "erupsi": "Erupsi gunung api",
+    "karhutla": "Kebakaran hutan dan lahan",
+    "kekeringan": "Kekeringan",
+    "kebakaran": "Kebakaran gedung dan permukiman",
+}
+
+# People counted as persons (jiwa).
+PEOPLE_COUNTS: tuple[str, ...] = ("meninggal", "hilang", "luka", "mengungsi", "terdampak")
+# People counted as households (kepala keluarga), when the reporter gives KK.
+HOUSEHOLD_COUNTS: tuple[str, ...] = ("mengungsi_kk", "terdampak_kk")
+# Houses by damage level.
+HOUSE_COUNTS: tuple[str, ...] = (
+    "rumah_rusak_berat",
+    "rumah_rusak_sedang",
+    "rumah_rusak_ringan",
+    "rumah_terendam",
+)
+# Every BNPB count a report or an incident carries, in display order.
+COUNT_FIELDS: tuple[str, ...] = PEOPLE_COUNTS + HOUSEHOLD_COUNTS + HOUSE_COUNTS
+
+COUNT_LABELS: dict[str, str] = {
+    "meninggal": "Meninggal",
+    "hilang": "Hilang",
+    "luka": "Luka-luka",
+    "mengungsi": "Mengungsi (jiwa)",
+    "terdampak": "Terdampak (jiwa)",
+    "mengungsi_kk": "Mengungsi (KK)",
+    "terdampak_kk": "Terdampak (KK)",
+    "rumah_rusak_berat": "Rumah rusak berat",
+    "rumah_rusak_sedang": "Rumah rusak sedang",
+    "rumah_rusak_ringan": "Rumah rusak ringan",
+    "rumah_terendam": "Rumah terendam",
+}

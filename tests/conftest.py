@@ -1,0 +1,173 @@
+"""One app per test session on a throw-away database: SQLite by default, PostgreSQL with TEST_DATABASE_URL.
+
+The schema is built by the real migrations; every test starts with empty tables except the regions of the
+demo kabupaten (Pasuruan 35.14, Balangan 63.11), which are loaded once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from datetime import UTC, datetime
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from webapp import create_app
+from webapp.accounts import create_user
+from webapp.config import database_url
+from webapp.extensions import db
+from webapp.models import Incident, Region, Report, Reporter
+from webapp.regions import load_kabupaten
+
+DEMO_KABUPATEN = ["35.14", "63.11"]
+PASSWORD = "kata-sandi-uji"
+
+
+def _reset_database(app) -> None:
+    """Drop whatever an earlier run left, so the migrations start from empty."""
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return database_url(url) if url else f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_uri):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+        }
+    )
+    _reset_database(app)
+    with app.app_context():
+        upgrade()
+        load_kabupaten(DEMO_KABUPATEN)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty every table but the regions after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name != "region":
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service-level tests."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def desa_code(kecamatan_code: str, name: str) -> str:
+    code = db.session.scalar(select(Region.code).where(Region.parent_code == kecamatan_code, Region.name == name))
+    assert code, f"no desa {name} in {kecamatan_code}"
+    return code
+
+
+@pytest.fixture
+def make_user(ctx):
+    """Create a user: ``make_user("desa_official", "35.14.19", desa="Sumberrejo")``."""
+    counter = itertools.count(1)
+
+    def make(role: str, kecamatan: str | None = None, desa: str | None = None, email: str | None = None):
+        region = desa_code(kecamatan, desa) if desa else kecamatan
+        email = email or f"{role}{next(counter)}@uji.test"
+        return create_user(email, role.replace("_", " ").title(), role, PASSWORD, region)
+
+    return make
+
+
+@pytest.fixture
+def make_incident(ctx):
+    """Create an incident with one report per entry in ``reports`` (phone numbers of the reporters)."""
+    counter = itertools.count(1)
+
+    def make(
+        kecamatan: str,
+        desa: str | None,
+        hazard="banjir",
+        opened_at=None,
+        reports=("+6281234567890",),
+        **counts,
+    ):
+        n = next(counter)
+        opened_at = opened_at or datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+        incident = Incident(
+            ticket=f"T{n:04d}",
+            hazard=hazard,
+            kecamatan_code=kecamatan,
+            desa_code=desa_code(kecamatan, desa) if desa else None,
+            opened_at=opened_at,
+            **counts,
+        )
+        db.session.add(incident)
+        for i, phone in enumerate(reports):
+            reporter = db.session.scalar(select(Reporter).where(Reporter.phone == phone)) or Reporter(phone=phone)
+            db.session.add(
+                Report(
+                    channel="sms",
+                    external_id=f"msg-{n}-{i}",
+                    raw_text=f"{hazard} di {desa}",
+                    hazard=hazard,
+                    kecamatan_code=kecamatan,
+                    desa_code=incident.desa_code,
+                    reporter=reporter,
+                    incident=incident,
+                    received_at=opened_at,
+                )
+            )
+        db.session.commit()
+        return incident
+
+    return make
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token a browser would find in the form at ``path``."""
+    page = client.get(path)
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Sign in through the real form, CSRF token included, as a browser would."""
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

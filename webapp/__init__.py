@@ -1,0 +1,92 @@
+"""Tangguh: the Flask application. ``create_app`` builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from sqlalchemy import event
+
+from .config import INSTANCE, ROOT, from_environment
+from .extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment; keys in ``config`` override it (tests use this)."""
+    config = dict(config or {})
+    env = dict(os.environ)
+    if "SECRET_KEY" in config:
+        env["SECRET_KEY"] = config["SECRET_KEY"]
+    if "TANGGUH_ENV" in config:
+        env["TANGGUH_ENV"] = config["TANGGUH_ENV"]
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE),
+    )
+    app.config.update(from_environment(env))
+    app.config.update(config)
+
+    _init_database(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    htmx.init_app(app)
+
+    from . import cli, errors, templating
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .health import bp as health_bp
+    from .incidents import bp as incidents_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(incidents_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers work while the webhook writes; foreign keys are off in SQLite unless asked for;
+    # the busy timeout makes concurrent writers wait instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _select_locale() -> str:
+    lang = request.cookies.get("lang") if request else None
+    return lang if lang in ("id", "en") else "id"
+
+
+def _security_headers(response):
+    # No third-party requests, ever: everything the page loads comes from this server.
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,79 @@
+"""Accounts: creating users, checking their region scope, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import ROLE_REGION_LEVEL, ROLES, Region, User
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(ValueError):
+    """Input that cannot make an account; the message says what is wrong."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(email: str, name: str, role: str, password: str, region_code: str | None = None) -> User:
+    """Create and commit a user whose region matches the role.
+
+    Kecamatan staff need a kecamatan code, desa officials a desa/kelurahan code, admins need none
+    (a region given to an admin is kept for display). Raises :class:`AccountError`, writing nothing,
+    for a malformed or taken email, an unknown role, a short password, or a region that does not fit.
+    """
+    email = normalize_email(email)
+    if not _EMAIL.match(email):
+        raise AccountError(f"invalid email address: {email!r}")
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    region = None
+    if region_code:
+        region = db.session.get(Region, region_code.strip())
+        if region is None:
+            raise AccountError(f"unknown region code {region_code!r}; load it first with 'flask regions load'")
+    needed = ROLE_REGION_LEVEL.get(role)
+    if needed and (region is None or region.level != needed):
+        raise AccountError(f"role {role} needs a {needed} region code (--region)")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError(f"an account with email {email} already exists")
+    user = User(email=email, name=(name or email).strip(), role=role, region_code=region.code if region else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _token_hash(token: str) -> str:
+    # API tokens are 256 random bits: a plain SHA-256 is enough and makes lookup by hash possible.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User) -> str:
+    """Give the user a new API token, replacing any earlier one, and return it; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    user.api_token_hash = _token_hash(token)
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user holding this API token, or None."""
+    if not token:
+        return None
+    user = db.session.scalar(select(User).where(User.api_token_hash == _token_hash(token)))
+    return user if user is not None and user.active else None

@@ -1,0 +1,79 @@
+"""Configuration read from the environment, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+# The value a careless deployment might copy from an example; refused in production like an empty one.
+PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise a ``DATABASE_URL``: ``postgres://`` (Heroku style) and plain ``postgresql://`` use psycopg 3;
+    no value means the SQLite file under ``instance/``."""
+    if not raw:
+        return f"sqlite:///{INSTANCE / 'tangguh.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in ``instance/secret_key`` so development sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment(env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config from environment variables.
+
+    ``TANGGUH_ENV=production`` turns on the production checks: a ``SECRET_KEY`` of at least 32
+    characters that is not a placeholder is required, and session cookies are HTTPS-only.
+    """
+    env = dict(os.environ if env is None else env)
+    production = env.get("TANGGUH_ENV", "development") == "production"
+    secret = env.get("SECRET_KEY", "")
+    if production:
+        if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "SECRET_KEY is missing, a placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters; in production (TANGGUH_ENV=production) set it to a long "
+                "random value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+    elif not secret:
+        secret = _dev_secret_key()
+    return {
+        "TANGGUH_ENV": "production" if production else "development",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: forms are filled slowly in the field
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "SMS_GATEWAY": env.get("SMS_GATEWAY", "console"),
+        "API_PAGE_SIZE": 50,
+        "API_MAX_PAGE_SIZE": 200,
+    }

@@ -1,0 +1,281 @@
+"""The data model: regions, people, reports and the incidents they belong to.
+
+Every table change comes with an Alembic migration under ``migrations/``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    event,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from sms.vocab import COUNT_FIELDS, HAZARDS
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every database.
+
+    PostgreSQL keeps ``timestamp with time zone``; SQLite has no time zones, so the value is stored as
+    naive UTC and handed back as aware UTC. Naive datetimes are refused on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime (UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+REGION_LEVELS = ("provinsi", "kabupaten", "kecamatan", "desa")
+
+
+class Region(db.Model):
+    """A Kemendagri region, keyed by its full dotted code (``35.14.19.2008``)."""
+
+    __tablename__ = "region"
+
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+
+    parent: Mapped[Region | None] = relationship(remote_side=[code])
+
+    __table_args__ = (CheckConstraint(level.in_(REGION_LEVELS), name="level"),)
+
+    @property
+    def is_kelurahan(self) -> bool:
+        """Desa-level codes whose fourth segment starts with 1 are kelurahan, the rest desa."""
+        return self.level == "desa" and self.code.split(".")[3].startswith("1")
+
+    @property
+    def label(self) -> str:
+        """The name as people say it: ``Desa Sumberrejo``, ``Kecamatan Winongan``, ``Kabupaten Pasuruan``."""
+        if self.level == "desa":
+            return ("Kelurahan " if self.is_kelurahan else "Desa ") + self.name
+        if self.level == "kecamatan":
+            return "Kecamatan " + self.name
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code} {self.name}>"
+
+
+ROLES = ("admin", "kecamatan_staff", "desa_official")
+# The region level each scoped role is bound to; admins see everything.
+ROLE_REGION_LEVEL = {"kecamatan_staff": "kecamatan", "desa_official": "desa"}
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: an admin, kecamatan staff, or a desa official."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    region: Mapped[Region | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(role.in_(ROLES), name="role"),
+        CheckConstraint("role = 'admin' OR region_code IS NOT NULL", name="scoped_role_has_region"),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Reporter(db.Model):
+    """Someone who reports by SMS or WhatsApp, known by phone number (E.164)."""
+
+    __tablename__ = "reporter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    desa: Mapped[Region | None] = relationship()
+
+
+CHANNELS = ("sms", "whatsapp", "web")
+INCIDENT_STATUSES = ("baru", "diverifikasi", "ditangani", "selesai", "ditolak", "digabung")
+OPEN_STATUSES = ("baru", "diverifikasi", "ditangani")
+SEVERITIES = {1: "rendah", 2: "sedang", 3: "tinggi"}
+
+
+def _hazard_check(column) -> CheckConstraint:
+    return CheckConstraint(column.is_(None) | column.in_(tuple(HAZARDS)), name="hazard")
+
+
+class Report(db.Model):
+    """One inbound message or form submission, kept whole; exactly once per (channel, external id)."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    external_id: Mapped[str] = mapped_column(String(100))
+    raw_text: Mapped[str] = mapped_column(Text)
+    command: Mapped[str | None] = mapped_column(String(12))
+    hazard: Mapped[str | None] = mapped_column(String(20))
+    counts: Mapped[dict] = mapped_column(JSONType, default=dict)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    reporter: Mapped[Reporter | None] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+    desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
+    kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
+    incident: Mapped[Incident | None] = relationship(back_populates="reports")
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_report_channel_external_id"),
+        CheckConstraint(channel.in_(CHANNELS), name="channel"),
+        _hazard_check(hazard),
+    )
+
+
+class Incident(db.Model):
+    """Something happening in a desa that the kecamatan triages; one or more reports belong to it."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(6), unique=True)
+    hazard: Mapped[str | None] = mapped_column(String(20))
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="baru", index=True)
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    meninggal: Mapped[int] = mapped_column(Integer, default=0)
+    hilang: Mapped[int] = mapped_column(Integer, default=0)
+    luka: Mapped[int] = mapped_column(Integer, default=0)
+    mengungsi: Mapped[int] = mapped_column(Integer, default=0)
+    terdampak: Mapped[int] = mapped_column(Integer, default=0)
+    mengungsi_kk: Mapped[int] = mapped_column(Integer, default=0)
+    terdampak_kk: Mapped[int] = mapped_column(Integer, default=0)
+    rumah_rusak_berat: Mapped[int] = mapped_column(Integer, default=0)
+    rumah_rusak_sedang: Mapped[int] = mapped_column(Integer, default=0)
+    rumah_rusak_ringan: Mapped[int] = mapped_column(Integer, default=0)
+    rumah_terendam: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
+    kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
+    reports: Mapped[list[Report]] = relationship(back_populates="incident", order_by="Report.received_at")
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", order_by="IncidentEvent.at, IncidentEvent.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(status.in_(INCIDENT_STATUSES), name="status"),
+        CheckConstraint(severity.is_(None) | severity.between(1, 3), name="severity"),
+        _hazard_check(hazard),
+        CheckConstraint(
+            and_(*(db.column(name) >= 0 for name in COUNT_FIELDS)),
+            name="counts_not_negative",
+        ),
+    )
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The BNPB counts that are not zero, in display order."""
+        return {name: getattr(self, name) for name in COUNT_FIELDS if getattr(self, name)}
+
+
+class IncidentEvent(db.Model):
+    """One line of an incident's timeline and audit log: who did what, when, with an optional note.
+
+    Append-only: the ORM refuses to change or delete an event once written.
+    """
+
+    __tablename__ = "incident_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSONType)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+@event.listens_for(IncidentEvent, "before_update")
+@event.listens_for(IncidentEvent, "before_delete")
+def _events_are_append_only(mapper, connection, target):
+    raise RuntimeError("incident events are append-only")
+
+
+# How many reports an incident has, loaded on demand (``undefer``) as one correlated subquery, not one query a row.
+Incident.report_count = db.column_property(
+    db.select(db.func.count(Report.id))
+    .where(Report.incident_id == Incident.id)
+    .correlate_except(Report)
+    .scalar_subquery(),
+    deferred=True,
+)

