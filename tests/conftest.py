@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
@@ -40,6 +41,19 @@ def database_uri(tmp_path_factory) -> str:
     return database_url(url) if url else f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as it does in production.
+
+    Without this, a request made while a test holds an app context (the ``ctx`` fixture) would reuse it,
+    and ``g`` (where Flask-Login caches the signed-in user) and the database session would leak between
+    requests and between clients.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_uri):
     app = create_app(
@@ -49,6 +63,7 @@ def app(database_uri):
             "SQLALCHEMY_DATABASE_URI": database_uri,
         }
     )
+    app.test_client_class = FreshContextClient
     _reset_database(app)
     with app.app_context():
         upgrade()
