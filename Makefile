@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test test-sqlite test-postgres lint format lock clean
+.PHONY: run test test-sqlite test-postgres bench lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test-sqlite: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	@echo "== tests on PostgreSQL ($${TEST_DATABASE_URL%%@*}@…)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed and accuracy figures; never timed inside unit tests.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/sms_parse.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,57 @@
+"""Parser accuracy per field on the hand-written tables, and median parse time per message.
+
+Run with ``make bench``; timing lives here, never in unit tests (the machines are shared and noisy).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from sms_corpus import CORPUS, FIELDS, accuracy, load_cases  # noqa: E402
+
+from sms.desa import gazetteer_for  # noqa: E402
+from sms.parse import parse  # noqa: E402
+
+REPEATS = 50
+
+
+def main() -> dict:
+    results = {}
+    for label, path in (("corpus", CORPUS), ("heldout", CORPUS.parent / "sms_heldout.txt")):
+        cases = load_cases(path)
+        scores = accuracy(cases)
+        results[label] = {"messages": len(cases), **{f: round(scores[f], 4) for f in (*FIELDS, "all")}}
+    cases = load_cases(CORPUS) + load_cases(CORPUS.parent / "sms_heldout.txt")
+    prepared = [(c.text, gazetteer_for(c.kecamatan)) for c in cases]
+    per_message = []
+    for text, gazetteer in prepared:
+        runs = []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            parse(text, gazetteer)
+            runs.append(time.perf_counter() - start)
+        per_message.append(statistics.median(runs))
+    results["parse_time_us"] = {
+        "median": round(statistics.median(per_message) * 1e6, 1),
+        "p90": round(statistics.quantiles(per_message, n=10)[-1] * 1e6, 1),
+        "max": round(max(per_message) * 1e6, 1),
+    }
+    print(f"{'table':8} {'msgs':>5} " + " ".join(f"{f:>9}" for f in (*FIELDS, "all")))
+    for label in ("corpus", "heldout"):
+        row = results[label]
+        print(f"{label:8} {row['messages']:>5} " + " ".join(f"{row[f]:>9.1%}" for f in (*FIELDS, "all")))
+    t = results["parse_time_us"]
+    print(
+        f"parse time per message ({len(cases)} messages, median of {REPEATS} runs each): "
+        f"median {t['median']} µs, p90 {t['p90']} µs, max {t['max']} µs"
+    )
+    return results
+
+
+if __name__ == "__main__":
+    main()

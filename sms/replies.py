@@ -1,0 +1,86 @@
+"""Every automatic SMS reply, in Bahasa Indonesia, guaranteed to fit one GSM-7 segment (160 characters).
+
+Variable parts (desa and reporter names) are shortened when a long name would push a reply into a second
+segment; the ticket code is never shortened.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .gsm import GSM7_BASIC, GSM7_EXTENDED, SINGLE_GSM7, encoding_of
+from .vocab import HAZARDS
+
+STATUS_WORDS = {
+    "baru": "diterima, menunggu verifikasi",
+    "diverifikasi": "sudah diverifikasi kecamatan",
+    "ditangani": "sedang ditangani petugas",
+    "selesai": "selesai ditangani",
+    "ditolak": "ditolak (bukan kejadian bencana)",
+    "digabung": "digabung dengan laporan lain",
+}
+
+TEMPLATES = {
+    "received": "Laporan {hazard} di {desa} diterima. Tiket: {ticket}. Cek status: CEK {ticket}. "
+    "Bila darurat hubungi 112. Terima kasih.",
+    "received_unclassified": "Laporan diterima, tiket {ticket}. Mohon kirim lagi dgn jenis bencana & desa, "
+    "contoh: LAPOR BANJIR {example} air 50cm",
+    "status": "Tiket {ticket} ({hazard}, {desa}): {status}.",
+    "verified": "Tiket {ticket}: laporan {hazard} di {desa} sudah diverifikasi kecamatan dan akan ditindaklanjuti.",
+    "resolved": "Tiket {ticket}: penanganan {hazard} di {desa} sudah selesai. Terima kasih atas laporan Anda.",
+    "cek_denied": "Maaf, status tiket {ticket} hanya dapat dicek oleh pelapornya atau petugas.",
+    "cek_unknown": "Tiket {ticket} tidak ditemukan. Periksa kembali kode tiket Anda. Format: CEK <tiket>",
+    "cek_missing": "Format cek status: CEK <tiket>. Contoh: CEK K7M3P",
+    "daftar_ok": "Terima kasih {name}, nomor Anda terdaftar di {desa}. Ketik BERHENTI bila tidak ingin "
+    "menerima info bencana.",
+    "daftar_invalid": "Format daftar: DAFTAR <nama> <desa>. Contoh: DAFTAR Siti {example}",
+    "berhenti": "Anda tidak akan menerima info bencana lagi. Ketik MULAI untuk berlangganan kembali.",
+    "mulai": "Anda kembali menerima info bencana dari kecamatan. Ketik BERHENTI untuk berhenti.",
+    "bantuan": "Lapor: LAPOR <JENIS> <DESA> <keterangan>. Cek: CEK <tiket>. Daftar: DAFTAR <nama> <desa>. "
+    "Stop info: BERHENTI. Darurat: 112",
+    "rate_limited": "Terlalu banyak pesan dari nomor ini. Pesan berikutnya akan dibaca petugas nanti.",
+}
+
+# Parts that may be shortened to fit, in the order they give way.
+_SHRINKABLE = ("name", "desa", "example", "hazard")
+_MIN_PART = 6
+
+
+def to_gsm7(text: str) -> str:
+    """Replace what GSM-7 cannot carry: accents dropped (Gêdê → Gede), curly quotes straightened, the rest '?'."""
+    text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...")
+    out = []
+    for ch in text:
+        if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+            out.append(ch)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base if base and all(c in GSM7_BASIC for c in base) else "?")
+    return "".join(out)
+
+
+def hazard_label(slug: str | None) -> str:
+    return HAZARDS.get(slug, "bencana").lower() if slug else "bencana"
+
+
+def render(template: str, **parts: str) -> str:
+    """One reply, in GSM-7, at most 160 characters: long names are cut to fit, the ticket never is."""
+    if template not in TEMPLATES:
+        raise KeyError(template)
+    parts = {k: to_gsm7(" ".join(str(v).split())) for k, v in parts.items()}
+    text = TEMPLATES[template].format(**parts)
+    for name in _SHRINKABLE:
+        original = parts.get(name, "")
+        keep = len(original)
+        if keep <= _MIN_PART + 2:
+            continue  # cutting to _MIN_PART plus ".." would not make it shorter
+        # keep falls on every pass, so this ends even when extension characters count double.
+        while encoding_of(text).units > SINGLE_GSM7 and keep > _MIN_PART:
+            excess = encoding_of(text).units - SINGLE_GSM7
+            keep = max(_MIN_PART, min(keep - 1, len(original) - excess - 2))
+            parts[name] = original[:keep].rstrip() + ".."
+            text = TEMPLATES[template].format(**parts)
+    if encoding_of(text).units > SINGLE_GSM7:
+        raise ValueError(f"reply {template!r} does not fit one segment: {text!r}")
+    return text
