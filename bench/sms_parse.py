@@ -12,10 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from sms_corpus import CORPUS, FIELDS, accuracy, load_cases  # noqa: E402
-
 from sms.desa import gazetteer_for  # noqa: E402
 from sms.parse import parse  # noqa: E402
+from sms_corpus import CORPUS, FIELDS, accuracy, load_cases  # noqa: E402
 
 REPEATS = 50
 

@@ -25,6 +25,8 @@ TEMPLATES = {
     "Bila darurat hubungi 112. Terima kasih.",
     "received_unclassified": "Laporan diterima, tiket {ticket}. Mohon kirim lagi dgn jenis bencana & desa, "
     "contoh: LAPOR BANJIR {example} air 50cm",
+    "received_no_desa": "Laporan {hazard} diterima, tiket {ticket}. Desa belum jelas, mohon balas: "
+    "LAPOR {keyword} <DESA> <keterangan>",
     "status": "Tiket {ticket} ({hazard}, {desa}): {status}.",
     "verified": "Tiket {ticket}: laporan {hazard} di {desa} sudah diverifikasi kecamatan dan akan ditindaklanjuti.",
     "resolved": "Tiket {ticket}: penanganan {hazard} di {desa} sudah selesai. Terima kasih atas laporan Anda.",

@@ -16,6 +16,20 @@ HAZARDS: dict[str, str] = {
     "kebakaran": "Kebakaran gedung dan permukiman",
 }
 
+# The word to type for each hazard in ``LAPOR <JENIS> <DESA>``; the parser reads every one of them.
+HAZARD_KEYWORDS: dict[str, str] = {
+    "banjir": "BANJIR",
+    "tanah_longsor": "LONGSOR",
+    "cuaca_ekstrem": "ANGIN",
+    "gelombang_pasang": "ROB",
+    "gempabumi": "GEMPA",
+    "tsunami": "TSUNAMI",
+    "erupsi": "ERUPSI",
+    "karhutla": "KARHUTLA",
+    "kekeringan": "KEKERINGAN",
+    "kebakaran": "KEBAKARAN",
+}
+
 # People counted as persons (jiwa).
 PEOPLE_COUNTS: tuple[str, ...] = ("meninggal", "hilang", "luka", "mengungsi", "terdampak")
 # People counted as households (kepala keluarga), when the reporter gives KK.

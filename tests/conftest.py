@@ -21,10 +21,13 @@ from webapp.accounts import create_user
 from webapp.config import database_url
 from webapp.extensions import db
 from webapp.models import Incident, Region, Report, Reporter
+from webapp.ratelimit import limiter
 from webapp.regions import load_kabupaten
 
 DEMO_KABUPATEN = ["35.14", "63.11"]
 PASSWORD = "kata-sandi-uji"
+TWILIO_TOKEN = "test-twilio-auth-token"
+ANDROID_KEY = "test-android-signing-key"
 
 
 def _reset_database(app) -> None:
@@ -61,6 +64,9 @@ def app(database_uri):
             "TESTING": True,
             "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
             "SQLALCHEMY_DATABASE_URI": database_uri,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "ANDROID_WEBHOOK_SIGNING_KEY": ANDROID_KEY,
+            "SMS_GATEWAY": "console",
         }
     )
     app.test_client_class = FreshContextClient
@@ -82,6 +88,7 @@ def _clean_tables(request):
         return
     app = request.getfixturevalue("app")
     with app.app_context():
+        limiter.reset()  # per-number SMS counts must not leak from one test into the next
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):

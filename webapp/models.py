@@ -114,6 +114,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)  # E.164; lets an official use CEK by SMS
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -181,6 +182,8 @@ class Report(db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The automatic answer, kept so a repeated delivery is answered exactly as the first one was.
+    reply: Mapped[str | None] = mapped_column(Text)
 
     reporter: Mapped[Reporter | None] = relationship()
     submitted_by: Mapped[User | None] = relationship()
@@ -219,6 +222,7 @@ class Incident(db.Model):
     rumah_rusak_ringan: Mapped[int] = mapped_column(Integer, default=0)
     rumah_terendam: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_report_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
@@ -263,6 +267,32 @@ class IncidentEvent(db.Model):
 
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+GATEWAYS = ("twilio", "android")
+
+
+class ReceivingNumber(db.Model):
+    """Where a message arrived (a Twilio number, an Android gateway's device or SIM) and the kecamatan it serves.
+
+    ``address`` is the E.164 number for Twilio (SMS and WhatsApp share it), and ``<deviceId>`` or
+    ``<deviceId>/<simNumber>`` for the Android gateway.
+    """
+
+    __tablename__ = "receiving_number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(100))
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    kecamatan: Mapped[Region] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("gateway", "address", name="uq_receiving_number_gateway_address"),
+        CheckConstraint(gateway.in_(GATEWAYS), name="gateway"),
+    )
 
 
 @event.listens_for(IncidentEvent, "before_update")

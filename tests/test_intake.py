@@ -1,0 +1,166 @@
+"""The one intake door, as a service: store first, understand, merge into incidents, answer."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import desa_code
+from sms.gsm import fits_one_segment
+from sms.tickets import TICKET
+from webapp import intake
+from webapp.extensions import db
+from webapp.intake import InboundMessage, ingest
+from webapp.models import Incident, IncidentEvent, Report, Reporter
+
+WINONGAN = "35.14.19"
+T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+_ids = itertools.count(1)
+
+
+def sms(text, phone="+6281234567890", kecamatan=WINONGAN, at=T0, external_id=None):
+    message = InboundMessage("sms", external_id or f"m{next(_ids)}", text, kecamatan, phone, at)
+    result = ingest(message)
+    assert result.reply is None or fits_one_segment(result.reply), result.reply
+    return result
+
+
+def report(result) -> Report:
+    return db.session.get(Report, result.report_id)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_report_opens_an_incident_with_a_ticket(ctx):
+    result = sms("banjir di sumberejo 12 rmh terendam")
+    stored = report(result)
+    incident = stored.incident
+    assert TICKET.match(incident.ticket)
+    assert (incident.hazard, incident.desa_code, incident.status) == ("banjir", stored.desa_code, "baru")
+    assert incident.rumah_terendam == 12 and incident.opened_at == T0
+    assert stored.raw_text == "banjir di sumberejo 12 rmh terendam" and stored.reporter.phone == "+6281234567890"
+    assert result.reply.startswith(f"Laporan banjir di Desa Sumberrejo diterima. Tiket: {incident.ticket}.")
+    assert [e.kind for e in incident.events] == ["dibuka"]
+
+
+def test_reports_of_the_same_hazard_and_desa_join_the_open_incident(ctx):
+    first = report(sms("banjir di sumberejo 12 rmh terendam"))
+    second = report(sms("banjir lagi sumber rejo, 30 rumah terendam 2 org luka", phone="+6281111111111",
+                        at=T0 + timedelta(hours=23)))  # fmt: skip
+    assert second.incident_id == first.incident_id
+    incident = second.incident
+    assert (incident.rumah_terendam, incident.luka) == (30, 2)  # the highest figure reported, not the sum
+    assert incident.last_report_at == T0 + timedelta(hours=23)
+    assert [e.kind for e in incident.events] == ["dibuka", "laporan"]
+    third = report(sms("banjir di sumberrejo", at=T0 + timedelta(hours=23 + 23.5)))
+    assert third.incident_id == first.incident_id  # the window runs from the latest report
+    fourth = report(sms("banjir di sumberrejo", at=T0 + timedelta(hours=23 + 23.5 + 24.5)))
+    assert fourth.incident_id != first.incident_id
+    assert count(Incident) == 2
+
+
+def test_outside_the_window_or_another_hazard_or_desa_opens_a_new_incident(ctx, app, monkeypatch):
+    monkeypatch.setitem(app.config, "INCIDENT_MERGE_HOURS", 6)
+    first = report(sms("banjir di gading"))
+    assert report(sms("banjir di gading", at=T0 + timedelta(hours=7))).incident_id != first.incident_id
+    assert report(sms("longsor di gading")).incident_id != first.incident_id
+    assert report(sms("banjir di prodo")).incident_id != first.incident_id
+    assert count(Incident) == 4
+
+
+def test_a_closed_incident_is_not_reopened(ctx):
+    first = report(sms("banjir di gading"))
+    first.incident.status = "selesai"
+    db.session.commit()
+    assert report(sms("banjir di gading", at=T0 + timedelta(hours=1))).incident_id != first.incident_id
+
+
+def test_an_unclassifiable_message_is_kept_for_triage(ctx):
+    result = sms("pak tolong kami")
+    stored = report(result)
+    assert stored.hazard is None and stored.incident.hazard is None
+    assert "Mohon kirim lagi dgn jenis bencana & desa" in result.reply and stored.incident.ticket in result.reply
+
+
+def test_a_hazard_without_a_desa_asks_for_the_desa(ctx):
+    result = sms("banjir di winongan")  # Winongan Kidul or Lor: not guessed
+    stored = report(result)
+    assert stored.desa_code is None and stored.incident.desa_code is None
+    assert "Desa belum jelas, mohon balas: LAPOR BANJIR <DESA>" in result.reply
+    assert report(sms("banjir di winongan")).incident_id != stored.incident_id  # no desa: never merged
+
+
+def test_registered_desa_is_the_fallback_only_in_its_own_kecamatan(ctx):
+    sms("DAFTAR Budi Santoso Gading", phone="+6282233445566")
+    reporter = db.session.scalar(select(Reporter).where(Reporter.phone == "+6282233445566"))
+    assert (reporter.name, reporter.desa_code) == ("Budi Santoso", desa_code(WINONGAN, "Gading"))
+    assert report(sms("longsor pak", phone="+6282233445566")).desa_code == reporter.desa_code
+    assert report(sms("longsor pak", phone="+6282233445566", kecamatan="35.14.23")).desa_code is None
+
+
+def test_a_repeat_delivery_stores_nothing_and_answers_the_same(ctx):
+    first = sms("banjir di prodo", external_id="SM-same")
+    again = sms("banjir di prodo", external_id="SM-same")
+    assert again.duplicate and not first.duplicate
+    assert (again.report_id, again.reply) == (first.report_id, first.reply)
+    assert count(Report) == 1 and count(IncidentEvent) == 1
+
+
+def test_a_failure_while_understanding_keeps_the_report(ctx, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(intake, "parse", broken)
+    result = sms("banjir di prodo")
+    stored = report(result)
+    assert stored.raw_text == "banjir di prodo" and stored.incident_id is None
+    assert result.reply is None and count(Incident) == 0
+
+
+def test_cek_answers_reporters_and_officials_only(ctx, make_user):
+    ticket = report(sms("banjir di prodo", phone="+6281234567890")).incident.ticket
+    own = sms(f"CEK {ticket.lower()}", phone="+6281234567890").reply
+    assert own == f"Tiket {ticket} (banjir, Desa Prodo): diterima, menunggu verifikasi."
+    stranger = sms(f"cek {ticket}", phone="+6289876543210").reply
+    assert stranger == f"Maaf, status tiket {ticket} hanya dapat dicek oleh pelapornya atau petugas."
+    staff = make_user("kecamatan_staff", WINONGAN)
+    staff.phone = "+6281355557777"
+    other = make_user("kecamatan_staff", "35.14.23")
+    other.phone = "+6281355558888"
+    db.session.commit()
+    assert sms(f"CEK {ticket}", phone="+6281355557777").reply.startswith(f"Tiket {ticket} (banjir")
+    assert sms(f"CEK {ticket}", phone="+6281355558888").reply.startswith("Maaf")
+    assert sms("CEK XXXXX").reply.startswith("Tiket XXXXX tidak ditemukan")
+    assert sms("cek").reply.startswith("Format cek status")
+
+
+def test_berhenti_and_mulai_opt_out_and_back_in(ctx):
+    assert sms("STOP", phone="+6285700001111").reply.startswith("Anda tidak akan menerima info bencana")
+    reporter = db.session.scalar(select(Reporter).where(Reporter.phone == "+6285700001111"))
+    assert reporter.opted_out
+    assert sms("mulai", phone="+6285700001111").reply.startswith("Anda kembali menerima")
+    db.session.refresh(reporter)
+    assert not reporter.opted_out
+
+
+def test_bantuan_and_bad_daftar_explain_the_format(ctx):
+    assert sms("?").reply.startswith("Lapor: LAPOR <JENIS> <DESA>")
+    assert sms("daftar joko").reply == "Format daftar: DAFTAR <nama> <desa>. Contoh: DAFTAR Siti BANDARAN"
+    assert count(Incident) == 0  # commands open no incident
+
+
+def test_a_limited_sender_is_stored_told_once_then_silent(ctx):
+    message = InboundMessage("sms", "lim-1", "banjir di prodo", WINONGAN, "+6285711112222", T0)
+    first = ingest(message, limited=True)
+    second = ingest(InboundMessage("sms", "lim-2", "banjir di prodo", WINONGAN, "+6285711112222", T0), limited=True)
+    assert first.reply.startswith("Terlalu banyak pesan") and second.reply is None
+    assert count(Report) == 2 and count(Incident) == 0
+
+
+@pytest.mark.parametrize("text", ["", " ", "\u0000", "🌊" * 500, "(JB)(LOK)(MGL)"])
+def test_odd_texts_are_stored_and_answered(ctx, text):
+    result = sms(text)
+    assert report(result).raw_text == text.replace("\u0000", "\ufffd")  # PostgreSQL text cannot hold NUL

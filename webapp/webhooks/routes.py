@@ -1,0 +1,170 @@
+import json
+from datetime import UTC, datetime
+
+from flask import current_app, jsonify, request
+from sqlalchemy import select
+from twilio.twiml.messaging_response import MessagingResponse
+
+from sms.phone import InvalidPhone, normalize_phone
+
+from ..extensions import csrf, db
+from ..gateways import send_android_reply
+from ..intake import InboundMessage, ingest
+from ..models import ReceivingNumber
+from ..ratelimit import over_limit
+from . import bp
+from .verify import android_signature_ok, twilio_signature_ok
+
+csrf.exempt(bp)  # gateways sign their requests; there is no browser session to forge
+
+
+class BadRequest(ValueError):
+    """A webhook request we refuse, with the reason the caller is told."""
+
+
+def kecamatan_for(gateway: str, *addresses: str) -> str | None:
+    """The kecamatan a receiving number (or device/SIM) serves, trying the most specific address first."""
+    for address in addresses:
+        code = db.session.scalar(
+            select(ReceivingNumber.kecamatan_code).where(
+                ReceivingNumber.gateway == gateway, ReceivingNumber.address == address
+            )
+        )
+        if code:
+            return code
+    return None
+
+
+def _too_large() -> bool:
+    length = request.content_length
+    return length is not None and length > current_app.config["WEBHOOK_MAX_BYTES"]
+
+
+def _twiml(reply: str | None, status: int = 200):
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return str(response), status, {"Content-Type": "text/xml; charset=utf-8"}
+
+
+def _phone(raw: str, what: str) -> str:
+    try:
+        return normalize_phone(raw)
+    except InvalidPhone as exc:
+        raise BadRequest(f"{what} is not a phone number") from exc
+
+
+@bp.post("/twilio")
+def twilio():
+    """Twilio SMS and WhatsApp: signed with X-Twilio-Signature over the public URL; answered with TwiML."""
+    if _too_large():
+        return "request body too large", 413
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not twilio_signature_ok(current_app.config["TWILIO_AUTH_TOKEN"], request.url, request.form, signature):
+        return "invalid or missing X-Twilio-Signature", 403
+    try:
+        form = request.form
+        missing = [name for name in ("MessageSid", "From", "To") if not form.get(name, "").strip()]
+        if missing:
+            raise BadRequest(f"missing {', '.join(missing)}")
+        sender = form["From"].strip()
+        channel = "whatsapp" if sender.lower().startswith("whatsapp:") else "sms"
+        phone = _phone(sender, "From")
+        receiver = _phone(form["To"], "To")
+    except BadRequest as exc:
+        return str(exc), 400
+    kecamatan = kecamatan_for("twilio", receiver)
+    if kecamatan is None:
+        current_app.logger.error("message %s to unmapped Twilio number %s", form["MessageSid"], receiver)
+        return f"receiving number {receiver} is not mapped to a kecamatan", 422
+    message = InboundMessage(
+        channel=channel,
+        external_id=form["MessageSid"].strip(),
+        text=form.get("Body", ""),
+        kecamatan_code=kecamatan,
+        sender_phone=phone,
+    )
+    result = ingest(message, limited=over_limit(phone))
+    return _twiml(result.reply)
+
+
+def _android_event(body: bytes) -> tuple[dict, dict]:
+    try:
+        event = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("body is not JSON") from exc
+    if not isinstance(event, dict):
+        raise BadRequest("body is not a JSON object")
+    payload = event.get("payload")
+    if event.get("event") == "sms:received" and not isinstance(payload, dict):
+        raise BadRequest("missing payload")
+    return event, payload or {}
+
+
+def _text_field(source: dict, name: str, required: bool = True) -> str:
+    value = source.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadRequest(f"missing or invalid {name}")
+    return value
+
+
+def _received_at(payload: dict) -> datetime:
+    raw = payload.get("receivedAt")
+    if raw is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadRequest("invalid receivedAt") from exc
+    if moment.tzinfo is None:
+        raise BadRequest("receivedAt has no time zone offset")
+    return moment.astimezone(UTC)
+
+
+@bp.post("/android")
+def android():
+    """SMS Gateway for Android: ``sms:received`` events signed with HMAC-SHA256 (X-Signature, X-Timestamp)."""
+    if _too_large():
+        return jsonify(error="request body too large"), 413
+    body = request.get_data(cache=True)
+    config = current_app.config
+    if not android_signature_ok(
+        config["ANDROID_WEBHOOK_SIGNING_KEY"],
+        body,
+        request.headers.get("X-Timestamp", ""),
+        request.headers.get("X-Signature", ""),
+        config["ANDROID_WEBHOOK_MAX_SKEW"],
+    ):
+        return jsonify(error="invalid, missing or expired X-Signature/X-Timestamp"), 401
+    try:
+        event, payload = _android_event(body)
+        if event.get("event") != "sms:received":
+            return jsonify(status="ignored", event=event.get("event"))
+        event_id = _text_field(event, "id")
+        device = _text_field(event, "deviceId")
+        text = _text_field(payload, "message", required=False)
+        phone = _phone(_text_field(payload, "phoneNumber"), "phoneNumber")
+        sim = payload.get("simNumber")
+        if sim is not None and (not isinstance(sim, int) or isinstance(sim, bool)):
+            raise BadRequest("invalid simNumber")
+        received_at = _received_at(payload)
+    except BadRequest as exc:
+        return jsonify(error=str(exc)), 400
+    kecamatan = kecamatan_for("android", f"{device}/{sim}", device)
+    if kecamatan is None:
+        current_app.logger.error("event %s from unmapped Android device %s (SIM %s)", event_id, device, sim)
+        return jsonify(error=f"device {device} (SIM {sim}) is not mapped to a kecamatan"), 422
+    message = InboundMessage(
+        channel="sms",
+        external_id=event_id,
+        text=text,
+        kecamatan_code=kecamatan,
+        sender_phone=phone,
+        received_at=received_at,
+    )
+    result = ingest(message, limited=over_limit(phone))
+    if result.reply and not result.duplicate:
+        send_android_reply(phone, result.reply, f"tangguh-reply-{result.report_id}", sim)
+    return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)
