@@ -1,0 +1,63 @@
+"""The admin side of the SMS door: mapping receiving numbers, and `flask sms simulate`."""
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import ReceivingNumber, Report
+
+
+def numbers() -> int:
+    return db.session.scalar(select(func.count()).select_from(ReceivingNumber))
+
+
+def test_map_list_and_remove_numbers(runner, ctx):
+    result = runner.invoke(args=["sms", "numbers", "add", "--gateway", "twilio", "--address", "0811-0035-1419",
+                                 "--kecamatan", "35.14.19"])  # fmt: skip
+    assert result.exit_code == 0 and "twilio +6281100351419 -> 35.14.19 Winongan" in result.output
+    result = runner.invoke(args=["sms", "numbers", "add", "--gateway", "android", "--address", "dev-1/2",
+                                 "--kecamatan", "63.11.05"])  # fmt: skip
+    assert result.exit_code == 0
+    # Mapping again moves the number instead of duplicating it.
+    runner.invoke(args=["sms", "numbers", "add", "--gateway", "twilio", "--address", "+6281100351419",
+                        "--kecamatan", "35.14.23"])  # fmt: skip
+    listing = runner.invoke(args=["sms", "numbers", "list"]).output
+    assert "+6281100351419" in listing and "Rejoso" in listing and "dev-1/2" in listing
+    assert numbers() == 2
+    assert (
+        runner.invoke(args=["sms", "numbers", "remove", "--gateway", "android", "--address", "dev-1/2"]).exit_code == 0
+    )
+    assert numbers() == 1
+
+
+def test_bad_mappings_are_clear_errors_and_write_nothing(runner, ctx):
+    for args, message in [
+        (["--gateway", "twilio", "--address", "halo", "--kecamatan", "35.14.19"], "invalid address"),
+        (["--gateway", "twilio", "--address", "+6281100351419", "--kecamatan", "35.14"], "not a loaded kecamatan"),
+        (["--gateway", "android", "--address", "dev 1", "--kecamatan", "35.14.19"], "invalid address"),
+    ]:
+        result = runner.invoke(args=["sms", "numbers", "add", *args])
+        assert result.exit_code != 0 and message in result.output
+    assert numbers() == 0
+
+
+def test_simulate_goes_through_the_same_door(runner, ctx):
+    runner.invoke(args=["sms", "numbers", "add", "--gateway", "twilio", "--address", "+6281100351419",
+                        "--kecamatan", "35.14.19"])  # fmt: skip
+    result = runner.invoke(args=["sms", "simulate", "--from", "081234567890", "--to", "+6281100351419",
+                                 "banjir di sumberrejo"])  # fmt: skip
+    assert result.exit_code == 0
+    assert result.output.startswith("Laporan banjir di Desa Sumberrejo diterima. Tiket: ")
+    report = db.session.scalar(select(Report))
+    assert report.reporter.phone == "+6281234567890" and report.incident is not None
+
+
+def test_simulate_to_an_unmapped_number_is_an_error(runner, ctx):
+    result = runner.invoke(args=["sms", "simulate", "--from", "081234567890", "--to", "+6281100000000", "banjir"])
+    assert result.exit_code != 0 and "not mapped to a kecamatan" in result.output
+
+
+def test_demo_maps_a_number_per_demo_kecamatan(runner, ctx):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "+6281100351419  Kecamatan Winongan" in result.output
+    assert numbers() == 3
