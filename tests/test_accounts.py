@@ -48,6 +48,16 @@ def test_duplicate_email_is_refused_whatever_its_case(ctx):
     assert user_count() == 1
 
 
+def test_phone_is_normalised_unique_and_checked(ctx):
+    user = create_user("a@b.test", "A", "admin", PASSWORD, phone="0812-3456-7890")
+    assert user.phone == "+6281234567890"
+    with pytest.raises(AccountError, match="already exists"):
+        create_user("c@d.test", "C", "admin", PASSWORD, phone="+62 812 3456 7890")
+    with pytest.raises(AccountError, match="invalid phone"):
+        create_user("e@f.test", "E", "admin", PASSWORD, phone="halo")
+    assert user_count() == 1
+
+
 def test_short_password_is_refused(ctx):
     with pytest.raises(AccountError, match="at least 8"):
         create_user("a@b.test", "A", "admin", "pendek")
@@ -77,6 +87,8 @@ def test_cli_creates_a_user_and_prints_a_token_once(runner, ctx):
             "kecamatan_staff",
             "--region",
             "35.14.23",
+            "--phone",
+            "0813-1111-0000",
             "--password",
             PASSWORD,
         ]
@@ -87,6 +99,7 @@ def test_cli_creates_a_user_and_prints_a_token_once(runner, ctx):
     assert token_run.exit_code == 0
     token = token_run.stdout.strip()
     assert user_for_token(token).email == "kec@rejoso.test"
+    assert user_for_token(token).phone == "+6281311110000"
 
 
 def test_cli_duplicate_email_is_a_clear_error(runner, ctx):

@@ -8,6 +8,8 @@ import secrets
 
 from sqlalchemy import func, select
 
+from sms.phone import InvalidPhone, normalize_phone
+
 from .extensions import db
 from .models import ROLE_REGION_LEVEL, ROLES, Region, User
 
@@ -23,12 +25,15 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def create_user(email: str, name: str, role: str, password: str, region_code: str | None = None) -> User:
+def create_user(
+    email: str, name: str, role: str, password: str, region_code: str | None = None, phone: str | None = None
+) -> User:
     """Create and commit a user whose region matches the role.
 
     Kecamatan staff need a kecamatan code, desa officials a desa/kelurahan code, admins need none
-    (a region given to an admin is kept for display). Raises :class:`AccountError`, writing nothing,
-    for a malformed or taken email, an unknown role, a short password, or a region that does not fit.
+    (a region given to an admin is kept for display). ``phone`` lets the official check tickets by SMS.
+    Raises :class:`AccountError`, writing nothing, for a malformed or taken email or phone, an unknown
+    role, a short password, or a region that does not fit.
     """
     email = normalize_email(email)
     if not _EMAIL.match(email):
@@ -47,7 +52,20 @@ def create_user(email: str, name: str, role: str, password: str, region_code: st
         raise AccountError(f"role {role} needs a {needed} region code (--region)")
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AccountError(f"an account with email {email} already exists")
-    user = User(email=email, name=(name or email).strip(), role=role, region_code=region.code if region else None)
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise AccountError(f"invalid phone number {phone!r}") from exc
+        if db.session.scalar(select(func.count()).select_from(User).where(User.phone == phone)):
+            raise AccountError(f"an account with phone {phone} already exists")
+    user = User(
+        email=email,
+        name=(name or email).strip(),
+        role=role,
+        region_code=region.code if region else None,
+        phone=phone or None,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -56,11 +56,12 @@ def regions_load(codes):
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--region", "region_code", help="Kecamatan code for staff, desa code for officials.")
 @click.option("--name", default="", help="Display name (defaults to the email).")
+@click.option("--phone", default=None, help="The official's mobile number, so CEK <tiket> by SMS answers them.")
 @click.password_option(envvar="TANGGUH_PASSWORD", help="Prompted for when not given (or TANGGUH_PASSWORD).")
-def users_create(email, role, region_code, name, password):
+def users_create(email, role, region_code, name, phone, password):
     """Create an account."""
     try:
-        user = create_user(email, name, role, password, region_code)
+        user = create_user(email, name, role, password, region_code, phone)
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc}; nothing was written") from exc
