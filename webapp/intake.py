@@ -227,12 +227,17 @@ def _raise_counts(incident: Incident, counts: dict[str, int]) -> None:
             setattr(incident, name, value)
 
 
+def _example_desa(kecamatan_code: str) -> str:
+    """A real desa of the kecamatan, in capitals, for format examples in replies ("LAPOR BANJIR BANDARAN")."""
+    name = db.session.scalar(
+        select(Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.name).limit(1)
+    )
+    return (name or "").upper()
+
+
 def _received_reply(incident: Incident) -> str:
     if incident.hazard is None:
-        example = db.session.scalar(
-            select(Region.name).where(Region.parent_code == incident.kecamatan_code).order_by(Region.name).limit(1)
-        )
-        return render("received_unclassified", ticket=incident.ticket, example=(example or "").upper())
+        return render("received_unclassified", ticket=incident.ticket, example=_example_desa(incident.kecamatan_code))
     if incident.desa_code is None:
         return render(
             "received_no_desa",
@@ -280,10 +285,7 @@ def _check(ticket: str | None, phone: str | None, reporter: Reporter | None) -> 
 
 def _register(reporter: Reporter | None, parsed: Parsed, kecamatan_code: str) -> str:
     if reporter is None or parsed.desa_code is None or not parsed.name:
-        example = db.session.scalar(
-            select(Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.name).limit(1)
-        )
-        return render("daftar_invalid", example=(example or "").upper())
+        return render("daftar_invalid", example=_example_desa(kecamatan_code))
     reporter.name = parsed.name[:120]
     reporter.desa_code = parsed.desa_code
     reporter.opted_out = False
