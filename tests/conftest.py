@@ -20,7 +20,7 @@ from webapp import create_app
 from webapp.accounts import create_user
 from webapp.config import database_url
 from webapp.extensions import db
-from webapp.models import Incident, Region, Report, Reporter
+from webapp.models import DEFAULT_AGENCIES, Incident, Region, Report, Reporter
 from webapp.ratelimit import limiter
 from webapp.regions import load_kabupaten
 
@@ -92,7 +92,9 @@ def _clean_tables(request):
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
-                if table.name != "region":
+                if table.name == "agency":  # keep the list the migration seeds
+                    conn.execute(table.delete().where(table.c.name.not_in(DEFAULT_AGENCIES)))
+                elif table.name != "region":
                     conn.execute(table.delete())
 
 

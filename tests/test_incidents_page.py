@@ -41,4 +41,4 @@ def test_bad_page_number_is_a_clear_400(client, make_user):
     login(client, make_user("admin").email)
     page = client.get("/incidents?page=nol")
     assert page.status_code == 400
-    assert "Periksa kembali isian Anda" in page.get_data(as_text=True)
+    assert "Nomor halaman harus bilangan bulat positif." in page.get_data(as_text=True)

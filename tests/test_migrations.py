@@ -11,7 +11,17 @@ from sqlalchemy.engine import make_url
 from webapp import create_app
 from webapp.extensions import db
 
-TABLES = {"region", "user", "reporter", "report", "incident", "incident_event", "receiving_number", "alembic_version"}
+TABLES = {
+    "region",
+    "user",
+    "reporter",
+    "report",
+    "incident",
+    "incident_event",
+    "receiving_number",
+    "agency",
+    "alembic_version",
+}
 
 
 def test_models_and_migrations_agree(app):

@@ -1,8 +1,8 @@
 """Sending replies back through the gateway a message came from.
 
 ``SMS_GATEWAY=console`` (the default, for demos and development) writes every outbound message to the log.
-Otherwise a reply to an Android-gateway message goes back through that gateway's REST API, from the SIM it
-arrived on; Twilio replies travel inline as TwiML and need nothing here. The durable outbound queue with
+Otherwise messages go through the Android gateway's REST API (a reply from the SIM the message arrived on);
+Twilio replies travel inline as TwiML and need nothing here. The durable outbound queue with
 retries comes with the broadcast work; until then a failed send is logged, never retried, never repeated.
 """
 
@@ -17,16 +17,21 @@ from flask import current_app
 log = logging.getLogger("tangguh.outbound")
 
 
-def send_android_reply(to: str, text: str, message_id: str, sim_number: int | None = None) -> bool:
-    """Send one SMS through the Android gateway; True when the gateway accepted it.
+def send_sms(to: str, text: str, message_id: str, sim_number: int | None = None) -> bool:
+    """Send one SMS; True when it was sent (or, on the console gateway, logged).
 
-    ``message_id`` is stable for the reply (derived from the report), so a repeated call is recognised by the
-    gateway as the same message rather than sent again.
+    ``message_id`` is stable for the message (derived from what it answers), so a repeated call is recognised
+    by the Android gateway as the same message rather than sent again. With ``SMS_GATEWAY=twilio`` and no
+    Android gateway configured, only inline TwiML replies go out until the outbound queue exists: anything
+    else is logged as not sent and False is returned.
     """
     config = current_app.config
-    if config["SMS_GATEWAY"] == "console" or not config["ANDROID_GATEWAY_URL"]:
+    if config["SMS_GATEWAY"] == "console":
         log.info("SMS to %s (console gateway): %s", to, text)
         return True
+    if not config["ANDROID_GATEWAY_URL"]:
+        log.error("SMS to %s not sent: no outbound route for SMS_GATEWAY=%s", to, config["SMS_GATEWAY"])
+        return False
     message = android_domain.Message(
         phone_numbers=[to],
         text_message=android_domain.TextMessage(text=text),
@@ -40,7 +45,7 @@ def send_android_reply(to: str, text: str, message_id: str, sim_number: int | No
             base_url=config["ANDROID_GATEWAY_URL"],
         ) as api:
             api.send(message)
-    except Exception:  # the report is stored either way; the reply is what failed
-        log.exception("Android gateway refused reply %s to %s", message_id, to)
+    except Exception:  # the report or the action is stored either way; only this SMS failed
+        log.exception("Android gateway refused message %s to %s", message_id, to)
         return False
     return True

@@ -182,7 +182,7 @@ def _report(report: Report, parsed: Parsed) -> str:
             .limit(1)
         )
     if incident is None:
-        incident = _open_incident(report)
+        incident = open_incident_for(report)
     else:
         db.session.add(IncidentEvent(incident=incident, kind="laporan", report_id=report.id, data=_event_data(report)))
         incident.last_report_at = max(incident.last_report_at, report.received_at)
@@ -196,7 +196,8 @@ def _event_data(report: Report) -> dict:
     return {"channel": report.channel, "hazard": report.hazard, "desa": report.desa_code, "counts": report.counts}
 
 
-def _open_incident(report: Report) -> Incident:
+def open_incident_for(report: Report) -> Incident:
+    """A new incident for ``report`` (its hazard, desa and time) with a fresh ticket, opened on the timeline."""
     for _ in range(TICKET_ATTEMPTS):
         ticket = new_ticket()
         if db.session.scalar(select(func.count()).select_from(Incident).where(Incident.ticket == ticket)):

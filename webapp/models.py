@@ -198,6 +198,19 @@ class Report(db.Model):
     )
 
 
+class Agency(db.Model):
+    """An agency an incident can be handed to (BPBD, Puskesmas, Damkar, …); admins keep the list."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+DEFAULT_AGENCIES = ("BPBD", "Puskesmas", "Damkar", "TNI/Polri", "PLN", "Dinas Sosial")
+
+
 class Incident(db.Model):
     """Something happening in a desa that the kecamatan triages; one or more reports belong to it."""
 
@@ -221,12 +234,16 @@ class Incident(db.Model):
     rumah_rusak_sedang: Mapped[int] = mapped_column(Integer, default=0)
     rumah_rusak_ringan: Mapped[int] = mapped_column(Integer, default=0)
     rumah_terendam: Mapped[int] = mapped_column(Integer, default=0)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_report_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
     kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
+    agency: Mapped[Agency | None] = relationship()
+    merged_into: Mapped[Incident | None] = relationship(remote_side=[id])
     reports: Mapped[list[Report]] = relationship(back_populates="incident", order_by="Report.received_at")
     events: Mapped[list[IncidentEvent]] = relationship(
         back_populates="incident", order_by="IncidentEvent.at, IncidentEvent.id"

@@ -6,8 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from sms.phone import mask_phone
 from sms.vocab import COUNT_LABELS, HAZARDS
 
 from .auth.forms import LogoutForm
@@ -46,8 +48,45 @@ def local_time(moment: datetime | None, region_code: str | None = None) -> str:
     return moment.astimezone(_ZONES[zone]).strftime("%d-%m-%Y %H:%M ") + zone
 
 
+def describe_event(event) -> str:
+    """One timeline line in Bahasa Indonesia for an incident event."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "dibuka":
+        return _("Insiden dibuka dari laporan #%(id)s", id=event.report_id)
+    if kind == "laporan":
+        return _("Laporan #%(id)s masuk", id=event.report_id)
+    if kind == "status":
+        old, new = STATUS_LABELS.get(data.get("old"), "?"), STATUS_LABELS.get(data.get("new"), "?")
+        return _("Status: %(old)s → %(new)s", old=old, new=new)
+    if kind == "instansi":
+        agency = data.get("agency")
+        return _("Ditugaskan ke %(agency)s", agency=agency) if agency else _("Penugasan instansi dihapus")
+    if kind == "keparahan":
+        return _("Keparahan: %(level)s", level=SEVERITIES.get(data.get("new"), _("belum dinilai")))
+    if kind == "jumlah":
+        return _("Jumlah korban dan kerusakan dikoreksi")
+    if kind == "catatan":
+        return _("Catatan")
+    if kind == "sms_keluar":
+        return _("SMS dikirim ke %(num)s pelapor", num=data.get("recipients", 0))
+    if kind == "digabung":
+        return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
+    if kind == "menggabung":
+        return _("Menerima %(num)s laporan dari %(ticket)s", num=data.get("reports"), ticket=data.get("source"))
+    if kind == "dipisah":
+        return _("Laporan #%(id)s dipisah ke %(ticket)s", id=data.get("report"), ticket=data.get("into"))
+    if kind == "pisahan":
+        return _("Dipisah dari %(ticket)s", ticket=data.get("source"))
+    if kind == "nomor_dibuka":
+        return _("Nomor pelapor laporan #%(id)s dibuka", id=data.get("report"))
+    return kind
+
+
 def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.globals.update(
         HAZARDS=HAZARDS,
         COUNT_LABELS=COUNT_LABELS,

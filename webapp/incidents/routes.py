@@ -1,9 +1,19 @@
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from ..pagination import BadPage, page_args
-from . import bp
-from .service import incidents_page
+from sms.vocab import COUNT_FIELDS
+
+from ..extensions import db, htmx
+from ..models import SEVERITIES, Agency, Incident, IncidentEvent, Report
+from ..pagination import BadPage
+from . import actions, bp
+from .actions import ActionError, Forbidden, can_do, can_view
+from .service import BadFilter, Filters, desa_choices, incident_list, list_version
+
+LIST_PAGE_SIZE = 25
 
 
 @bp.get("/")
@@ -11,12 +21,234 @@ def home():
     return redirect(url_for("incidents.index"))
 
 
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadPage(_("Nomor halaman harus bilangan bulat positif."))
+    return int(raw)
+
+
 @bp.get("/incidents")
 @login_required
 def index():
     try:
-        page, per_page = page_args()
-    except BadPage:
-        abort(400)
-    pagination = incidents_page(current_user, page, per_page)
-    return render_template("incidents/index.html", pagination=pagination)
+        filters, page = Filters.from_args(request.args), _page()
+    except (BadFilter, BadPage) as exc:
+        return render_template("errors/error.html", status=400, message=str(exc)), 400
+    version = list_version(current_user, filters, page)
+    if htmx and request.args.get("v") == version:
+        return "", 204  # the 30-second refresh: nothing changed, nothing sent
+    if request.if_none_match.contains(version):
+        return "", 304
+    pagination = incident_list(current_user, filters, page, LIST_PAGE_SIZE)
+    context = {"pagination": pagination, "filters": filters, "version": version}
+    if htmx and htmx.target == "incident-list":
+        response = make_response(render_template("incidents/_list.html", **context))
+    else:
+        context["desa_choices"] = desa_choices(current_user)
+        response = make_response(render_template("incidents/index.html", **context))
+    response.set_etag(version)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("HX-Request")
+    return response
+
+
+def _incident(incident_id: int) -> Incident:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        abort(404)
+    if not can_view(current_user, incident):
+        abort(403)
+    return incident
+
+
+def _detail_context(incident: Incident) -> dict:
+    reports = db.session.scalars(
+        select(Report)
+        .where(Report.incident_id == incident.id)
+        .options(selectinload(Report.reporter))
+        .order_by(Report.received_at, Report.id)
+    ).all()
+    events = db.session.scalars(
+        select(IncidentEvent)
+        .where(IncidentEvent.incident_id == incident.id)
+        .options(selectinload(IncidentEvent.actor))
+        .order_by(IncidentEvent.at, IncidentEvent.id)
+    ).all()
+    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
+    return {
+        "incident": incident,
+        "reports": reports,
+        "events": events,
+        "agencies": agencies,
+        "transitions": actions.TRANSITIONS[incident.status],
+        "can": lambda action: can_do(current_user, incident, action),
+        "COUNT_FIELDS": COUNT_FIELDS,
+        "SEVERITIES": SEVERITIES,
+    }
+
+
+@bp.get("/incidents/<int:incident_id>")
+@login_required
+def detail(incident_id: int):
+    incident = _incident(incident_id)
+    return render_template("incidents/detail.html", **_detail_context(incident))
+
+
+def _respond(incident: Incident, fragment: str, message: str | None = None, error: str | None = None, **extra):
+    """htmx: the changed fragment (and the timeline, out of band); without JavaScript: back to the page."""
+    if not htmx:
+        if error or message:
+            flash(error or message, "error" if error else "info")
+        return redirect(url_for("incidents.detail", incident_id=incident.id), code=303)
+    context = {**_detail_context(incident), "message": message, "error": error, **extra}
+    body = render_template(f"incidents/{fragment}.html", **context)
+    if fragment != "_timeline":
+        body += render_template("incidents/_timeline.html", oob=True, **context)
+    return body, 422 if error else 200
+
+
+def _act(incident: Incident, fragment: str, action, success: str | None = None, **extra):
+    try:
+        result = action()
+    except Forbidden:
+        abort(403)
+    except ActionError as exc:
+        db.session.rollback()
+        return _respond(incident, fragment, error=str(exc), **extra)
+    return _respond(incident, fragment, message=success(result) if callable(success) else success, **extra)
+
+
+def _optional_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ActionError(_("Isian %(name)s harus angka.", name=name))
+    return int(raw)
+
+
+@bp.post("/incidents/<int:incident_id>/status")
+@login_required
+def change_status(incident_id: int):
+    incident = _incident(incident_id)
+    status, note = request.form.get("status", ""), request.form.get("note")
+    return _act(
+        incident,
+        "_summary",
+        lambda: actions.change_status(incident, current_user, status, note),
+        _("Status diperbarui."),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/agency")
+@login_required
+def assign_agency(incident_id: int):
+    incident = _incident(incident_id)
+    return _act(
+        incident,
+        "_summary",
+        lambda: actions.assign_agency(incident, current_user, _optional_int("agency_id"), request.form.get("note")),
+        _("Instansi diperbarui."),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/severity")
+@login_required
+def set_severity(incident_id: int):
+    incident = _incident(incident_id)
+    return _act(
+        incident,
+        "_summary",
+        lambda: actions.set_severity(incident, current_user, _optional_int("severity")),
+        _("Tingkat keparahan diperbarui."),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/counts")
+@login_required
+def correct_counts(incident_id: int):
+    incident = _incident(incident_id)
+
+    def run():
+        counts = {name: _optional_int(name) or 0 for name in COUNT_FIELDS}
+        actions.correct_counts(incident, current_user, counts, request.form.get("note"))
+
+    return _act(incident, "_counts", run, _("Jumlah korban dan kerusakan diperbarui."))
+
+
+@bp.post("/incidents/<int:incident_id>/notes")
+@login_required
+def add_note(incident_id: int):
+    incident = _incident(incident_id)
+    note = request.form.get("note", "")
+    return _act(
+        incident, "_timeline", lambda: actions.add_note(incident, current_user, note), _("Catatan ditambahkan.")
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/reply")
+@login_required
+def reply(incident_id: int):
+    incident = _incident(incident_id)
+    return _act(
+        incident,
+        "_reply",
+        lambda: actions.reply_to_reporters(incident, current_user, request.form.get("text", "")),
+        lambda sent: _("SMS terkirim ke %(num)d pelapor.", num=sent),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/merge")
+@login_required
+def merge(incident_id: int):
+    incident = _incident(incident_id)
+    try:
+        target = actions.merge(incident, current_user, request.form.get("ticket", ""), request.form.get("note"))
+    except Forbidden:
+        abort(403)
+    except ActionError as exc:
+        db.session.rollback()
+        return _respond(incident, "_summary", error=str(exc))
+    flash(_("Insiden %(source)s digabung ke %(target)s.", source=incident.ticket, target=target.ticket))
+    destination = url_for("incidents.detail", incident_id=target.id)
+    if htmx:
+        return "", 204, {"HX-Redirect": destination}
+    return redirect(destination, code=303)
+
+
+def _report(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None or report.incident is None:
+        abort(404)
+    _incident(report.incident_id)
+    return report
+
+
+@bp.post("/reports/<int:report_id>/split")
+@login_required
+def split(report_id: int):
+    report = _report(report_id)
+    source = report.incident
+    return _act(
+        source,
+        "_reports",
+        lambda: actions.split(report, current_user, request.form.get("note")),
+        lambda new: _("Laporan dipisah menjadi insiden baru %(ticket)s.", ticket=new.ticket),
+    )
+
+
+@bp.post("/reports/<int:report_id>/phone")
+@login_required
+def reveal_phone(report_id: int):
+    report = _report(report_id)
+    try:
+        phone = actions.reveal_phone(report, current_user)
+    except Forbidden:
+        abort(403)
+    except ActionError as exc:
+        return _respond(report.incident, "_reports", error=str(exc))
+    if not htmx:
+        flash(_("Nomor pelapor laporan #%(id)d: %(phone)s", id=report.id, phone=phone))
+        return redirect(url_for("incidents.detail", incident_id=report.incident_id), code=303)
+    return render_template("incidents/_phone.html", report=report, phone=phone)

@@ -8,7 +8,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from sms.phone import InvalidPhone, normalize_phone
 
 from ..extensions import csrf, db
-from ..gateways import send_android_reply
+from ..gateways import send_sms
 from ..intake import InboundMessage, ingest
 from ..models import ReceivingNumber
 from ..ratelimit import over_limit
@@ -166,5 +166,5 @@ def android():
     )
     result = ingest(message, limited=over_limit(phone))
     if result.reply and not result.duplicate:
-        send_android_reply(phone, result.reply, f"tangguh-reply-{result.report_id}", sim)
+        send_sms(phone, result.reply, f"tangguh-reply-{result.report_id}", sim)
     return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)

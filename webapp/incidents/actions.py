@@ -1,0 +1,230 @@
+"""What triage does to an incident. Each action checks who may do it, changes the incident, appends one
+timeline event (who, what, when, note) and commits; a refused action raises ``ActionError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from sms.gsm import fits_one_segment
+from sms.replies import hazard_label, render
+from sms.vocab import COUNT_FIELDS
+
+from ..extensions import db
+from ..gateways import send_sms
+from ..models import SEVERITIES, Agency, Incident, IncidentEvent, Report, Reporter, User
+
+# Allowed status changes; "digabung" is reached only by merging.
+TRANSITIONS = {
+    "baru": ("diverifikasi", "ditolak"),
+    "diverifikasi": ("ditangani", "selesai", "ditolak"),
+    "ditangani": ("selesai",),
+    "selesai": ("ditangani",),  # reopened: the water came back
+    "ditolak": ("baru",),  # rejected by mistake
+    "digabung": (),
+}
+# What a desa official may do on their own desa's incidents; kecamatan staff and admins may do everything.
+DESA_OFFICIAL_ACTIONS = frozenset({"verify", "note"})
+MAX_COUNT = 1_000_000
+
+
+class ActionError(ValueError):
+    """An action that is not allowed or not valid; the message is for the person who tried it."""
+
+
+class Forbidden(ActionError):
+    """The user may not do this to this incident."""
+
+
+def can_view(user: User, incident: Incident) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "kecamatan_staff":
+        return incident.kecamatan_code == user.region_code
+    return user.role == "desa_official" and incident.desa_code is not None and incident.desa_code == user.region_code
+
+
+def can_do(user: User, incident: Incident, action: str) -> bool:
+    """May ``user`` do ``action`` ("verify", "status", "agency", "severity", "counts", "note", "reply", "merge",
+    "split", "reveal") on ``incident``?"""
+    if not can_view(user, incident):
+        return False
+    return user.role != "desa_official" or action in DESA_OFFICIAL_ACTIONS
+
+
+def _require(user: User, incident: Incident, action: str) -> None:
+    if not can_do(user, incident, action):
+        raise Forbidden(_("Anda tidak berwenang melakukan ini pada insiden %(ticket)s.", ticket=incident.ticket))
+
+
+def _event(incident: Incident, user: User, kind: str, note: str | None = None, **data) -> None:
+    db.session.add(IncidentEvent(incident=incident, actor_id=user.id, kind=kind, note=note or None, data=data or None))
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ActionError(_("Catatan terlalu panjang (maksimal 2000 karakter)."))
+    return note or None
+
+
+def reporter_phones(incident: Incident) -> list[tuple[str, int]]:
+    """Distinct reporters of an incident as (phone, id of their latest report), oldest reporter first."""
+    rows = db.session.execute(
+        select(Reporter.phone, Report.id)
+        .join(Report, Report.reporter_id == Reporter.id)
+        .where(Report.incident_id == incident.id)
+        .order_by(Report.received_at, Report.id)
+    ).all()
+    latest: dict[str, int] = {}
+    for phone, report_id in rows:
+        latest[phone] = report_id
+    return list(latest.items())
+
+
+def _notify(incident: Incident, user: User, text: str, purpose: str) -> int:
+    """Send ``text`` to every reporter of the incident once; record how many it reached."""
+    sent = 0
+    for phone, report_id in reporter_phones(incident):
+        if send_sms(phone, text, f"tangguh-{purpose}-{incident.id}-{report_id}"):
+            sent += 1
+    _event(incident, user, "sms_keluar", text, purpose=purpose, recipients=sent)
+    return sent
+
+
+def change_status(incident: Incident, user: User, status: str, note: str | None = None) -> None:
+    """Move the incident along its lifecycle; reporters are told by SMS when it is verified and when resolved."""
+    _require(user, incident, "verify" if status == "diverifikasi" else "status")
+    note = _clean_note(note)
+    if status not in TRANSITIONS.get(incident.status, ()):
+        raise ActionError(
+            _(
+                "Status tidak dapat diubah dari %(old)s ke %(new)s.",
+                old=incident.status,
+                new=status,
+            )
+        )
+    old, incident.status = incident.status, status
+    _event(incident, user, "status", note, old=old, new=status)
+    template = {"diverifikasi": "verified", "selesai": "resolved"}.get(status)
+    if template and not (status == "selesai" and old == "selesai"):
+        desa = incident.desa.label if incident.desa else f"Kecamatan {incident.kecamatan.name}"
+        text = render(template, ticket=incident.ticket, hazard=hazard_label(incident.hazard), desa=desa)
+        _notify(incident, user, text, template)
+    db.session.commit()
+
+
+def assign_agency(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
+    _require(user, incident, "agency")
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency_id and (agency is None or not agency.active):
+        raise ActionError(_("Instansi tidak dikenal."))
+    incident.agency = agency
+    _event(incident, user, "instansi", _clean_note(note), agency=agency.name if agency else None)
+    db.session.commit()
+
+
+def set_severity(incident: Incident, user: User, severity: int | None) -> None:
+    _require(user, incident, "severity")
+    if severity is not None and severity not in SEVERITIES:
+        raise ActionError(_("Tingkat keparahan tidak dikenal."))
+    old, incident.severity = incident.severity, severity
+    _event(incident, user, "keparahan", old=old, new=severity)
+    db.session.commit()
+
+
+def correct_counts(incident: Incident, user: User, counts: dict[str, int], note: str | None = None) -> None:
+    """Set the BNPB counts to what a person checked; the old figures stay in the timeline."""
+    _require(user, incident, "counts")
+    note = _clean_note(note)
+    unknown = set(counts) - set(COUNT_FIELDS)
+    if unknown:
+        raise ActionError(_("Kategori tidak dikenal: %(names)s.", names=", ".join(sorted(unknown))))
+    if any(not isinstance(v, int) or v < 0 or v > MAX_COUNT for v in counts.values()):
+        raise ActionError(_("Jumlah harus bilangan bulat 0 sampai 1.000.000."))
+    before = incident.counts
+    for name, value in counts.items():
+        setattr(incident, name, value)
+    _event(incident, user, "jumlah", note, old=before, new=incident.counts)
+    db.session.commit()
+
+
+def add_note(incident: Incident, user: User, note: str) -> None:
+    _require(user, incident, "note")
+    note = _clean_note(note)
+    if not note:
+        raise ActionError(_("Catatan kosong."))
+    _event(incident, user, "catatan", note)
+    db.session.commit()
+
+
+def reply_to_reporters(incident: Incident, user: User, text: str) -> int:
+    """Send one SMS to each reporter of the incident; the text must fit one GSM-7 segment."""
+    _require(user, incident, "reply")
+    text = " ".join((text or "").split())
+    if not text:
+        raise ActionError(_("Pesan kosong."))
+    if not fits_one_segment(text):
+        raise ActionError(_("Pesan harus muat satu SMS: maksimal 160 karakter, tanpa emoji atau tanda kutip miring."))
+    if not reporter_phones(incident):
+        raise ActionError(_("Insiden ini tidak punya pelapor yang dapat dihubungi lewat SMS."))
+    event_count = len(incident.events)
+    sent = _notify(incident, user, text, f"balasan{event_count}")
+    db.session.commit()
+    return sent
+
+
+def merge(incident: Incident, user: User, target_ticket: str, note: str | None = None) -> Incident:
+    """Merge ``incident`` into the incident with ``target_ticket``: its reports move, the highest counts stay."""
+    _require(user, incident, "merge")
+    note = _clean_note(note)
+    target = db.session.scalar(select(Incident).where(Incident.ticket == (target_ticket or "").strip().upper()))
+    if target is None:
+        raise ActionError(_("Tiket %(ticket)s tidak ditemukan.", ticket=target_ticket))
+    _require(user, target, "merge")
+    if target.id == incident.id:
+        raise ActionError(_("Insiden tidak dapat digabung dengan dirinya sendiri."))
+    if target.status == "digabung" or incident.status == "digabung":
+        raise ActionError(_("Insiden yang sudah digabung tidak dapat digabung lagi."))
+    moved = list(incident.reports)
+    for report in moved:
+        report.incident = target
+    for name in COUNT_FIELDS:
+        setattr(target, name, max(getattr(target, name), getattr(incident, name)))
+    target.last_report_at = max(target.last_report_at, incident.last_report_at)
+    old, incident.status, incident.merged_into = incident.status, "digabung", target
+    _event(incident, user, "digabung", note, old=old, into=target.ticket, reports=len(moved))
+    _event(target, user, "menggabung", note, source=incident.ticket, reports=len(moved))
+    db.session.commit()
+    return target
+
+
+def split(report: Report, user: User, note: str | None = None) -> Incident:
+    """Take one report out of its incident into a new incident of its own (same hazard and desa)."""
+    from ..intake import open_incident_for  # the intake owns ticket codes
+
+    source = report.incident
+    _require(user, source, "split")
+    note = _clean_note(note)
+    if len(source.reports) < 2:
+        raise ActionError(_("Laporan ini satu-satunya di insiden; tidak ada yang dipisah."))
+    incident = open_incident_for(report)
+    report.incident = incident
+    for name, value in (report.counts or {}).items():
+        if name in COUNT_FIELDS:
+            setattr(incident, name, value)
+    _event(source, user, "dipisah", note, report=report.id, into=incident.ticket)
+    _event(incident, user, "pisahan", note, report=report.id, source=source.ticket)
+    db.session.commit()
+    return incident
+
+
+def reveal_phone(report: Report, user: User) -> str:
+    """The reporter's full number, for staff; every reveal is written to the timeline."""
+    _require(user, report.incident, "reveal")
+    if report.reporter is None:
+        raise ActionError(_("Laporan ini tidak punya nomor pelapor."))
+    _event(report.incident, user, "nomor_dibuka", report=report.id)
+    db.session.commit()
+    return report.reporter.phone
