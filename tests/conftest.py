@@ -67,6 +67,7 @@ def app(database_uri):
             "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "ANDROID_WEBHOOK_SIGNING_KEY": ANDROID_KEY,
             "SMS_GATEWAY": "console",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # production keeps scrypt
         }
     )
     app.test_client_class = FreshContextClient

@@ -114,3 +114,12 @@ def test_cli_duplicate_email_is_a_clear_error(runner, ctx):
 def test_cli_token_for_unknown_email(runner, ctx):
     result = runner.invoke(args=["users", "token", "siapa@entah.test"])
     assert result.exit_code != 0 and "no account" in result.output
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured(app):
+    from webapp.models import User
+
+    user = User()
+    user.set_password("kata-sandi-panjang")  # outside the test app's cheap setting
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("kata-sandi-panjang")
