@@ -61,3 +61,7 @@ def test_demo_maps_a_number_per_demo_kecamatan(runner, ctx):
     assert result.exit_code == 0, result.output
     assert "+6281100351419  Kecamatan Winongan" in result.output
     assert numbers() == 3
+    assert "demo reports: 8 new" in result.output
+    again = runner.invoke(args=["demo"])
+    assert "demo reports: 0 new, 8 already there" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 8

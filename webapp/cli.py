@@ -159,6 +159,19 @@ def simulate(sender, receiver, text):
     click.echo(result.reply or "(no reply)")
 
 
+# Sample villagers' SMS for the demo, sent through the real intake door (their ids make it idempotent).
+DEMO_MESSAGES = [
+    ("35.14.19", "+6281230000001", "banjir di sumberejo 12 rmh terendam, air 50cm"),
+    ("35.14.19", "+6281230000002", "banjir lagi ds sumber rejo 20 rumah terendam, 15 kk ngungsi ke balai desa"),
+    ("35.14.19", "+6281230000003", "longsor ds gading, 2 rumah rusak berat, 1 org luka"),
+    ("35.14.19", "+6281230000004", "banjir di winongan"),
+    ("35.14.23", "+6281230000005", "rob masuk ke desa patuguran, 40 rumah terendam"),
+    ("35.14.23", "+6281230000006", "pak tolong kami"),
+    ("63.11.05", "+6281230000007", "banjir di lajar, rumah tarandam 25 buah"),
+    ("63.11.05", "+6281230000008", "kebakaran lahan di kusambi hulu kurang lebih 5 ha"),
+]
+
+
 @click.command("demo")
 def demo():
     """Load the demo regions and (re)create the demo accounts, then print their credentials."""
@@ -168,6 +181,11 @@ def demo():
     click.echo(f"regions 35.14 Pasuruan, 63.11 Balangan: {result.added} added, {result.unchanged} unchanged")
     for number, kecamatan in DEMO_NUMBERS:
         map_number("twilio", number, kecamatan)
+    new = sum(
+        not ingest(InboundMessage("sms", f"demo-{i}", text, kecamatan, phone)).duplicate
+        for i, (kecamatan, phone, text) in enumerate(DEMO_MESSAGES, start=1)
+    )
+    click.echo(f"demo reports: {new} new, {len(DEMO_MESSAGES) - new} already there")
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, role, kecamatan, desa_name in DEMO_ACCOUNTS:
         region_code = kecamatan
