@@ -57,3 +57,13 @@ COUNT_LABELS: dict[str, str] = {
     "rumah_rusak_ringan": "Rumah rusak ringan",
     "rumah_terendam": "Rumah terendam",
 }
+
+# Urgent needs (kebutuhan mendesak) a report can ask for.
+NEEDS: dict[str, str] = {
+    "air_bersih": "Air bersih",
+    "pangan": "Pangan",
+    "tenda": "Tenda/hunian",
+    "selimut": "Selimut",
+    "obat": "Obat-obatan",
+    "evakuasi": "Evakuasi",
+}

@@ -47,10 +47,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .health import bp as health_bp
     from .incidents import bp as incidents_bp
+    from .reports import bp as reports_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)

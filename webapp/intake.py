@@ -41,6 +41,15 @@ class InboundMessage:
     sender_phone: str | None = None  # E.164
     received_at: datetime | None = None
     submitted_by_id: int | None = None
+    # A form says these outright: they win over what the parser reads in the text, which fills the gaps.
+    hazard: str | None = None
+    desa_code: str | None = None
+    counts: dict | None = None
+    details: dict | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    photo: bytes | None = None
+    photo_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,11 @@ def ingest(message: InboundMessage, limited: bool = False) -> IntakeResult:
         submitted_by_id=message.submitted_by_id,
         received_at=message.received_at or utcnow(),
         counts={},
+        details=message.details,
+        latitude=message.latitude,
+        longitude=message.longitude,
+        photo=message.photo,
+        photo_type=message.photo_type,
     )
     db.session.add(report)
     try:
@@ -113,6 +127,11 @@ def ingest(message: InboundMessage, limited: bool = False) -> IntakeResult:
 
 def _understand(report: Report, message: InboundMessage) -> str | None:
     parsed = parse(message.text, gazetteer(message.kecamatan_code))
+    if message.channel == "web":  # a form is always a report, whatever its description starts with
+        parsed.command = "lapor"
+    parsed.hazard = message.hazard or parsed.hazard
+    parsed.desa_code = message.desa_code or parsed.desa_code
+    parsed.counts = {k: v for k, v in {**parsed.counts, **(message.counts or {})}.items() if v}
     report.command = parsed.command
     report.hazard = parsed.hazard
     report.counts = parsed.counts

@@ -14,8 +14,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -187,6 +189,12 @@ class Report(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # The automatic answer, kept so a repeated delivery is answered exactly as the first one was.
     reply: Mapped[str | None] = mapped_column(Text)
+    # From the web form: where (the phone's GPS), dusun/RT/RW, urgent needs, and a photo of at most 100 KB.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[dict | None] = mapped_column(JSONType)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
 
     reporter: Mapped[Reporter | None] = relationship()
     submitted_by: Mapped[User | None] = relationship()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sms.phone import mask_phone
-from sms.vocab import COUNT_LABELS, HAZARDS
+from sms.vocab import COUNT_LABELS, HAZARDS, NEEDS
 
 from .auth.forms import LogoutForm
 from .models import SEVERITIES
@@ -87,6 +87,7 @@ def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["describe_event"] = describe_event
+    app.jinja_env.filters["need_label"] = lambda slug: NEEDS.get(slug, slug)
     app.jinja_env.globals.update(
         HAZARDS=HAZARDS,
         COUNT_LABELS=COUNT_LABELS,

@@ -1,0 +1,100 @@
+import re
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from sms.vocab import COUNT_FIELDS, COUNT_LABELS, HAZARDS, NEEDS
+
+from ..forms import Form
+
+MAX_PHOTO_BYTES = 100 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+
+
+def photo_type(data: bytes) -> str | None:
+    """The image type from its first bytes (JPEG, PNG or WebP), not from what the client claims."""
+    for magic, kind in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ReportForm(Form):
+    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    hazard = SelectField(
+        _l("Jenis bencana"),
+        choices=[SelectChoice(slug, label) for slug, label in HAZARDS.items()],
+        validators=[DataRequired()],
+    )
+    desa = SelectField(_l("Desa"), validators=[DataRequired()])
+    dusun = StringField(_l("Dusun"), validators=[Optional(), Length(max=80)])
+    rt = StringField(_l("RT"), validators=[Optional(), Regexp(r"^\d{1,3}$", message=_l("RT berupa angka."))])
+    rw = StringField(_l("RW"), validators=[Optional(), Regexp(r"^\d{1,3}$", message=_l("RW berupa angka."))])
+    description = TextAreaField(
+        _l("Keterangan"), validators=[DataRequired(_l("Ceritakan apa yang terjadi.")), Length(max=2000)]
+    )
+    needs = CheckboxList(
+        _l("Kebutuhan mendesak"),
+        choices=[SelectChoice(slug, label) for slug, label in NEEDS.items()],
+        validators=[Optional()],
+    )
+    latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])
+    photo = FileField(_l("Foto (opsional, paling besar 100 KB)"))
+
+    def __init__(self, *args, desa_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.desa.choices = [SelectChoice(code, name) for code, name in desa_choices]
+
+    def validate_idempotency_key(self, field):
+        if not IDEMPOTENCY_KEY.match(field.data or ""):
+            raise ValidationError(_l("Formulir tidak lengkap. Muat ulang halaman lalu kirim lagi."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.latitude.data is None) != (self.longitude.data is None):  # Optional() stops field validators
+            self.longitude.errors = [*self.longitude.errors, _l("Lokasi GPS tidak lengkap.")]
+            return False
+        return valid
+
+    def validate_photo(self, field):
+        if not field.data:
+            return
+        data = field.data.read(MAX_PHOTO_BYTES + 1)
+        field.data.seek(0)
+        if not data:
+            return
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ValidationError(_l("Foto terlalu besar: paling besar 100 KB."))
+        if photo_type(data) is None:
+            raise ValidationError(_l("Foto harus JPEG, PNG atau WebP."))
+
+
+# One number field per BNPB count, added to the class so the template can loop over them.
+for _name in COUNT_FIELDS:
+    setattr(
+        ReportForm,
+        _name,
+        IntegerField(COUNT_LABELS[_name], validators=[Optional(), NumberRange(0, 1_000_000)]),
+    )
