@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        static_folder=None,  # served by assets: fingerprinted, pre-compressed
         instance_path=str(INSTANCE),
     )
     app.config.update(from_environment(env))
@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    from . import cli, errors, templating
+    from . import assets, cli, errors, templating
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .health import bp as health_bp
@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    assets.init_app(app, ROOT / "static")
     app.after_request(_security_headers)
     return app
 
