@@ -13,7 +13,8 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/manifest+json")
 MIN_COMPRESS_BYTES = 512
@@ -86,6 +87,21 @@ def init_app(app: Flask, folder: Path) -> None:
 
     app.jinja_env.globals["asset_url"] = asset_url
     app.after_request(compress)
+
+    shell = ["app.css", "app.js", "outbox.js", "manifest.webmanifest", "icons/icon-192.png"]
+    shell += [name for name in assets if name.startswith("vendor/") and name.endswith(".js")]
+    release = hashlib.sha256("".join(assets[name].version for name in sorted(assets)).encode()).hexdigest()[:12]
+
+    @app.get("/sw.js")
+    def service_worker():
+        """At the root, so it may serve every page; never cached, so a new release is picked up."""
+        body = render_template(
+            "sw.js",
+            version=release,
+            precache=[asset_url(name) for name in shell],
+            offline_text=_("Tidak ada sambungan. Buka kembali Tangguh saat sinyal ada."),
+        )
+        return body, 200, {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
 
 
 def compress(response):

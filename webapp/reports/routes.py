@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -69,9 +69,14 @@ def new():
     report = db.session.get(Report, result.report_id)
     if report.incident is None:
         flash(_("Laporan tersimpan dan akan dibaca petugas."))
-        return redirect(url_for("incidents.index"), code=303)
-    flash(_("Laporan terkirim. Tiket: %(ticket)s", ticket=report.incident.ticket))
-    return redirect(url_for("incidents.detail", incident_id=report.incident_id), code=303)
+        destination, ticket = url_for("incidents.index"), None
+    else:
+        ticket = report.incident.ticket
+        flash(_("Laporan terkirim. Tiket: %(ticket)s", ticket=ticket))
+        destination = url_for("incidents.detail", incident_id=report.incident_id)
+    if request.headers.get("X-Tangguh-Outbox"):  # the page's outbox goes to the page itself
+        return jsonify(status="ok", duplicate=result.duplicate, ticket=ticket, url=destination), 201
+    return redirect(destination, code=303)
 
 
 @bp.get("/reports/<int:report_id>/photo")

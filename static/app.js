@@ -1,0 +1,122 @@
+/* Tangguh page script: registers the service worker; on the report form, keeps every submission in the
+   outbox until the server has it, takes the phone's GPS position, and shrinks photos to at most 100 KB.
+   Without JavaScript the form is a plain POST and works all the same. */
+(function () {
+  "use strict";
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the app works without it */ });
+  }
+  var form = document.getElementById("report-form");
+  if (!form || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
+  var outbox = document.getElementById("outbox");
+  var outboxList = document.getElementById("outbox-list");
+  var statusLine = document.getElementById("outbox-status");
+  var MAX_PHOTO = 100 * 1024;
+
+  function newKey() {
+    var raw = window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : Date.now().toString(36) + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+    return raw.replace(/[^A-Za-z0-9_-]/g, "");
+  }
+
+  function render() {
+    return TangguhOutbox.all().then(function (entries) {
+      outboxList.textContent = "";
+      outbox.hidden = entries.length === 0;
+      entries.forEach(function (entry) {
+        var item = document.createElement("li");
+        item.textContent = entry.summary + " (" + (entry.refused ? outbox.dataset.refused : outbox.dataset.waiting) + ")";
+        outboxList.appendChild(item);
+      });
+    });
+  }
+
+  function flush() {
+    return TangguhOutbox.flush().then(function (results) {
+      var sent = results.filter(function (result) { return result.status === "sent"; });
+      return render().then(function () {
+        if (sent.length) { window.location.href = sent[sent.length - 1].data.url; }
+      });
+    });
+  }
+
+  var gpsButton = document.getElementById("gps-button");
+  var gpsStatus = document.getElementById("gps-status");
+  if (gpsButton && navigator.geolocation) {
+    gpsButton.hidden = false;
+    gpsButton.addEventListener("click", function () {
+      gpsButton.disabled = true;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.elements.latitude.value = position.coords.latitude.toFixed(6);
+        form.elements.longitude.value = position.coords.longitude.toFixed(6);
+        gpsStatus.textContent = form.elements.latitude.value + ", " + form.elements.longitude.value;
+        gpsButton.disabled = false;
+      }, function () {
+        gpsStatus.textContent = gpsButton.dataset.failed;
+        gpsButton.disabled = false;
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    });
+  }
+
+  /* A photo of at most 100 KB: small enough photos go as they are, others are redrawn as JPEG. */
+  function shrink(file) {
+    if (!file || !file.size) { return Promise.resolve(null); }
+    if (file.size <= MAX_PHOTO && /^image\/(jpeg|png|webp)$/.test(file.type)) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (bitmap) {
+      function attempt(scale, quality) {
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+        canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); }).then(function (blob) {
+          if (blob.size <= MAX_PHOTO || scale < 0.05) { return blob; }
+          return quality > 0.45 ? attempt(scale, quality - 0.15) : attempt(scale * 0.7, 0.75);
+        });
+      }
+      return attempt(Math.min(1, 1280 / Math.max(bitmap.width, bitmap.height)), 0.75);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    var data = new FormData(form);
+    var key = newKey();
+    var photo = data.get("photo");
+    data.delete("photo");
+    data.set("idempotency_key", key);
+    shrink(photo).then(function (small) {
+      var hazard = form.elements.hazard.options[form.elements.hazard.selectedIndex].text;
+      var entry = {
+        key: key,
+        url: form.getAttribute("action"),
+        csrf: data.get("csrf_token"),
+        fields: Array.from(data.entries()),
+        photo: small,
+        created: Date.now(),
+        summary: hazard + ": " + String(data.get("description")).slice(0, 60)
+      };
+      return TangguhOutbox.put(entry).then(function () { return TangguhOutbox.send(entry); });
+    }).then(function (result) {
+      if (result.status === "sent") { window.location.href = result.data.url; return null; }
+      if (result.status === "refused") {
+        /* The server wants something corrected: submit the form itself, so its page shows what and where. */
+        return TangguhOutbox.remove(key).then(function () { HTMLFormElement.prototype.submit.call(form); });
+      }
+      form.reset();
+      statusLine.textContent = outbox.dataset.saved;
+      if (navigator.serviceWorker && "SyncManager" in window) {
+        navigator.serviceWorker.ready.then(function (registration) {
+          return registration.sync.register("outbox");
+        }).catch(function () { /* the online event and the next visit send it */ });
+      }
+      return render();
+    }).catch(function () {
+      statusLine.textContent = outbox.dataset.failed;
+    }).then(function () { button.disabled = false; });
+  });
+
+  window.addEventListener("online", flush);
+  render().then(function () { if (navigator.onLine) { return flush(); } return null; });
+})();
