@@ -18,7 +18,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from sms.vocab import COUNT_FIELDS, COUNT_LABELS, HAZARDS, NEEDS
 
+from ..extensions import db
 from ..forms import Form
+from ..intake import InboundMessage
+from ..models import Region
 
 MAX_PHOTO_BYTES = 100 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -66,6 +69,31 @@ class ReportForm(Form):
     def __init__(self, *args, desa_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.desa.choices = [SelectChoice(code, name) for code, name in desa_choices]
+
+    def inbound_message(self, user) -> InboundMessage:
+        """The validated form as a message for the intake door; the form's values win over the parser's."""
+        desa = db.session.get(Region, self.desa.data)
+        photo = self.photo.data.read() if self.photo.data else b""
+        details = {
+            name: getattr(self, name).data for name in ("dusun", "rt", "rw", "needs") if getattr(self, name).data
+        }
+        return InboundMessage(
+            channel="web",
+            # Keys are the client's; scoping them to the user means nobody can collide with another's report.
+            external_id=f"u{user.id}:{self.idempotency_key.data}",
+            text=self.description.data.strip(),
+            kecamatan_code=desa.parent_code,
+            sender_phone=user.phone,
+            submitted_by_id=user.id,
+            hazard=self.hazard.data,
+            desa_code=desa.code,
+            counts={name: getattr(self, name).data for name in COUNT_FIELDS if getattr(self, name).data},
+            details=details or None,
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
+            photo=photo or None,
+            photo_type=photo_type(photo) if photo else None,
+        )
 
     def validate_idempotency_key(self, field):
         if not IDEMPOTENCY_KEY.match(field.data or ""):

@@ -3,14 +3,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from sms.vocab import COUNT_FIELDS
-
 from ..extensions import db
 from ..incidents.actions import can_view
-from ..intake import InboundMessage, ingest
+from ..intake import ingest
 from ..models import Region, Report
 from . import bp
-from .forms import IDEMPOTENCY_KEY, ReportForm, photo_type
+from .forms import IDEMPOTENCY_KEY, ReportForm
 
 
 def _desa_choices() -> list[tuple[str, str]]:
@@ -36,36 +34,7 @@ def new():
     if not form.validate_on_submit():
         return render_template("reports/new.html", form=form), 422 if request.method == "POST" else 200
 
-    desa = db.session.get(Region, form.desa.data)
-    data = form.photo.data.read() if form.photo.data else b""
-    details = {
-        key: value
-        for key, value in (
-            ("dusun", form.dusun.data),
-            ("rt", form.rt.data),
-            ("rw", form.rw.data),
-            ("needs", form.needs.data),
-        )  # fmt: skip
-        if value
-    }
-    message = InboundMessage(
-        channel="web",
-        # Keys are the client's; scoping them to the user means nobody can collide with another's report.
-        external_id=f"u{current_user.id}:{form.idempotency_key.data}",
-        text=form.description.data.strip(),
-        kecamatan_code=desa.parent_code,
-        sender_phone=current_user.phone,
-        submitted_by_id=current_user.id,
-        hazard=form.hazard.data,
-        desa_code=desa.code,
-        counts={name: getattr(form, name).data for name in COUNT_FIELDS if getattr(form, name).data},
-        details=details or None,
-        latitude=form.latitude.data,
-        longitude=form.longitude.data,
-        photo=data or None,
-        photo_type=photo_type(data) if data else None,
-    )
-    result = ingest(message)
+    result = ingest(form.inbound_message(current_user))
     report = db.session.get(Report, result.report_id)
     if report.incident is None:
         flash(_("Laporan tersimpan dan akan dibaca petugas."))
