@@ -6,8 +6,19 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* the app works without it */ });
   }
+  var user = document.body.dataset.user;
+  if (!user && window.caches) {
+    /* Signed out: pages kept for offline use must not show the last user's incidents to the next one. */
+    caches.keys().then(function (names) {
+      return Promise.all(names.map(function (name) {
+        return caches.open(name).then(function (cache) {
+          return Promise.all(["/incidents", "/reports/new"].map(function (path) { return cache.delete(path); }));
+        });
+      }));
+    }).catch(function () { /* nothing cached */ });
+  }
   var form = document.getElementById("report-form");
-  if (!form || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
+  if (!form || !user || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
   var outbox = document.getElementById("outbox");
   var outboxList = document.getElementById("outbox-list");
   var statusLine = document.getElementById("outbox-status");
@@ -21,6 +32,7 @@
 
   function render() {
     return TangguhOutbox.all().then(function (entries) {
+      entries = entries.filter(function (entry) { return entry.user === user; });
       outboxList.textContent = "";
       outbox.hidden = entries.length === 0;
       entries.forEach(function (entry) {
@@ -32,7 +44,7 @@
   }
 
   function flush() {
-    return TangguhOutbox.flush().then(function (results) {
+    return TangguhOutbox.flush(user, form.elements.csrf_token.value).then(function (results) {
       var sent = results.filter(function (result) { return result.status === "sent"; });
       return render().then(function () {
         if (sent.length) { window.location.href = sent[sent.length - 1].data.url; }
@@ -90,6 +102,7 @@
       var hazard = form.elements.hazard.options[form.elements.hazard.selectedIndex].text;
       var entry = {
         key: key,
+        user: user,
         url: form.getAttribute("action"),
         csrf: data.get("csrf_token"),
         fields: Array.from(data.entries()),
@@ -97,7 +110,7 @@
         created: Date.now(),
         summary: hazard + ": " + String(data.get("description")).slice(0, 60)
       };
-      return TangguhOutbox.put(entry).then(function () { return TangguhOutbox.send(entry); });
+      return TangguhOutbox.put(entry).then(function () { return TangguhOutbox.send(entry, entry.csrf); });
     }).then(function (result) {
       if (result.status === "sent") { window.location.href = result.data.url; return null; }
       if (result.status === "refused") {

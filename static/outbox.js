@@ -29,19 +29,24 @@
   function all() { return withStore("readonly", function (store) { return store.getAll(); }); }
   function remove(key) { return withStore("readwrite", function (store) { return store.delete(key); }); }
 
-  /* Send one entry. Resolves to {status: "sent", data} once the server has it, {status: "refused", entry}
-     when the server refuses its content (422), or {status: "waiting"} when it should be tried again later. */
-  function send(entry) {
+  /* Send one entry, with the page's current CSRF token when there is one (the session may have been renewed
+     since the entry was saved). Resolves to {status: "sent", data} once the server has it,
+     {status: "refused", entry} when the server refuses its content (422), or {status: "waiting"}. */
+  function send(entry, csrf) {
+    var token = csrf || entry.csrf;
     var body = new FormData();
-    entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    entry.fields.forEach(function (pair) {
+      body.append(pair[0], pair[0] === "csrf_token" ? token : pair[1]);  /* the form field wins over the header */
+    });
     if (entry.photo) { body.append("photo", entry.photo, "foto.jpg"); }
     return fetch(entry.url, {
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "Idempotency-Key": entry.key, "X-CSRFToken": entry.csrf, "X-Tangguh-Outbox": "1" }
+      headers: { "Idempotency-Key": entry.key, "X-CSRFToken": token, "X-Tangguh-Outbox": "1" }
     }).then(function (response) {
-      if (response.ok) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.ok && json) {
         return response.json().then(function (data) {
           return remove(entry.key).then(function () { return { status: "sent", data: data }; });
         });
@@ -50,16 +55,20 @@
         entry.refused = true;
         return put(entry).then(function () { return { status: "refused", entry: entry }; });
       }
-      return { status: "waiting" };
+      return { status: "waiting" };  /* offline, signed out (a login page came back), or the server failed */
     }, function () { return { status: "waiting" }; });
   }
 
-  /* Send every entry that is waiting, one after another. */
-  function flush() {
+  /* Send every waiting entry, one after another. A page passes its user and CSRF token: on a shared phone
+     only that user's reports go out under that user's session. (The service worker passes neither; a
+     session that has changed since then refuses the old token, and the entry waits for its user.) */
+  function flush(user, csrf) {
     return all().then(function (entries) {
-      return entries.filter(function (entry) { return !entry.refused; }).reduce(function (chain, entry) {
+      return entries.filter(function (entry) {
+        return !entry.refused && (user === undefined || entry.user === user);
+      }).reduce(function (chain, entry) {
         return chain.then(function (results) {
-          return send(entry).then(function (result) { results.push(result); return results; });
+          return send(entry, csrf).then(function (result) { results.push(result); return results; });
         });
       }, Promise.resolve([]));
     });

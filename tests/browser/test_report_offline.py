@@ -137,3 +137,44 @@ def test_page_weight_budgets_and_no_third_party_requests(server, browser_context
     again = _transfers(browser_context, page, f"{server}/reports/new")
     static_over_network = [(url, size) for url, size, cached in again if "/static/" in url and not cached and size]
     assert static_over_network == []  # a repeat visit loads no static file over the network
+
+
+def test_a_waiting_report_goes_out_only_for_its_own_user_with_a_fresh_session(server, browser_context, official,
+                                                                                make_user):  # fmt: skip
+    neighbour = make_user("desa_official", WINONGAN, desa="Sumberrejo")
+    page = browser_context.new_page()
+    sign_in(page, server, official.email, PASSWORD)
+    controlled_form(page, server)
+    browser_context.set_offline(True)
+    fill_report(page, "Dikirim saat tidak ada sinyal")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#outbox-list li")
+
+    browser_context.clear_cookies()  # the session ends before the signal returns
+    browser_context.set_offline(False)
+    page.wait_for_timeout(1500)  # the online event tries, and the server answers with the login page
+    assert report_count() == 0
+
+    sign_in(page, server, neighbour.email, PASSWORD)  # someone else on the same phone
+    page.goto(f"{server}/reports/new")
+    page.wait_for_timeout(1500)
+    assert report_count() == 0 and page.locator("#outbox").is_hidden()
+
+    browser_context.clear_cookies()
+    sign_in(page, server, official.email, PASSWORD)  # its own user, in a new session
+    page.goto(f"{server}/reports/new")
+    page.wait_for_url(f"{server}/incidents/*", timeout=20_000)
+    assert wait_for(lambda: report_count() == 1)
+    assert db.session.scalar(select(Report.submitted_by_id)) == official.id
+
+
+def test_signing_out_forgets_the_pages_kept_for_offline_use(server, browser_context, official):
+    page = browser_context.new_page()
+    sign_in(page, server, official.email, PASSWORD)
+    controlled_form(page, server)
+    page.goto(f"{server}/incidents")
+    assert page.evaluate("caches.match('/incidents').then(r => !!r)")
+    page.click("header button[type=submit]")  # Keluar
+    page.wait_for_url(f"{server}/login")
+    page.wait_for_function("caches.match('/incidents').then(r => !r)")
+    assert not page.evaluate("caches.match('/reports/new').then(r => !!r)")
