@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test test-sqlite test-postgres bench lint format lock clean
+.PHONY: run test test-sqlite test-postgres bench lint format lock clean translations extract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,20 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+# Compiled catalogs are built from the .po files, never committed.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po | $(VENV)/.installed-run
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ --statistics
+
+translations: $(CATALOGS)
+
+# Refresh the template and the catalogs after changing user-facing text.
+extract: $(VENV)/.installed-run
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location
+
+run: $(VENV)/.installed-run $(CATALOGS)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo "\nTangguh on http://127.0.0.1:5000 (SMS gateway: $${SMS_GATEWAY:-console}). Ctrl-C to stop."
@@ -28,11 +41,11 @@ run: $(VENV)/.installed-run
 test: test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
-test-sqlite: $(VENV)/.installed-dev
+test-sqlite: $(VENV)/.installed-dev $(CATALOGS)
 	@echo "== tests on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed-dev
+test-postgres: $(VENV)/.installed-dev $(CATALOGS)
 	@echo "== tests on PostgreSQL ($${TEST_DATABASE_URL%%@*}@…)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

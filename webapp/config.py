@@ -72,6 +72,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: forms are filled slowly in the field
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
         "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "SMS_GATEWAY": env.get("SMS_GATEWAY", "console"),
         # Reports of the same hazard in the same desa within this many hours of the last one join its incident.

@@ -10,19 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sms.phone import mask_phone
-from sms.vocab import COUNT_LABELS, HAZARDS, NEEDS
 
 from .auth.forms import LogoutForm
-from .models import SEVERITIES
-
-STATUS_LABELS = {
-    "baru": "Baru",
-    "diverifikasi": "Diverifikasi",
-    "ditangani": "Ditangani",
-    "selesai": "Selesai",
-    "ditolak": "Ditolak",
-    "digabung": "Digabung",
-}
+from .labels import COUNT_LABELS, HAZARD_LABELS, LANGUAGES, NEED_LABELS, SEVERITY_LABELS, STATUS_LABELS
 
 # Province code prefixes by Indonesian time zone; everything else is WIB (Asia/Jakarta).
 _WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
@@ -63,7 +53,7 @@ def describe_event(event) -> str:
         agency = data.get("agency")
         return _("Ditugaskan ke %(agency)s", agency=agency) if agency else _("Penugasan instansi dihapus")
     if kind == "keparahan":
-        return _("Keparahan: %(level)s", level=SEVERITIES.get(data.get("new"), _("belum dinilai")))
+        return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
     if kind == "jumlah":
         return _("Jumlah korban dan kerusakan dikoreksi")
     if kind == "catatan":
@@ -87,12 +77,13 @@ def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["describe_event"] = describe_event
-    app.jinja_env.filters["need_label"] = lambda slug: NEEDS.get(slug, slug)
+    app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
     app.jinja_env.globals.update(
-        HAZARDS=HAZARDS,
+        HAZARDS=HAZARD_LABELS,
         COUNT_LABELS=COUNT_LABELS,
         STATUS_LABELS=STATUS_LABELS,
-        SEVERITIES=SEVERITIES,
+        SEVERITIES=SEVERITY_LABELS,
+        LANGUAGES=LANGUAGES,
         get_locale=get_locale,
     )
 

@@ -178,3 +178,34 @@ def test_signing_out_forgets_the_pages_kept_for_offline_use(server, browser_cont
     page.wait_for_url(f"{server}/login")
     page.wait_for_function("caches.match('/incidents').then(r => !r)")
     assert not page.evaluate("caches.match('/reports/new').then(r => !!r)")
+
+
+def _noise_png(width: int, height: int) -> bytes:
+    """A photo-sized PNG of random pixels: megabytes that no compression can hide."""
+    import os
+    import struct
+    import zlib
+
+    rows = b"".join(b"\x00" + os.urandom(width * 3) for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b"")
+
+
+def test_a_large_photo_is_shrunk_on_the_phone_to_100_kb(server, browser_context, official):
+    photo = _noise_png(1600, 1200)
+    assert len(photo) > 5_000_000
+    page = browser_context.new_page()
+    sign_in(page, server, official.email, PASSWORD)
+    page.goto(f"{server}/reports/new")
+    fill_report(page)
+    page.set_input_files("#photo", files=[{"name": "banjir.png", "mimeType": "image/png", "buffer": photo}])
+    page.click("#report-form button[type=submit]")
+    page.wait_for_url(f"{server}/incidents/*", timeout=30_000)
+    db.session.rollback()
+    stored, kind = db.session.execute(select(Report.photo, Report.photo_type)).one()
+    assert kind == "image/jpeg" and stored[:3] == b"\xff\xd8\xff"
+    assert len(stored) <= 100 * 1024

@@ -1,10 +1,11 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..accounts import find_user
+from ..labels import LANGUAGES
 from . import bp
 from .forms import LoginForm, LogoutForm
 
@@ -41,3 +42,13 @@ def logout():
         flash(_("Anda sudah keluar."))
         return redirect(url_for("auth.login"), code=303)
     return redirect(url_for("incidents.index"), code=303)
+
+
+@bp.get("/bahasa/<code>")
+def language(code: str):
+    """Switch the language of the pages (a cookie for a year); Bahasa Indonesia is the default."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(_safe_next(request.args.get("next")), code=303)
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -7,7 +7,8 @@ from sqlalchemy.orm import selectinload
 from sms.vocab import COUNT_FIELDS
 
 from ..extensions import db, htmx
-from ..models import SEVERITIES, Agency, Incident, IncidentEvent, Report
+from ..labels import SEVERITY_LABELS
+from ..models import Agency, Incident, IncidentEvent, Report
 from ..pagination import BadPage
 from . import actions, bp
 from .actions import ActionError, Forbidden, can_do, can_view
@@ -84,7 +85,7 @@ def _detail_context(incident: Incident) -> dict:
         "transitions": actions.TRANSITIONS[incident.status],
         "can": lambda action: can_do(current_user, incident, action),
         "COUNT_FIELDS": COUNT_FIELDS,
-        "SEVERITIES": SEVERITIES,
+        "SEVERITIES": SEVERITY_LABELS,
     }
 
 

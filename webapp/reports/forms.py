@@ -16,11 +16,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from sms.vocab import COUNT_FIELDS, COUNT_LABELS, HAZARDS, NEEDS
+from sms.vocab import COUNT_FIELDS
 
 from ..extensions import db
 from ..forms import Form
 from ..intake import InboundMessage
+from ..labels import COUNT_LABELS, HAZARD_LABELS, NEED_LABELS
 from ..models import Region
 
 MAX_PHOTO_BYTES = 100 * 1024
@@ -47,7 +48,7 @@ class ReportForm(Form):
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
     hazard = SelectField(
         _l("Jenis bencana"),
-        choices=[SelectChoice(slug, label) for slug, label in HAZARDS.items()],
+        choices=[SelectChoice(slug, label) for slug, label in HAZARD_LABELS.items()],
         validators=[DataRequired()],
     )
     desa = SelectField(_l("Desa"), validators=[DataRequired()])
@@ -59,7 +60,7 @@ class ReportForm(Form):
     )
     needs = CheckboxList(
         _l("Kebutuhan mendesak"),
-        choices=[SelectChoice(slug, label) for slug, label in NEEDS.items()],
+        choices=[SelectChoice(slug, label) for slug, label in NEED_LABELS.items()],
         validators=[Optional()],
     )
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])

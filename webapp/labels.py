@@ -1,0 +1,50 @@
+"""Labels people read for the domain vocabulary, through Flask-Babel (Bahasa Indonesia first, English too).
+
+``sms.vocab`` keeps the plain Indonesian names for SMS, which never change language; pages use these.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+HAZARD_LABELS = {
+    "banjir": _l("Banjir"),
+    "tanah_longsor": _l("Tanah longsor"),
+    "cuaca_ekstrem": _l("Cuaca ekstrem"),
+    "gelombang_pasang": _l("Gelombang pasang/abrasi"),
+    "gempabumi": _l("Gempabumi"),
+    "tsunami": _l("Tsunami"),
+    "erupsi": _l("Erupsi gunung api"),
+    "karhutla": _l("Kebakaran hutan dan lahan"),
+    "kekeringan": _l("Kekeringan"),
+    "kebakaran": _l("Kebakaran gedung dan permukiman"),
+}
+STATUS_LABELS = {
+    "baru": _l("Baru"),
+    "diverifikasi": _l("Diverifikasi"),
+    "ditangani": _l("Ditangani"),
+    "selesai": _l("Selesai"),
+    "ditolak": _l("Ditolak"),
+    "digabung": _l("Digabung"),
+}
+COUNT_LABELS = {
+    "meninggal": _l("Meninggal"),
+    "hilang": _l("Hilang"),
+    "luka": _l("Luka-luka"),
+    "mengungsi": _l("Mengungsi (jiwa)"),
+    "terdampak": _l("Terdampak (jiwa)"),
+    "mengungsi_kk": _l("Mengungsi (KK)"),
+    "terdampak_kk": _l("Terdampak (KK)"),
+    "rumah_rusak_berat": _l("Rumah rusak berat"),
+    "rumah_rusak_sedang": _l("Rumah rusak sedang"),
+    "rumah_rusak_ringan": _l("Rumah rusak ringan"),
+    "rumah_terendam": _l("Rumah terendam"),
+}
+NEED_LABELS = {
+    "air_bersih": _l("Air bersih"),
+    "pangan": _l("Pangan"),
+    "tenda": _l("Tenda/hunian"),
+    "selimut": _l("Selimut"),
+    "obat": _l("Obat-obatan"),
+    "evakuasi": _l("Evakuasi"),
+}
+SEVERITY_LABELS = {1: _l("rendah"), 2: _l("sedang"), 3: _l("tinggi")}
+LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
