@@ -9,12 +9,14 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select, text
+from werkzeug.serving import make_server
 
 from webapp import create_app
 from webapp.accounts import create_user
@@ -105,6 +107,17 @@ def ctx(app):
     with app.app_context():
         yield
         db.session.rollback()
+
+
+@pytest.fixture
+def live_server(app, ctx):
+    """The app behind a real threaded HTTP server on 127.0.0.1, for concurrency and browser tests."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import threading
 import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from webapp.extensions import db
 from webapp.models import Incident, ReceivingNumber, Report
@@ -16,7 +15,7 @@ ROUNDS = 15
 
 
 @pytest.fixture
-def server(app, ctx):
+def server(live_server):
     db.session.add_all(
         [
             ReceivingNumber(gateway="twilio", address=TWILIO_NUMBER, kecamatan_code="35.14.19"),
@@ -24,12 +23,7 @@ def server(app, ctx):
         ]
     )
     db.session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    return live_server
 
 
 def at_once(requests_to_send):

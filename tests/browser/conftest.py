@@ -3,10 +3,8 @@ served by a real threaded HTTP server on the test database."""
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TANGGUH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # As this workplace's probe starts it: no sandbox as root, and no background calls to Google's hosts.
@@ -37,13 +35,8 @@ def chromium():
 
 
 @pytest.fixture
-def server(app, ctx):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+def server(live_server):
+    return live_server
 
 
 @pytest.fixture
