@@ -161,3 +161,17 @@ def test_a_limited_sender_is_stored_told_once_then_silent(ctx):
 def test_odd_texts_are_stored_and_answered(ctx, text):
     result = sms(text)
     assert report(result).raw_text == text.replace("\u0000", "\ufffd")  # PostgreSQL text cannot hold NUL
+
+
+def test_the_desa_matcher_follows_renamed_desa(ctx):
+    from webapp.models import Region
+
+    assert report(sms("banjir di gading")).desa_code == desa_code(WINONGAN, "Gading")
+    region = db.session.get(Region, desa_code(WINONGAN, "Gading"))
+    region.name = "Gading Baru"  # a later Kepmendagri renames it; `flask regions load` applies that
+    db.session.commit()
+    try:
+        assert report(sms("banjir di gading baru")).desa_code == region.code
+    finally:
+        region.name = "Gading"
+        db.session.commit()
