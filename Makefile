@@ -29,12 +29,14 @@ translations: $(CATALOGS)
 # Refresh the template and the catalogs after changing user-facing text.
 extract: $(VENV)/.installed-run
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
+# The outbound worker runs beside the server and stops with it.
 run: $(VENV)/.installed-run $(CATALOGS)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo "\nTangguh on http://127.0.0.1:5000 (SMS gateway: $${SMS_GATEWAY:-console}). Ctrl-C to stop."
+	$(BIN)/flask sms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.

@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
+from gateway_fakes import FakeAndroid, FakeTwilio
 from webapp import create_app
 from webapp.accounts import create_user
 from webapp.config import database_url
@@ -118,6 +119,34 @@ def live_server(app, ctx):
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def fake_android(app, monkeypatch):
+    """The Android gateway's REST API on 127.0.0.1, configured as the app's SMS gateway."""
+    fake = FakeAndroid().start()
+    monkeypatch.setitem(app.config, "SMS_GATEWAY", "android")
+    monkeypatch.setitem(app.config, "ANDROID_GATEWAY_URL", f"{fake.url}/3rdparty/v1")
+    monkeypatch.setitem(app.config, "ANDROID_GATEWAY_USER", "sms")
+    monkeypatch.setitem(app.config, "ANDROID_GATEWAY_PASSWORD", "rahasia")
+    monkeypatch.setitem(app.config, "GATEWAY_TIMEOUT", 0.5)
+    fake.slow = 1.0
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_twilio(app, monkeypatch):
+    """Twilio's REST API on 127.0.0.1 (the twilio Client pointed at it), configured as the SMS gateway."""
+    fake = FakeTwilio().start()
+    monkeypatch.setitem(app.config, "SMS_GATEWAY", "twilio")
+    monkeypatch.setitem(app.config, "TWILIO_ACCOUNT_SID", fake.account_sid)
+    monkeypatch.setitem(app.config, "TWILIO_API_URL", fake.url)
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tangguh.example.id")
+    monkeypatch.setitem(app.config, "GATEWAY_TIMEOUT", 0.5)
+    fake.slow = 1.0
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

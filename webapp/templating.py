@@ -38,6 +38,11 @@ def local_time(moment: datetime | None, region_code: str | None = None) -> str:
     return moment.astimezone(_ZONES[zone]).strftime("%d-%m-%Y %H:%M ") + zone
 
 
+def rupiah(amount: int | None) -> str:
+    """``Rp 12.600``: rupiah with the Indonesian thousands separator."""
+    return "Rp " + f"{amount or 0:,}".replace(",", ".")
+
+
 def describe_event(event) -> str:
     """One timeline line in Bahasa Indonesia for an incident event."""
     data = event.data or {}
@@ -59,7 +64,7 @@ def describe_event(event) -> str:
     if kind == "catatan":
         return _("Catatan")
     if kind == "sms_keluar":
-        return _("SMS dikirim ke %(num)s pelapor", num=data.get("recipients", 0))
+        return _("SMS diantrekan untuk %(num)s pelapor", num=data.get("recipients", 0))
     if kind == "digabung":
         return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
     if kind == "menggabung":
@@ -76,6 +81,7 @@ def describe_event(event) -> str:
 def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
     app.jinja_env.globals.update(

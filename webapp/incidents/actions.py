@@ -12,8 +12,8 @@ from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS
 
 from ..extensions import db
-from ..gateways import send_sms
 from ..models import SEVERITIES, Agency, Incident, IncidentEvent, Report, Reporter, User
+from ..outbound import enqueue
 
 # Allowed status changes; "digabung" is reached only by merging.
 TRANSITIONS = {
@@ -69,28 +69,47 @@ def _clean_note(note: str | None) -> str | None:
     return note or None
 
 
-def reporter_phones(incident: Incident) -> list[tuple[str, int]]:
-    """Distinct reporters of an incident as (phone, id of their latest report), oldest reporter first."""
+def reporter_contacts(incident: Incident) -> list[tuple[Reporter, Report]]:
+    """Distinct reporters of an incident, each with their latest report in it, oldest reporter first."""
     rows = db.session.execute(
-        select(Reporter.phone, Report.id)
+        select(Reporter, Report)
         .join(Report, Report.reporter_id == Reporter.id)
         .where(Report.incident_id == incident.id)
         .order_by(Report.received_at, Report.id)
     ).all()
-    latest: dict[str, int] = {}
-    for phone, report_id in rows:
-        latest[phone] = report_id
-    return list(latest.items())
+    latest: dict[int, tuple[Reporter, Report]] = {}
+    for reporter, report in rows:
+        latest[reporter.id] = (reporter, report)
+    return list(latest.values())
 
 
 def _notify(incident: Incident, user: User, text: str, purpose: str) -> int:
-    """Send ``text`` to every reporter of the incident once; record how many it reached."""
-    sent = 0
-    for phone, report_id in reporter_phones(incident):
-        if send_sms(phone, text, f"tangguh-{purpose}-{incident.id}-{report_id}"):
-            sent += 1
-    _event(incident, user, "sms_keluar", text, purpose=purpose, recipients=sent)
-    return sent
+    """Queue ``text`` for every reporter of the incident, once each, by the channel they reported on; those who
+    sent BERHENTI are left out. The timeline records how many it was queued for."""
+    contacts = reporter_contacts(incident)
+    reachable = [(reporter, report) for reporter, report in contacts if not reporter.opted_out]
+    event = IncidentEvent(
+        incident=incident,
+        actor_id=user.id,
+        kind="sms_keluar",
+        note=text,
+        data={"purpose": purpose, "recipients": len(reachable), "opted_out": len(contacts) - len(reachable)},
+    )
+    db.session.add(event)
+    db.session.flush()  # the event's id makes each message's key: one message per reporter per action
+    for reporter, report in reachable:
+        enqueue(
+            key=f"notify-{event.id}-{reporter.id}",
+            to=reporter.phone,
+            body=text,
+            purpose="notify",
+            channel="whatsapp" if report.channel == "whatsapp" else "sms",
+            kecamatan_code=incident.kecamatan_code,
+            desa_code=incident.desa_code,
+            reporter_id=reporter.id,
+            incident_id=incident.id,
+        )
+    return len(reachable)
 
 
 def change_status(incident: Incident, user: User, status: str, note: str | None = None) -> None:
@@ -160,19 +179,18 @@ def add_note(incident: Incident, user: User, note: str) -> None:
 
 
 def reply_to_reporters(incident: Incident, user: User, text: str) -> int:
-    """Send one SMS to each reporter of the incident; the text must fit one GSM-7 segment."""
+    """Queue one SMS to each reporter of the incident; the text must fit one GSM-7 segment."""
     _require(user, incident, "reply")
     text = " ".join((text or "").split())
     if not text:
         raise ActionError(_("Pesan kosong."))
     if not fits_one_segment(text):
         raise ActionError(_("Pesan harus muat satu SMS: maksimal 160 karakter, tanpa emoji atau tanda kutip miring."))
-    if not reporter_phones(incident):
+    if not any(not reporter.opted_out for reporter, _report in reporter_contacts(incident)):
         raise ActionError(_("Insiden ini tidak punya pelapor yang dapat dihubungi lewat SMS."))
-    event_count = len(incident.events)
-    sent = _notify(incident, user, text, f"balasan{event_count}")
+    queued = _notify(incident, user, text, "balasan")
     db.session.commit()
-    return sent
+    return queued
 
 
 def merge(incident: Incident, user: User, target_ticket: str, note: str | None = None) -> Incident:

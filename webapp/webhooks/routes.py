@@ -8,9 +8,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from sms.phone import InvalidPhone, normalize_phone
 
 from ..extensions import csrf, db
-from ..gateways import send_sms
 from ..intake import InboundMessage, ingest
-from ..models import ReceivingNumber
+from ..models import ReceivingNumber, Report
+from ..outbound import enqueue, message_by_provider, record_delivery
 from ..ratelimit import over_limit
 from . import bp
 from .verify import android_signature_ok, twilio_signature_ok
@@ -88,6 +88,40 @@ def twilio():
     return _twiml(result.reply)
 
 
+# Twilio's message statuses that say something about delivery; the rest (queued, sending, …) change nothing.
+TWILIO_DELIVERY = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "failed",
+    "failed": "failed",
+}
+ANDROID_DELIVERY = {"sms:sent": "sent", "sms:delivered": "delivered", "sms:failed": "failed"}
+
+
+@bp.post("/twilio/status")
+def twilio_status():
+    """Twilio's status callback for a message the worker sent (signed like every Twilio request)."""
+    if _too_large():
+        return "request body too large", 413
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not twilio_signature_ok(current_app.config["TWILIO_AUTH_TOKEN"], request.url, request.form, signature):
+        return "invalid or missing X-Twilio-Signature", 403
+    sid, status = request.form.get("MessageSid", "").strip(), request.form.get("MessageStatus", "").strip()
+    if not sid or not status:
+        return "missing MessageSid or MessageStatus", 400
+    delivery = TWILIO_DELIVERY.get(status.lower())
+    if delivery is None:
+        return "", 204
+    message = message_by_provider("twilio", sid)
+    if message is None:
+        return f"unknown MessageSid {sid}", 404
+    code = request.form.get("ErrorCode", "").strip()
+    record_delivery(message, delivery, error=f"Twilio {status}" + (f", error {code}" if code else ""))
+    db.session.commit()
+    return "", 204
+
+
 def _android_event(body: bytes) -> tuple[dict, dict]:
     try:
         event = json.loads(body)
@@ -96,9 +130,24 @@ def _android_event(body: bytes) -> tuple[dict, dict]:
     if not isinstance(event, dict):
         raise BadRequest("body is not a JSON object")
     payload = event.get("payload")
-    if event.get("event") == "sms:received" and not isinstance(payload, dict):
+    if event.get("event") in ("sms:received", *ANDROID_DELIVERY) and not isinstance(payload, dict):
         raise BadRequest("missing payload")
     return event, payload or {}
+
+
+def _android_delivery(kind: str, payload: dict):
+    """``sms:sent`` / ``sms:delivered`` / ``sms:failed`` for a message the worker handed to the gateway."""
+    message_id = _text_field(payload, "messageId")
+    moment_field = {"sms:sent": "sentAt", "sms:delivered": "deliveredAt", "sms:failed": "failedAt"}[kind]
+    at = _moment(payload, moment_field)
+    message = message_by_provider("android", message_id)
+    if message is None:
+        return jsonify(error=f"unknown messageId {message_id}"), 404
+    reason = payload.get("reason")
+    error = f"gateway: {reason}" if isinstance(reason, str) and reason.strip() else None
+    changed = record_delivery(message, ANDROID_DELIVERY[kind], error=error, at=at)
+    db.session.commit()
+    return jsonify(status="ok" if changed else "unchanged", message_status=message.status)
 
 
 def _text_field(source: dict, name: str, required: bool = True) -> str:
@@ -110,22 +159,42 @@ def _text_field(source: dict, name: str, required: bool = True) -> str:
     return value
 
 
-def _received_at(payload: dict) -> datetime:
-    raw = payload.get("receivedAt")
+def _moment(payload: dict, field: str) -> datetime:
+    raw = payload.get(field)
     if raw is None:
         return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError as exc:
-        raise BadRequest("invalid receivedAt") from exc
+        raise BadRequest(f"invalid {field}") from exc
     if moment.tzinfo is None:
-        raise BadRequest("receivedAt has no time zone offset")
+        raise BadRequest(f"{field} has no time zone offset")
     return moment.astimezone(UTC)
+
+
+def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, sim: int | None, kecamatan: str):
+    """The answer goes back from the phone and SIM the message arrived on, through the outbound queue."""
+    report = db.session.get(Report, report_id)
+    enqueue(
+        key=f"reply-{report_id}",
+        to=phone,
+        body=reply,
+        purpose="reply",
+        kecamatan_code=kecamatan,
+        gateway="console" if current_app.config["SMS_GATEWAY"] == "console" else "android",
+        sender=device,
+        sim_number=sim,
+        desa_code=report.desa_code if report else None,
+        reporter_id=report.reporter_id if report else None,
+        incident_id=report.incident_id if report else None,
+    )
+    db.session.commit()
 
 
 @bp.post("/android")
 def android():
-    """SMS Gateway for Android: ``sms:received`` events signed with HMAC-SHA256 (X-Signature, X-Timestamp)."""
+    """SMS Gateway for Android, signed with HMAC-SHA256 (X-Signature, X-Timestamp): ``sms:received`` is a
+    report; ``sms:sent``, ``sms:delivered`` and ``sms:failed`` update a message the worker sent."""
     if _too_large():
         return jsonify(error="request body too large"), 413
     body = request.get_data(cache=True)
@@ -140,6 +209,8 @@ def android():
         return jsonify(error="invalid, missing or expired X-Signature/X-Timestamp"), 401
     try:
         event, payload = _android_event(body)
+        if event.get("event") in ANDROID_DELIVERY:
+            return _android_delivery(event["event"], payload)
         if event.get("event") != "sms:received":
             return jsonify(status="ignored", event=event.get("event"))
         event_id = _text_field(event, "id")
@@ -149,7 +220,7 @@ def android():
         sim = payload.get("simNumber")
         if sim is not None and (not isinstance(sim, int) or isinstance(sim, bool)):
             raise BadRequest("invalid simNumber")
-        received_at = _received_at(payload)
+        received_at = _moment(payload, "receivedAt")
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400
     kecamatan = kecamatan_for("android", f"{device}/{sim}", device)
@@ -165,6 +236,6 @@ def android():
         received_at=received_at,
     )
     result = ingest(message, limited=over_limit(phone))
-    if result.reply and not result.duplicate:
-        send_sms(phone, result.reply, f"tangguh-reply-{result.report_id}", sim)
+    if result.reply:  # queued once per report, so a retried delivery queues nothing new
+        _queue_android_reply(result.report_id, result.reply, phone, device, sim, kecamatan)
     return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)

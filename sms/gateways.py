@@ -1,0 +1,211 @@
+"""Clients that hand one outbound message to a gateway: the console, Twilio's REST API, the Android gateway's.
+
+Each ``send`` returns the gateway's id for the message or raises ``TemporaryFailure`` (worth retrying: a 5xx,
+a 429, a timeout, no connection) or ``PermanentFailure`` (retrying cannot help: a refused number, bad
+credentials). ``find`` answers, for a send whose outcome is unknown (a worker died or timed out mid-request),
+whether the gateway already accepted it, so that the message is not sent twice:
+
+- Android: we choose the message id, so ``find`` asks for that id; the gateway also refuses a second
+  message with the same id (409), which counts as already sent.
+- Twilio has no idempotency key on message creation; ``find`` lists the latest messages to the recipient and
+  looks for the same body created since the message was queued.
+- The console only writes to the log; a repeat there is harmless.
+
+Pure Python: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from android_sms_gateway import client as android_client
+from android_sms_gateway import domain as android_domain
+from android_sms_gateway import errors as android_errors
+from android_sms_gateway import http as android_http
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client as TwilioClient
+
+log = logging.getLogger("tangguh.outbound")
+
+DEFAULT_TIMEOUT = 15.0  # seconds for one gateway request; a worker must never hang on a dead gateway
+TWILIO_API_URL = "https://api.twilio.com"
+
+
+class GatewayFailure(Exception):
+    """The gateway did not take the message; the text says why, for the outbound table and the page."""
+
+
+class TemporaryFailure(GatewayFailure):
+    """Retry later: the gateway was unreachable, slow, overloaded or failing.
+
+    ``in_doubt`` is True when the request may have reached the gateway (a timeout after sending): the next
+    attempt asks the gateway first instead of sending blindly.
+    """
+
+    def __init__(self, reason: str, in_doubt: bool = False):
+        super().__init__(reason)
+        self.in_doubt = in_doubt
+
+
+class PermanentFailure(GatewayFailure):
+    """Retrying cannot help: the number, the message or the account was refused."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one recipient, as a gateway needs it."""
+
+    message_id: str  # ours, stable across retries
+    to: str  # E.164
+    body: str
+    channel: str = "sms"  # sms | whatsapp
+    sender: str | None = None  # Twilio: the From number; Android: the device id
+    sim_number: int | None = None  # Android: which SIM of the device
+    created_at: datetime | None = None  # when it was queued; Twilio's ``find`` looks no further back
+
+
+def _temporary_status(status: int | None) -> bool:
+    return status is None or status == 429 or status >= 500
+
+
+class ConsoleGateway:
+    """Writes each message to the log (logger ``tangguh.outbound``): demos and development."""
+
+    name = "console"
+
+    def send(self, message: Outgoing) -> str:
+        log.info("SMS to %s (console gateway, %s): %s", message.to, message.message_id, message.body)
+        return message.message_id
+
+    def find(self, message: Outgoing) -> str | None:
+        return None
+
+
+class TwilioGateway:
+    """Twilio's Messages API through the official client; ``api_url`` points it at a local fake in tests."""
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        status_callback: str | None = None,
+        api_url: str = TWILIO_API_URL,
+        timeout: float = DEFAULT_TIMEOUT,
+    ):
+        if not account_sid or not auth_token:
+            raise PermanentFailure("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)")
+        self.client = TwilioClient(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+        self.client.api.base_url = api_url.rstrip("/")
+        self.status_callback = status_callback
+
+    @staticmethod
+    def _address(number: str, channel: str) -> str:
+        return f"whatsapp:{number}" if channel == "whatsapp" else number
+
+    def send(self, message: Outgoing) -> str:
+        if not message.sender:
+            raise PermanentFailure("no Twilio number to send from for this kecamatan")
+        options = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            created = self.client.messages.create(
+                to=self._address(message.to, message.channel),
+                from_=self._address(message.sender, message.channel),
+                body=message.body,
+                **options,
+            )
+        except TwilioRestException as exc:
+            reason = f"Twilio {exc.status}" + (f" error {exc.code}" if exc.code else "") + f": {exc.msg}"
+            if _temporary_status(exc.status):
+                raise TemporaryFailure(reason) from exc
+            raise PermanentFailure(reason) from exc
+        except requests.ReadTimeout as exc:  # the request went out: Twilio may have taken it
+            raise TemporaryFailure("Twilio did not answer in time", in_doubt=True) from exc
+        except requests.RequestException as exc:
+            raise TemporaryFailure(f"Twilio unreachable: {exc.__class__.__name__}") from exc
+        return created.sid
+
+    def find(self, message: Outgoing) -> str | None:
+        try:
+            recent = self.client.messages.list(to=self._address(message.to, message.channel), limit=20)
+        except TwilioRestException as exc:
+            raise TemporaryFailure(f"Twilio {exc.status} while checking an earlier attempt") from exc
+        except requests.RequestException as exc:
+            raise TemporaryFailure("Twilio unreachable while checking an earlier attempt") from exc
+        for sent in recent:
+            created = sent.date_created
+            if sent.body == message.body and (
+                message.created_at is None or created is None or created >= message.created_at.replace(microsecond=0)
+            ):
+                return sent.sid
+        return None
+
+
+class _TimeoutSession(requests.Session):
+    """The Android client's session never sets a timeout; this one always does."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(*args, **kwargs)
+
+
+class AndroidGateway:
+    """SMS Gateway for Android's REST API (local server on the phone or the cloud relay)."""
+
+    name = "android"
+
+    def __init__(self, url: str, user: str, password: str, timeout: float = DEFAULT_TIMEOUT):
+        if not url:
+            raise PermanentFailure("the Android gateway is not configured (ANDROID_GATEWAY_URL)")
+        self.url, self.user, self.password, self.timeout = url, user or None, password, timeout
+
+    def _call(self, action):
+        session = _TimeoutSession(self.timeout)
+        try:
+            with android_client.APIClient(
+                self.user, self.password, base_url=self.url, http=android_http.RequestsHttpClient(session)
+            ) as api:
+                return action(api)
+        finally:
+            session.close()
+
+    def send(self, message: Outgoing) -> str:
+        payload = android_domain.Message(
+            phone_numbers=[message.to],
+            text_message=android_domain.TextMessage(text=message.body),
+            sim_number=message.sim_number,
+            device_id=message.sender,
+            id=message.message_id,
+        )
+        try:
+            state = self._call(lambda api: api.send(payload))
+        except android_errors.APIError as exc:
+            if exc.status_code == 409:  # this id was accepted before: the gateway will not send it again
+                return message.message_id
+            reason = f"Android gateway {exc.status_code}: {exc}"
+            if _temporary_status(exc.status_code):
+                raise TemporaryFailure(reason) from exc
+            raise PermanentFailure(reason) from exc
+        except requests.ReadTimeout as exc:  # the request went out: the gateway may have taken it
+            raise TemporaryFailure("the Android gateway did not answer in time", in_doubt=True) from exc
+        except requests.RequestException as exc:
+            raise TemporaryFailure(f"the Android gateway is unreachable: {exc.__class__.__name__}") from exc
+        return state.id
+
+    def find(self, message: Outgoing) -> str | None:
+        try:
+            state = self._call(lambda api: api.get_state(message.message_id))
+        except android_errors.NotFoundError:
+            return None
+        except (android_errors.APIError, requests.RequestException) as exc:
+            raise TemporaryFailure("the Android gateway is unreachable while checking an earlier attempt") from exc
+        return state.id

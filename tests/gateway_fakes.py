@@ -1,0 +1,177 @@
+"""Local stand-ins for the gateways' REST APIs on 127.0.0.1, which the real clients are pointed at.
+
+Each fake records what it was asked to send and can be told to misbehave for the next requests:
+an HTTP status (500, 503, 429, 400…), ``"timeout"`` (take the message, then answer too late) or ``"drop"``
+(close the connection without answering).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+class _Fake:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages: list[dict] = []  # what the gateway accepted (and would send)
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request
+        self.failures: list = []  # what to do for the next requests, in order
+        self.slow = 0.0  # seconds to wait before answering: ``"timeout"`` waits this long
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, *behaviours):
+        self.failures.extend(behaviours)
+
+    def _next_failure(self):
+        with self.lock:
+            return self.failures.pop(0) if self.failures else None
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self, status: int, payload: dict | None):
+                body = json.dumps(payload).encode() if payload is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def do_GET(self):  # noqa: N802
+                fake.requests.append(("GET", self.path))
+                status, payload = fake.get(self.path)
+                self._answer(status, payload)
+
+            def do_POST(self):  # noqa: N802
+                fake.requests.append(("POST", self.path))
+                body = self._body()
+                failure = fake._next_failure()
+                if failure == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if isinstance(failure, int):
+                    self._answer(failure, fake.error(failure))
+                    return
+                status, payload = fake.post(self.path, body, self.headers)
+                if failure == "timeout":  # the message was taken; the answer comes too late
+                    time.sleep(fake.slow)
+                self._answer(status, payload)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+class FakeTwilio(_Fake):
+    """Twilio's Messages resource: create (form POST) and list by recipient (GET)."""
+
+    account_sid = "AC" + "0" * 32
+
+    def error(self, status: int) -> dict:
+        code = 21211 if status == 400 else 20500
+        return {"code": code, "message": f"fake error {status}", "status": status}
+
+    def _resource(self, message: dict) -> dict:
+        return {
+            "sid": message["sid"],
+            "account_sid": self.account_sid,
+            "to": message["To"],
+            "from": message["From"],
+            "body": message["Body"],
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "date_created": format_datetime(message["created"], usegmt=True),
+            "date_updated": format_datetime(message["created"], usegmt=True),
+            "date_sent": None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message['sid']}.json",
+        }
+
+    def post(self, path, body, headers):
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        message = {**form, "sid": "SM" + uuid.uuid4().hex, "created": datetime.now(UTC)}
+        with self.lock:
+            self.messages.append(message)
+        return 201, self._resource(message)
+
+    def get(self, path):
+        query = parse_qs(urlparse(path).query)
+        to = query.get("To", [None])[0]
+        with self.lock:
+            found = [m for m in reversed(self.messages) if to is None or m["To"] == to]
+        page = {
+            "messages": [self._resource(m) for m in found],
+            "uri": path,
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "start": 0,
+            "end": len(found),
+        }
+        return 200, page
+
+    def create(self, to: str, body: str, sender: str = "+6281100351419") -> None:
+        """A message Twilio accepted though its answer never reached us."""
+        self.post("", f"To={to}&From={sender}&Body={body}".replace("+", "%2B").encode(), {})
+
+
+class FakeAndroid(_Fake):
+    """SMS Gateway for Android: POST /messages (a repeated id is refused with 409), GET /messages/<id>."""
+
+    def error(self, status: int) -> dict:
+        return {"message": f"fake error {status}"}
+
+    @staticmethod
+    def _state(message: dict) -> dict:
+        return {
+            "id": message["id"],
+            "state": "Pending",
+            "recipients": [{"phoneNumber": p, "state": "Pending"} for p in message["phoneNumbers"]],
+        }
+
+    def post(self, path, body, headers):
+        message = json.loads(body)
+        message["_path"], message["_auth"] = path, headers.get("Authorization", "")
+        with self.lock:
+            if any(m["id"] == message["id"] for m in self.messages):
+                return 409, {"message": f"message with ID {message['id']} already exists"}
+            self.messages.append(message)
+        return 202, self._state(message)
+
+    def get(self, path):
+        wanted = path.rsplit("/", 1)[-1]
+        with self.lock:
+            found = [m for m in self.messages if m["id"] == wanted]
+        if not found:
+            return 404, {"message": "not found"}
+        return 200, self._state(found[0])

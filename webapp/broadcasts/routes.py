@@ -1,0 +1,74 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Broadcast
+from ..residents.service import manageable_desa
+from . import bp
+from .forms import BroadcastForm
+from .service import BroadcastError, delivery_counts, preview, send, visible
+
+PAGE_SIZE = 20
+
+
+def _form() -> BroadcastForm:
+    desa = manageable_desa(current_user)
+    if not desa:
+        abort(403)  # admins broadcast through a kecamatan or desa account
+    form = BroadcastForm()
+    form.desa.choices = [SelectChoice(d.code, d.name) for d in desa]
+    if request.method == "GET" and len(desa) == 1:
+        form.desa.data = [desa[0].code]  # a desa official's own desa
+    return form
+
+
+def _preview(form: BroadcastForm):
+    """The preview for what the form holds; a desa outside the user's choices counts for nothing (the form
+    itself reports it)."""
+    allowed = {choice.value for choice in form.desa.choices}
+    desa = [code for code in form.desa.data or [] if code in allowed]
+    kind = form.kind.data if form.kind.data in ("peringatan", "informasi") else "peringatan"
+    return preview(current_user, kind, desa, form.body.data or "")
+
+
+@bp.get("/broadcasts")
+@login_required
+def index():
+    page = request.args.get("page", "1")
+    pagination = db.paginate(
+        visible(current_user).order_by(Broadcast.created_at.desc(), Broadcast.id.desc()),
+        page=int(page) if page.isdigit() and int(page) > 0 else 1, per_page=PAGE_SIZE, error_out=False, count=True,
+    )  # fmt: skip
+    counts = delivery_counts([b.id for b in pagination.items])
+    return render_template("broadcasts/index.html", pagination=pagination, counts=counts)
+
+
+@bp.route("/broadcasts/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _form()
+    error = None
+    if request.method == "POST" and request.form.get("action") == "send" and form.validate_on_submit():
+        expected = int(form.expected.data) if form.expected.data else None
+        try:
+            broadcast = send(current_user, form.key.data, form.kind.data, form.hazard.data, form.desa.data,
+                             form.body.data, expected)  # fmt: skip
+        except BroadcastError as exc:  # RecipientsChanged too: the fresh preview shows the new count
+            error = str(exc)
+        else:
+            flash(_("Siaran diantrekan untuk %(num)d warga.", num=broadcast.recipients))
+            return redirect(url_for("broadcasts.index"), code=303)
+    status = 422 if request.method == "POST" and (error or form.errors) else 200
+    return render_template("broadcasts/new.html", form=form, preview=_preview(form), error=error), status
+
+
+@bp.post("/broadcasts/preview")
+@login_required
+def live_preview():
+    """The preview fragment, refreshed by htmx as the sender types and picks desa."""
+    form = _form()
+    if not form.validate_on_submit() and "csrf_token" in form.errors:
+        abort(400)
+    return render_template("broadcasts/_preview.html", form=form, preview=_preview(form), error=None)

@@ -1,0 +1,346 @@
+"""The outbound queue: every SMS or WhatsApp message Tangguh sends is first a row, then the worker sends it.
+
+``enqueue`` writes a message once per key (asking again returns the same row). ``flask sms worker`` calls
+``deliver_due`` in a loop: it claims due messages, hands each to its gateway, and records the outcome.
+
+Never twice:
+- Claiming is one UPDATE … RETURNING over ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers
+  never take the same row; SQLite has a single writer, so the same statement is atomic there too.
+- A worker that dies mid-send leaves its row ``sending``. After ``OUTBOUND_LEASE_SECONDS`` another worker takes
+  it over ``in_doubt`` and first asks the gateway whether the message already arrived (``sms.gateways``: the
+  Android gateway by our message id, which it also refuses to take twice; Twilio by listing the recipient's
+  latest messages). Only a message the gateway does not know is sent again.
+- Results are written only by the worker holding the claim.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sms.gateways import (
+    AndroidGateway,
+    ConsoleGateway,
+    Outgoing,
+    PermanentFailure,
+    TemporaryFailure,
+    TwilioGateway,
+)
+from sms.gsm import encoding_of
+
+from .extensions import db
+from .models import OutboundMessage, ReceivingNumber, Reporter, utcnow
+
+log = logging.getLogger("tangguh.outbound")
+
+MESSAGE_ID_PREFIX = "tangguh-"  # + the row id: the id the Android gateway knows the message by
+
+
+def gateway_for(channel: str) -> str:
+    """Which gateway sends a message on ``channel`` with the current configuration."""
+    configured = current_app.config["SMS_GATEWAY"]
+    if configured == "console":
+        return "console"
+    if channel == "whatsapp":
+        return "twilio"
+    return configured
+
+
+def cost_per_segment(channel: str = "sms") -> int:
+    return current_app.config["COST_PER_SEGMENT"].get(channel, 0)
+
+
+def enqueue(
+    *,
+    key: str,
+    to: str,
+    body: str,
+    purpose: str,
+    kecamatan_code: str,
+    channel: str = "sms",
+    gateway: str | None = None,
+    sender: str | None = None,
+    sim_number: int | None = None,
+    desa_code: str | None = None,
+    reporter_id: int | None = None,
+    incident_id: int | None = None,
+    broadcast_id: int | None = None,
+) -> OutboundMessage:
+    """Queue one message, once per ``key``; the caller commits. Returns the queued (or earlier) row."""
+    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
+    if existing is not None:
+        return existing
+    message = OutboundMessage(
+        key=key,
+        purpose=purpose,
+        channel=channel,
+        gateway=gateway or gateway_for(channel),
+        to_phone=to,
+        sender=sender,
+        sim_number=sim_number,
+        body=body,
+        segments=encoding_of(body).segments,
+        kecamatan_code=kecamatan_code,
+        desa_code=desa_code,
+        reporter_id=reporter_id,
+        incident_id=incident_id,
+        broadcast_id=broadcast_id,
+        next_attempt_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same key queued by a concurrent request
+        return db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
+    return message
+
+
+# --- The worker -----------------------------------------------------------------------------------------------
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def claim(worker: str, limit: int = 20, now: datetime | None = None) -> list[int]:
+    """Take up to ``limit`` due messages for ``worker`` and commit; returns their ids, oldest first.
+
+    Due: queued and past ``next_attempt_at``, or left ``sending`` by a worker whose lease ran out (those
+    come back ``in_doubt``).
+    """
+    now = now or utcnow()
+    lease = timedelta(seconds=current_app.config["OUTBOUND_LEASE_SECONDS"])
+    due = (
+        select(OutboundMessage.id)
+        .where(
+            or_(
+                and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now),
+                and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < now - lease),
+            )
+        )
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders none and has one writer anyway
+    )
+    ids = db.session.scalars(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(due.scalar_subquery()))
+        .values(
+            in_doubt=case((OutboundMessage.status == "sending", True), else_=OutboundMessage.in_doubt),
+            status="sending",
+            claimed_at=now,
+            claimed_by=worker,
+            attempts=OutboundMessage.attempts + 1,
+        )
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(ids)
+
+
+@dataclass
+class Gateways:
+    """One client per gateway for a batch, built on first use."""
+
+    built: dict
+
+    def get(self, name: str):
+        if name not in self.built:
+            config = current_app.config
+            if name == "console":
+                self.built[name] = ConsoleGateway()
+            elif name == "twilio":
+                callback = f"{config['PUBLIC_URL']}/sms/twilio/status" if config["PUBLIC_URL"] else None
+                self.built[name] = TwilioGateway(
+                    config["TWILIO_ACCOUNT_SID"],
+                    config["TWILIO_AUTH_TOKEN"],
+                    status_callback=callback,
+                    api_url=config["TWILIO_API_URL"],
+                    timeout=config["GATEWAY_TIMEOUT"],
+                )
+            else:
+                self.built[name] = AndroidGateway(
+                    config["ANDROID_GATEWAY_URL"],
+                    config["ANDROID_GATEWAY_USER"],
+                    config["ANDROID_GATEWAY_PASSWORD"],
+                    timeout=config["GATEWAY_TIMEOUT"],
+                )
+        return self.built[name]
+
+
+def _sender(message: OutboundMessage) -> tuple[str | None, int | None]:
+    """Who sends: the number or device the message names, else the kecamatan's own receiving number."""
+    if message.sender or message.gateway == "console":
+        return message.sender, message.sim_number
+    address = db.session.scalar(
+        select(ReceivingNumber.address)
+        .where(ReceivingNumber.gateway == message.gateway, ReceivingNumber.kecamatan_code == message.kecamatan_code)
+        .order_by(ReceivingNumber.id)
+        .limit(1)
+    )
+    if address is None or message.gateway == "twilio":
+        return address, message.sim_number
+    device, _, sim = address.partition("/")
+    return device, message.sim_number or (int(sim) if sim.isdigit() else None)
+
+
+def _outgoing(message: OutboundMessage) -> Outgoing:
+    sender, sim = _sender(message)
+    return Outgoing(
+        message_id=f"{MESSAGE_ID_PREFIX}{message.id}",
+        to=message.to_phone,
+        body=message.body,
+        channel=message.channel,
+        sender=sender,
+        sim_number=sim,
+        created_at=message.created_at,
+    )
+
+
+def _record(message_id: int, worker: str, **values) -> bool:
+    """Write the outcome of an attempt, only while ``worker`` still holds the claim."""
+    done = db.session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == message_id,
+            OutboundMessage.status == "sending",
+            OutboundMessage.claimed_by == worker,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(done)
+
+
+def _backoff(attempts: int) -> timedelta:
+    config = current_app.config
+    seconds = config["OUTBOUND_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, config["OUTBOUND_RETRY_MAX_SECONDS"]))
+
+
+def _opted_out(message: OutboundMessage) -> bool:
+    """A reply answers what the person just sent (even BERHENTI); everything else respects BERHENTI."""
+    if message.purpose == "reply":
+        return False
+    return bool(db.session.scalar(select(Reporter.opted_out).where(Reporter.phone == message.to_phone)))
+
+
+def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
+    """Send one claimed message and record the outcome; returns the status it ended in."""
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None or message.status != "sending" or message.claimed_by != worker:
+        return "lost"  # taken over by another worker after our lease ran out
+    if _opted_out(message):
+        _record(message_id, worker, status="cancelled", error="recipient sent BERHENTI", in_doubt=False)
+        return "cancelled"
+    attempts, in_doubt, gateway_name = message.attempts, message.in_doubt, message.gateway
+    outgoing = _outgoing(message)
+    db.session.rollback()  # end the read transaction: no database locks are held while the gateway is called
+    max_attempts = current_app.config["OUTBOUND_MAX_ATTEMPTS"]
+    try:
+        gateway = gateways.get(gateway_name)
+        provider_id = gateway.find(outgoing) if in_doubt else None
+        if provider_id is None:
+            provider_id = gateway.send(outgoing)
+    except PermanentFailure as exc:
+        _record(message_id, worker, status="failed", error=str(exc), in_doubt=False)
+        return "failed"
+    except Exception as exc:  # temporary, or unexpected (a bug, an odd client error): retried with backoff
+        if isinstance(exc, TemporaryFailure):
+            reason, doubt = str(exc), in_doubt or exc.in_doubt
+        else:
+            log.exception("sending outbound message %s failed unexpectedly", message_id)
+            reason, doubt = f"unexpected error: {exc.__class__.__name__}", True
+        if attempts >= max_attempts:
+            _record(message_id, worker, status="failed", error=f"gave up after {attempts} attempts: {reason}")
+            return "failed"
+        _record(
+            message_id,
+            worker,
+            status="queued",
+            error=reason,
+            in_doubt=doubt,
+            next_attempt_at=utcnow() + _backoff(attempts),
+        )
+        return "queued"
+    if not _record(
+        message_id, worker, status="sent", provider_id=provider_id, sent_at=utcnow(), error=None, in_doubt=False
+    ):
+        _late_provider_id(message_id, provider_id)
+    return "sent"
+
+
+def _late_provider_id(message_id: int, provider_id: str) -> None:
+    """A delivery callback can arrive before the worker records the send: keep its later status, add the id."""
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message_id, OutboundMessage.provider_id.is_(None))
+        .values(provider_id=provider_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def deliver_due(worker: str | None = None, limit: int = 20) -> dict[str, int]:
+    """One round of the worker: claim what is due and send it. Returns how many ended in each status."""
+    worker = worker or worker_name()
+    gateways = Gateways({})
+    outcome: dict[str, int] = {}
+    for message_id in claim(worker, limit):
+        status = deliver(message_id, worker, gateways)
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
+
+
+# --- Delivery status from the gateways ----------------------------------------------------------------------
+
+# What a callback may move a message to, from which statuses. Callbacks arrive late and out of order:
+# "delivered" is never undone by a late "sent", and a failure after delivery is ignored.
+_ADVANCES = {
+    "sent": ("queued", "sending"),
+    "delivered": ("queued", "sending", "sent", "failed"),
+    "failed": ("queued", "sending", "sent"),
+}
+
+
+def record_delivery(message: OutboundMessage, status: str, error: str | None = None, at: datetime | None = None):
+    """Apply a gateway's delivery report (``sent``, ``delivered`` or ``failed``) to ``message``; the caller
+    commits. Returns True when it changed anything."""
+    if message.status not in _ADVANCES.get(status, ()):
+        return False
+    at = at or utcnow()
+    message.status = status
+    message.in_doubt = False
+    if status == "sent":
+        message.sent_at = message.sent_at or at
+    elif status == "delivered":
+        message.sent_at = message.sent_at or at
+        message.delivered_at = at
+        message.error = None
+    else:
+        message.error = error or "the gateway reported the message as failed"
+    return True
+
+
+def message_by_provider(gateway: str, provider_id: str) -> OutboundMessage | None:
+    """The message a gateway reports on: by the id the gateway gave it, or by our own ``tangguh-<id>``."""
+    message = db.session.scalar(
+        select(OutboundMessage).where(OutboundMessage.gateway == gateway, OutboundMessage.provider_id == provider_id)
+    )
+    if message is None and provider_id.startswith(MESSAGE_ID_PREFIX):
+        number = provider_id.removeprefix(MESSAGE_ID_PREFIX)
+        if number.isdigit():
+            candidate = db.session.get(OutboundMessage, int(number))
+            if candidate is not None and candidate.gateway == gateway:
+                message = candidate
+    return message

@@ -1,0 +1,112 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Reporter
+from . import bp
+from .forms import ImportForm, RemoveForm, ResidentForm
+from .service import ResidentError, import_csv, manageable_desa, register, resident_counts, residents_of, unregister
+
+PAGE_SIZE = 50
+
+
+def _desa() -> list:
+    desa = manageable_desa(current_user)
+    if not desa:
+        abort(403)  # admins keep no desa's residents
+    return desa
+
+
+def _page(desa, form=None, import_form=None, import_report=None, status=200):
+    codes = [d.code for d in desa]
+    chosen = request.args.get("desa", "")
+    search = request.args.get("q", "")
+    page = request.args.get("page", "1")
+    query = residents_of([chosen] if chosen in codes else codes, search)
+    pagination = db.paginate(query, page=int(page) if page.isdigit() and int(page) > 0 else 1, per_page=PAGE_SIZE,
+                             error_out=False, count=True)  # fmt: skip
+    if form is None:
+        form = ResidentForm()
+        form.desa.choices = [SelectChoice(d.code, d.name) for d in desa]
+    total, opted_out = resident_counts(codes)
+    return render_template(
+        "residents/index.html",
+        desa=desa,
+        chosen=chosen if chosen in codes else "",
+        search=search,
+        pagination=pagination,
+        total=total,
+        opted_out=opted_out,
+        form=form,
+        import_form=import_form or ImportForm(),
+        import_report=import_report,
+        remove_form=RemoveForm(),
+    ), status
+
+
+@bp.get("/residents")
+@login_required
+def index():
+    return _page(_desa())
+
+
+@bp.post("/residents")
+@login_required
+def add():
+    desa = _desa()
+    form = ResidentForm()
+    form.desa.choices = [SelectChoice(d.code, d.name) for d in desa]
+    if form.validate_on_submit():
+        try:
+            resident, outcome = register(current_user, form.name.data, form.phone.data, form.desa.data)
+        except ResidentError as exc:
+            form.phone.errors = [*form.phone.errors, str(exc)]
+        else:
+            db.session.commit()
+            message = {
+                "added": _("%(name)s terdaftar sebagai warga."),
+                "updated": _("Data %(name)s diperbarui."),
+                "unchanged": _("%(name)s sudah terdaftar."),
+            }[outcome]
+            flash(message % {"name": resident.name})
+            if resident.opted_out:
+                flash(_("Nomor ini pernah mengirim BERHENTI: tidak akan menerima siaran sampai warga mengirim MULAI."))
+            return redirect(url_for("residents.index"), code=303)
+    return _page(desa, form=form, status=422)
+
+
+@bp.post("/residents/import")
+@login_required
+def import_file():
+    desa = _desa()
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _page(desa, import_form=form, status=422)
+    try:
+        report = import_csv(current_user, form.file.data.read())
+    except ResidentError as exc:
+        db.session.rollback()
+        form.file.errors = [str(exc)]
+        return _page(desa, import_form=form, status=422)
+    db.session.commit()
+    return _page(desa, import_report=report)
+
+
+@bp.post("/residents/<int:resident_id>/remove")
+@login_required
+def remove(resident_id: int):
+    _desa()
+    resident = db.session.get(Reporter, resident_id)
+    if resident is None:
+        abort(404)
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    try:
+        unregister(current_user, resident)
+    except ResidentError:
+        abort(403)
+    db.session.commit()
+    flash(_("%(name)s dihapus dari daftar warga.", name=resident.name or resident.phone))
+    return redirect(url_for("residents.index"), code=303)
