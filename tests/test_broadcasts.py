@@ -174,3 +174,14 @@ def test_a_desa_official_sees_only_broadcasts_that_reached_their_desa(app, clien
     login(browser, official.email)
     page = browser.get("/broadcasts").get_data(as_text=True)
     assert "Untuk Gading" in page and "Untuk Prodo" not in page
+
+
+def test_full_pages_stay_under_14_kb_compressed(client, staff, villagers):
+    for n in range(25):  # more than a page of history, each to every desa of the kecamatan
+        data = form(client, [villagers["gading"], villagers["prodo"]], f"Peringatan {n}: " + "air naik " * 30,
+                    key=f"siaran-{n:04d}", expected=4)  # fmt: skip
+        assert client.post("/broadcasts/new", data=data).status_code == 303
+    for path in ("/broadcasts", "/broadcasts/new"):
+        packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+        assert len(packed.data) <= 14 * 1024, (path, len(packed.data))

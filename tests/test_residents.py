@@ -165,3 +165,10 @@ def test_daftar_by_sms_registers_a_resident(ctx):
     ingest(InboundMessage("sms", "d-1", "DAFTAR Siti Gading", WINONGAN, "+6281234560009"))
     resident = residents()["+6281234560009"]
     assert (resident.name, resident.desa.name, resident.source) == ("Siti", "Gading", "sms")
+
+
+def test_a_full_residents_page_stays_under_14_kb_compressed(client, staff):
+    rows = "".join(f"Warga Nomor {n},0812340{n:05d},Gading\n" for n in range(120))
+    assert "120 ditambahkan" in upload(client, rows.encode()).get_data(as_text=True)
+    packed = client.get("/residents", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) <= 14 * 1024, len(packed.data)

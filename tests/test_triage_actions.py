@@ -1,12 +1,12 @@
 """Triage actions as services: transitions, notifications, assignments, counts, merge, split, phone reveal."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.incidents.actions import TRANSITIONS, ActionError, Forbidden
-from webapp.models import INCIDENT_STATUSES, Agency, Incident, IncidentEvent
+from webapp.models import INCIDENT_STATUSES, Agency, Incident, IncidentEvent, OutboundMessage, Reporter
 from webapp.outbound import deliver_due
 
 WINONGAN = "35.14.19"
@@ -56,6 +56,24 @@ def test_reporters_are_told_when_verified_and_when_resolved(make_incident, staff
     assert any(m.startswith("SMS to +6281111111111") and "sudah diverifikasi kecamatan" in m for m in messages)
     assert any(m.startswith("SMS to +6282222222222") and "sudah selesai" in m for m in messages)
     assert [e.data["recipients"] for e in events(incident, "sms_keluar")] == [2, 2]
+
+
+def test_notifications_skip_those_who_opted_out_and_use_whatsapp_for_whatsapp_reporters(make_incident, staff):
+    incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111", "+6282222222222", "+6283333333333"))
+    quitter = db.session.scalar(select(Reporter).where(Reporter.phone == "+6282222222222"))
+    quitter.opted_out = True
+    incident.reports[2].channel = "whatsapp"
+    db.session.commit()
+    actions.change_status(incident, staff, "diverifikasi")
+    (event,) = events(incident, "sms_keluar")
+    assert (event.data["recipients"], event.data["opted_out"]) == (2, 1)
+    queued = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.to_phone)).all()
+    assert [(m.to_phone, m.channel, m.purpose) for m in queued] == [
+        ("+6281111111111", "sms", "notify"), ("+6283333333333", "whatsapp", "notify"),
+    ]  # fmt: skip
+    assert {m.key for m in queued} == {f"notify-{event.id}-{m.reporter_id}" for m in queued}
+    actions.reply_to_reporters(incident, staff, "Tim BPBD menuju lokasi.")
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 4  # a second action: new messages
 
 
 def test_assign_agency_and_severity(make_incident, staff):
