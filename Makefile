@@ -54,6 +54,7 @@ test-postgres: $(VENV)/.installed-dev $(CATALOGS)
 # Speed and accuracy figures; never timed inside unit tests.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/sms_parse.py
+	$(BIN)/python bench/dashboard.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

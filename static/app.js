@@ -17,6 +17,12 @@
       }));
     }).catch(function () { /* nothing cached */ });
   }
+  /* The printable recap's print button (hidden without JavaScript: the browser's own Print works too). */
+  var printButton = document.querySelector("[data-print]");
+  if (printButton && window.print) {
+    printButton.hidden = false;
+    printButton.addEventListener("click", function () { window.print(); });
+  }
   var form = document.getElementById("report-form");
   if (!form || !user || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
   var outbox = document.getElementById("outbox");

@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .broadcasts import bp as broadcasts_bp
+    from .dashboard import bp as dashboard_bp
     from .health import bp as health_bp
     from .incidents import bp as incidents_bp
     from .reports import bp as reports_bp
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(broadcasts_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from .labels import COUNT_LABELS, HAZARD_LABELS, LANGUAGES, NEED_LABELS, SEVERIT
 # Province code prefixes by Indonesian time zone; everything else is WIB (Asia/Jakarta).
 _WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
 _WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-_ZONES = {
+ZONES = {
     "WIB": ZoneInfo("Asia/Jakarta"),
     "WITA": ZoneInfo("Asia/Makassar"),
     "WIT": ZoneInfo("Asia/Jayapura"),
@@ -35,7 +35,23 @@ def local_time(moment: datetime | None, region_code: str | None = None) -> str:
     if moment is None:
         return ""
     zone = zone_for(region_code)
-    return moment.astimezone(_ZONES[zone]).strftime("%d-%m-%Y %H:%M ") + zone
+    return moment.astimezone(ZONES[zone]).strftime("%d-%m-%Y %H:%M ") + zone
+
+
+def duration(hours: float | None) -> str:
+    """A response time as people say it: ``45 mnt``, ``5,5 jam``, ``3,2 hari``; a dash when there is none."""
+    if hours is None:
+        return "–"
+    if hours < 1:
+        return _("%(num)d mnt", num=round(hours * 60))
+    if hours < 48:
+        return _("%(num)s jam", num=format_decimal(round(hours, 1)))
+    return _("%(num)s hari", num=format_decimal(round(hours / 24, 1)))
+
+
+def share(part: float | None) -> str:
+    """``83 %``, or a dash when there is nothing to divide."""
+    return "–" if part is None else format_percent(part)
 
 
 def rupiah(amount: int | None) -> str:
@@ -82,6 +98,8 @@ def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["rupiah"] = rupiah
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["share"] = share
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
     app.jinja_env.globals.update(

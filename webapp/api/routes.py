@@ -5,6 +5,9 @@ from flask import g, jsonify, request
 from sms.phone import mask_phone
 
 from ..accounts import user_for_token
+from ..dashboard.exports import dashboard_json
+from ..dashboard.routes import board_for
+from ..dashboard.service import BadQuery
 from ..extensions import csrf
 from ..incidents.service import incidents_page, reports_page
 from ..models import Incident, Region, Report, User
@@ -99,6 +102,19 @@ def _paged(query):
     except BadPage as exc:
         return None, _error(400, str(exc))
     return query(g.api_user, page, per_page), None
+
+
+@bp.get("/dashboard")
+@token_required
+def dashboard():
+    """The SPM figures of the token owner's kecamatan (admins: ``wilayah``) for ``bulan`` or ``dari``/``sampai``."""
+    try:
+        board = board_for(g.api_user, request.args)
+    except PermissionError:
+        return _error(403, "the dashboard is for kecamatan staff and admins")
+    except BadQuery as exc:
+        return _error(400, str(exc))
+    return jsonify(dashboard_json(board))
 
 
 @bp.get("/incidents")

@@ -211,6 +211,7 @@ def merge(incident: Incident, user: User, target_ticket: str, note: str | None =
     for name in COUNT_FIELDS:
         setattr(target, name, max(getattr(target, name), getattr(incident, name)))
     target.last_report_at = max(target.last_report_at, incident.last_report_at)
+    target.opened_at = min(target.opened_at, incident.opened_at)  # the first report of all: response times start there
     old, incident.status, incident.merged_into = incident.status, "digabung", target
     _event(incident, user, "digabung", note, old=old, into=target.ticket, reports=len(moved))
     _event(target, user, "menggabung", note, source=incident.ticket, reports=len(moved))

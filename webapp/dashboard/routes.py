@@ -1,0 +1,114 @@
+import json
+
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..labels import HAZARD_LABELS, STATUS_LABELS
+from ..models import Region, utcnow
+from ..templating import ZONES, zone_for
+from . import bp
+from .exports import incidents_csv, incidents_geojson
+from .service import BadQuery, Dashboard, Period, area_for, dashboard
+
+
+def board_for(user, args) -> Dashboard:  # also the JSON API's
+    """The dashboard ``user`` asked for with ``args`` (wilayah, bulan or dari/sampai); raises ``PermissionError``
+    for desa officials and ``BadQuery`` for a period or area that cannot be read."""
+    area = area_for(user, args.get("wilayah") or None)
+    today = utcnow().astimezone(ZONES[zone_for(area.code)]).date()
+    return dashboard(area, Period.from_args(args, today), utcnow())
+
+
+def _board() -> Dashboard:
+    try:
+        return board_for(current_user, request.args)
+    except PermissionError:
+        abort(403)
+    except BadQuery as exc:
+        abort(Response(render_template("errors/error.html", status=400, message=str(exc)), 400))
+
+
+def _names(board: Dashboard) -> dict[str, str]:
+    codes = {c for i in board.incidents for c in (i.kecamatan_code, i.desa_code) if c}
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+def _areas() -> list[Region]:
+    """The kabupaten and kecamatan an admin can choose, kabupaten first within each province."""
+    if current_user.role != "admin":
+        return []
+    return list(
+        db.session.scalars(select(Region).where(Region.level.in_(("kabupaten", "kecamatan"))).order_by(Region.code))
+    )
+
+
+def _filename(board: Dashboard, extension: str) -> str:
+    where = (board.area.code or "semua").replace(".", "")
+    return f"tangguh-{where}-{board.period.first:%Y%m%d}-{board.period.last:%Y%m%d}.{extension}"
+
+
+def _query(board: Dashboard) -> dict:
+    args = {"dari": board.period.first.isoformat(), "sampai": board.period.last.isoformat()}
+    if current_user.role == "admin" and board.area.code:
+        args["wilayah"] = board.area.code
+    return args
+
+
+def _charts(board: Dashboard) -> dict[str, list[tuple[str, int]]]:
+    """(label, value) rows for the bar charts; the tables beside them carry every number too."""
+    return {
+        "status": [(str(STATUS_LABELS[s]), n) for s, n in board.overall.statuses.items()],
+        "hazard": [(str(HAZARD_LABELS.get(g.key, _("Belum tergolong"))), g.incidents) for g in board.by_hazard],
+        "area": [(g.label, g.incidents) for g in board.by_area if g.incidents],
+    }
+
+
+@bp.get("/dashboard")
+@login_required
+def index():
+    board = _board()
+    return render_template(
+        "dashboard/index.html", board=board, areas=_areas(), query=_query(board), charts=_charts(board)
+    )
+
+
+@bp.get("/dashboard/incidents.csv")
+@login_required
+def csv_export():
+    board = _board()
+    delimiter = ";" if request.args.get("pemisah") == "titikkoma" else ","
+    body = incidents_csv(board, _names(board), delimiter)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(board, "csv")}"'},
+    )
+
+
+@bp.get("/dashboard/incidents.geojson")
+@login_required
+def geojson_export():
+    board = _board()
+    body = json.dumps(incidents_geojson(board, _names(board)), ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(board, "geojson")}"'},
+    )
+
+
+@bp.get("/dashboard/recap")
+@login_required
+def recap():
+    """The monthly recap of casualties and damage per desa, laid out for printing."""
+    board = _board()
+    kabupaten = None
+    if board.area.code:
+        region = db.session.get(Region, board.area.code)
+        kabupaten = region.parent if region and region.level == "kecamatan" else None
+    return render_template("dashboard/recap.html", board=board, kabupaten=kabupaten, printed=utcnow())

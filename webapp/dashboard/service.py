@@ -1,0 +1,365 @@
+"""The SPM sub-urusan bencana figures of a kecamatan (or a kabupaten, for admins) over a period.
+
+Definitions, so that every number can be checked by hand:
+- An incident belongs to the period when its first report came within it, in the region's own clock (WIB,
+  WITA, WIT). Its ``opened_at`` is that first report (a merge moves it back to the earliest of the two).
+  Merged incidents (``digabung``) count in the incident they were merged into.
+- Response times run from the incident's first report to the first time it reached ``diverifikasi``,
+  ``ditangani`` and ``selesai``; an incident that has not reached a status yet has no time for it.
+  Rejected incidents (``ditolak``) are left out of response times and totals: they were not real.
+- Median: the middle value (the mean of the two middle values for an even count). 90th percentile: nearest
+  rank, the smallest time with at least 90 % of the times at or below it.
+- Verified within 1×24 hours (the SPM benchmark for a decision based on a rapid assessment): incidents verified
+  at most 24 hours after their first report, out of those that were verified or are already older than 24
+  hours unverified. Those younger than 24 hours and not yet verified are still pending and counted apart.
+- People and houses: the sums of the incidents' BNPB counts.
+- Broadcasts: those sent in the period to the area; residents reached are distinct residents with a message
+  sent or delivered.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select, true
+
+from sms.vocab import COUNT_FIELDS
+
+from ..extensions import db
+from ..models import (
+    INCIDENT_STATUSES,
+    Broadcast,
+    Incident,
+    IncidentEvent,
+    OutboundMessage,
+    Region,
+    Report,
+    User,
+    broadcast_desa,
+)
+from ..templating import ZONES, zone_for
+
+MILESTONES = ("diverifikasi", "ditangani", "selesai")
+SPM_HOURS = 24
+PEOPLE = ("meninggal", "hilang", "luka", "mengungsi", "terdampak", "mengungsi_kk", "terdampak_kk")
+HOUSES = ("rumah_rusak_berat", "rumah_rusak_sedang", "rumah_rusak_ringan", "rumah_terendam")
+MAX_DAYS = 366 * 2
+
+
+class BadQuery(ValueError):
+    """The period or area asked for cannot be read; the message is for the person asking."""
+
+
+@dataclass(frozen=True)
+class Area:
+    """What the figures cover: one kecamatan (grouped by desa), one kabupaten or everything (by kecamatan)."""
+
+    code: str | None  # a kecamatan or kabupaten code; None is every region
+    label: str
+
+    @property
+    def is_kecamatan(self) -> bool:
+        return self.code is not None and self.code.count(".") == 2
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZONES[zone_for(self.code)]
+
+    def covers(self, kecamatan_column):
+        """A condition on a kecamatan code column: inside this area."""
+        if self.code is None:
+            return true()
+        if self.is_kecamatan:
+            return kecamatan_column == self.code
+        return kecamatan_column.like(f"{self.code}.%")
+
+    def group_of(self, kecamatan_code: str, desa_code: str | None) -> str | None:
+        """The row an incident or message falls in: its desa for a kecamatan, its kecamatan otherwise."""
+        return desa_code if self.is_kecamatan else kecamatan_code
+
+
+def area_for(user: User, requested: str | None) -> Area:
+    """Staff see their kecamatan; admins everything, or the kabupaten or kecamatan they ask for."""
+    if user.role == "kecamatan_staff":
+        code = user.region_code
+    elif user.role == "admin":
+        code = requested or None
+    else:
+        raise PermissionError
+    if code is None:
+        return Area(None, _("Semua wilayah"))
+    region = db.session.get(Region, code)
+    if region is None or region.level not in ("kabupaten", "kecamatan"):
+        raise BadQuery(_("Wilayah %(code)s tidak dikenal.", code=code))
+    return Area(code, region.label)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # inclusive
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return cls(date(year, month, 1), following - timedelta(days=1))
+
+    @classmethod
+    def from_args(cls, args, today: date) -> Period:
+        """``bulan=2026-11``, or ``dari=2026-11-01&sampai=2026-11-30``; the current month when neither is given."""
+        month, start, end = args.get("bulan", ""), args.get("dari", ""), args.get("sampai", "")
+        if month:
+            match = re.fullmatch(r"(\d{4})-(\d{2})", month)
+            if not match or not 1 <= int(match[2]) <= 12:
+                raise BadQuery(_("Bulan harus berbentuk TTTT-BB, misalnya 2026-11."))
+            return cls.month(int(match[1]), int(match[2]))
+        if start or end:
+            try:
+                first, last = date.fromisoformat(start), date.fromisoformat(end)
+            except ValueError as exc:
+                raise BadQuery(_("Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-11-01.")) from exc
+            if last < first:
+                raise BadQuery(_("Tanggal akhir sebelum tanggal awal."))
+            if (last - first).days > MAX_DAYS:
+                raise BadQuery(_("Periode paling panjang dua tahun."))
+            return cls(first, last)
+        return cls.month(today.year, today.month)
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period as [start, end) in UTC, midnight to midnight in ``zone``."""
+        start = datetime.combine(self.first, time(), zone).astimezone(UTC)
+        end = datetime.combine(self.last + timedelta(days=1), time(), zone).astimezone(UTC)
+        return start, end
+
+    @property
+    def is_month(self) -> bool:
+        return self.first.day == 1 and self == Period.month(self.first.year, self.first.month)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Response times in hours: how many, the median and the 90th percentile (nearest rank)."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, hours: list[float]) -> Durations:
+        if not hours:
+            return cls(0, None, None)
+        ordered = sorted(hours)
+        return cls(len(ordered), statistics.median(ordered), ordered[math.ceil(0.9 * len(ordered)) - 1])
+
+
+@dataclass
+class IncidentFacts:
+    """One incident as the dashboard needs it."""
+
+    id: int
+    ticket: str
+    hazard: str | None
+    status: str
+    kecamatan_code: str
+    desa_code: str | None
+    first_report: datetime
+    counts: dict[str, int]
+    reached: dict[str, datetime] = field(default_factory=dict)  # first time it reached each milestone
+
+    def hours_to(self, status: str) -> float | None:
+        return self.hours[status]
+
+    @cached_property
+    def hours(self) -> dict[str, float | None]:
+        """Hours from the first report to each milestone (None: not reached); read once all times are known."""
+        return {
+            status: None
+            if status not in self.reached
+            else (self.reached[status] - self.first_report).total_seconds() / 3600
+            for status in MILESTONES
+        }
+
+
+@dataclass
+class Group:
+    """The figures of one row: a desa, a kecamatan, a hazard, or the whole area."""
+
+    key: str | None
+    label: str
+    incidents: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INCIDENT_STATUSES[:5], 0))
+    times: dict[str, Durations] = field(default_factory=dict)
+    verified_24h: int = 0
+    decidable_24h: int = 0  # verified, or unverified for more than 24 hours
+    pending_24h: int = 0  # unverified and younger than 24 hours
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    broadcasts: int = 0
+    residents_reached: int = 0
+
+    @property
+    def share_24h(self) -> float | None:
+        return self.verified_24h / self.decidable_24h if self.decidable_24h else None
+
+
+@dataclass
+class Dashboard:
+    area: Area
+    period: Period
+    overall: Group
+    by_area: list[Group]  # desa of a kecamatan, or kecamatan of a kabupaten
+    by_hazard: list[Group]
+    incidents: list[IncidentFacts]
+
+
+def incident_facts(area: Area, period: Period) -> list[IncidentFacts]:
+    """The period's incidents with their milestone times: two queries, whatever the size."""
+    start, end = period.bounds(area.zone)
+    chosen = and_(
+        area.covers(Incident.kecamatan_code),
+        Incident.opened_at >= start,
+        Incident.opened_at < end,
+        Incident.status != "digabung",
+    )
+    columns = [Incident.id, Incident.ticket, Incident.hazard, Incident.status, Incident.kecamatan_code,
+               Incident.desa_code, Incident.opened_at, *(getattr(Incident, name) for name in COUNT_FIELDS)]  # fmt: skip
+    facts = {}
+    for row in db.session.execute(select(*columns).where(chosen).order_by(Incident.opened_at, Incident.id)):
+        counts = dict(zip(COUNT_FIELDS, row[7:], strict=True))
+        facts[row.id] = IncidentFacts(row.id, row.ticket, row.hazard, row.status, row.kecamatan_code, row.desa_code,
+                                      row.opened_at, counts)  # fmt: skip
+    ids = select(Incident.id).where(chosen)
+    new = IncidentEvent.data["new"].as_string()  # json_extract on SQLite, ->> on PostgreSQL
+    reached = db.session.execute(
+        select(IncidentEvent.incident_id, new, func.min(IncidentEvent.at))
+        .where(IncidentEvent.kind == "status", new.in_(MILESTONES), IncidentEvent.incident_id.in_(ids))
+        .group_by(IncidentEvent.incident_id, new)
+    )
+    for incident_id, status, moment in reached:
+        facts[incident_id].reached[status] = _aware(moment)
+    return list(facts.values())
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _fill(group: Group, incidents: list[IncidentFacts], now: datetime) -> Group:
+    hours: dict[str, list[float]] = {status: [] for status in MILESTONES}
+    for incident in incidents:
+        group.incidents += 1
+        group.statuses[incident.status] = group.statuses.get(incident.status, 0) + 1
+        if incident.status == "ditolak":
+            continue
+        for status, value in incident.hours.items():
+            if value is not None:
+                hours[status].append(value)
+        to_verify = incident.hours["diverifikasi"]
+        if to_verify is not None or now - incident.first_report > timedelta(hours=SPM_HOURS):
+            group.decidable_24h += 1
+            group.verified_24h += to_verify is not None and to_verify <= SPM_HOURS
+        else:
+            group.pending_24h += 1
+        for name, value in incident.counts.items():
+            group.totals[name] += value
+    group.times = {status: Durations.of(values) for status, values in hours.items()}
+    return group
+
+
+def _labels(codes) -> dict[str, str]:
+    codes = [c for c in codes if c]
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+def _broadcasts_in(area: Area, period: Period) -> list:
+    start, end = period.bounds(area.zone)
+    conditions = [Broadcast.created_at >= start, Broadcast.created_at < end]
+    if area.code is not None:
+        conditions.append(
+            Broadcast.kecamatan_code == area.code
+            if area.is_kecamatan
+            else Broadcast.kecamatan_code.like(f"{area.code}.%")
+        )
+    return conditions
+
+
+def _broadcast_reach(area: Area, period: Period) -> tuple[dict[str, int], dict[str, int]]:
+    """Per area row: broadcasts sent to it in the period, and distinct residents they reached."""
+    in_area = _broadcasts_in(area, period)
+    sent: dict[str, int] = defaultdict(int)
+    for desa, kecamatan, number in db.session.execute(
+        select(broadcast_desa.c.desa_code, Broadcast.kecamatan_code, func.count(func.distinct(Broadcast.id)))
+        .join(Broadcast, Broadcast.id == broadcast_desa.c.broadcast_id)
+        .where(*in_area)
+        .group_by(broadcast_desa.c.desa_code, Broadcast.kecamatan_code)
+    ):
+        sent[area.group_of(kecamatan, desa)] += number
+    reached: dict[str, int] = defaultdict(int)
+    for desa, kecamatan, number in db.session.execute(
+        select(
+            OutboundMessage.desa_code,
+            OutboundMessage.kecamatan_code,
+            func.count(func.distinct(OutboundMessage.reporter_id)),
+        )
+        .join(Broadcast, Broadcast.id == OutboundMessage.broadcast_id)
+        .where(*in_area, OutboundMessage.status.in_(("sent", "delivered")))
+        .group_by(OutboundMessage.desa_code, OutboundMessage.kecamatan_code)
+    ):  # fmt: skip
+        reached[area.group_of(kecamatan, desa)] += number
+    return sent, reached
+
+
+def dashboard(area: Area, period: Period, now: datetime) -> Dashboard:
+    incidents = incident_facts(area, period)
+    overall = _fill(Group(area.code, area.label), incidents, now)
+
+    by_area: dict[str | None, list[IncidentFacts]] = defaultdict(list)
+    for incident in incidents:
+        by_area[area.group_of(incident.kecamatan_code, incident.desa_code)].append(incident)
+    sent, reached = _broadcast_reach(area, period)
+    if area.is_kecamatan:  # every desa has a row, even a quiet one: the recap lists them all
+        keys = list(db.session.scalars(select(Region.code).where(Region.parent_code == area.code)))
+    else:
+        keys = [k for k in by_area if k] + [k for k in sent if k not in by_area]
+    labels = _labels(set(keys) | set(sent))
+    area_rows = []
+    for key in sorted(set(keys) | set(by_area) | set(sent), key=lambda k: (k is None, labels.get(k, ""), k or "")):
+        group = _fill(Group(key, labels.get(key) or _("desa belum jelas")), by_area.get(key, []), now)
+        group.broadcasts, group.residents_reached = sent.get(key, 0), reached.get(key, 0)
+        area_rows.append(group)
+    overall.broadcasts = db.session.scalar(select(func.count(Broadcast.id)).where(*_broadcasts_in(area, period)))
+    overall.residents_reached = sum(reached.values())
+
+    by_hazard: dict[str | None, list[IncidentFacts]] = defaultdict(list)
+    for incident in incidents:
+        by_hazard[incident.hazard].append(incident)
+    hazard_rows = [_fill(Group(key, key or ""), group, now) for key, group in by_hazard.items()]
+    hazard_rows.sort(key=lambda g: (-g.incidents, g.key or "~"))
+    return Dashboard(area, period, overall, area_rows, hazard_rows, incidents)
+
+
+def locations(incident_ids: list[int]) -> dict[int, tuple[float, float]]:
+    """Where each incident is, from its latest report with a GPS position: {id: (longitude, latitude)}."""
+    found: dict[int, tuple[float, float]] = {}
+    for chunk in range(0, len(incident_ids), 1000):  # bound parameters stay well inside every database's limit
+        rows = db.session.execute(
+            select(Report.incident_id, Report.longitude, Report.latitude)
+            .where(
+                Report.incident_id.in_(incident_ids[chunk : chunk + 1000]),
+                Report.latitude.is_not(None),
+                Report.longitude.is_not(None),
+            )
+            .order_by(Report.received_at, Report.id)
+        )
+        for incident_id, longitude, latitude in rows:
+            found[incident_id] = (longitude, latitude)  # later reports overwrite earlier ones
+    return found
