@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
 
-.PHONY: run test test-sqlite test-postgres bench lint format lock clean translations extract
+.PHONY: run test test-sqlite test-postgres bench reliability lint format lock clean translations extract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,16 @@ test-postgres: $(VENV)/.installed-dev $(CATALOGS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Speed and accuracy figures; never timed inside unit tests.
-bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/sms_parse.py
-	$(BIN)/python bench/dashboard.py
+# Figures for bench/results.json, on SQLite and (when reachable) PostgreSQL; BENCH_ONLY=pages,throughput,… for some.
+bench: $(VENV)/.installed-dev $(CATALOGS)
+	$(BIN)/python bench/run.py
+
+# A burst of 2 000 webhooks with repeats, a kill and restart mid-burst (SQLite and, when reachable, PostgreSQL),
+# then every public POST endpoint fuzzed with many more examples than the suite uses.
+reliability: $(VENV)/.installed-dev $(CATALOGS)
+	$(BIN)/python bench/reliability.py
+	TANGGUH_FUZZ_EXAMPLES=$${TANGGUH_FUZZ_EXAMPLES:-300} env -u TEST_DATABASE_URL $(BIN)/python -m pytest tests/test_fuzz.py -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then TANGGUH_FUZZ_EXAMPLES=$${TANGGUH_FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_fuzz.py -q; fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

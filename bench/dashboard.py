@@ -1,9 +1,9 @@
 """How long the SPM dashboard takes for a year of a kabupaten's data.
 
-Builds a throw-away database (SQLite by default; ``BENCH_DATABASE_URL`` for PostgreSQL), loads Kabupaten
-Pasuruan's regions, writes a year of synthetic incidents (reports, status changes, counts, GPS positions) and
-times the figures themselves and the whole page as a browser gets it, for the kabupaten (admin) and for one
-kecamatan (staff). Run with ``make bench``; timing lives here, never in unit tests.
+In a throw-away database (``python bench/dashboard.py [sqlite|postgresql]``, or through ``bench/run.py``),
+loads Kabupaten Pasuruan's regions, writes a year of synthetic incidents (reports, status changes, counts, GPS
+positions) and times the figures themselves and the whole page as a browser gets it, for the kabupaten (admin)
+and for one kecamatan (staff). Run with ``make bench``; timing lives here, never in unit tests.
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import bulk_insert  # noqa: E402
 
 from sms.vocab import COUNT_FIELDS  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -77,13 +79,7 @@ def generate(seed: int = 7) -> None:
         for new in path:
             events.append(dict(incident_id=n, at=reached[new], kind="status", data={"old": old, "new": new}))
             old = new
-    for table, rows in ((Incident, incidents), (Report, reports), (IncidentEvent, events)):
-        for chunk in range(0, len(rows), 2000):
-            db.session.execute(insert(table), rows[chunk : chunk + 2000])
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    bulk_insert((Incident, incidents), (Report, reports), (IncidentEvent, events))
 
 
 def timed(action) -> float:
@@ -95,18 +91,14 @@ def timed(action) -> float:
     return statistics.median(runs)
 
 
-def main() -> dict:
-    workdir = tempfile.mkdtemp(prefix="tangguh-bench-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
+def run(url: str) -> dict:
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-bench-secret-key-0123",
               "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "TESTING": True, "WTF_CSRF_ENABLED": False}  # fmt: skip
     app = create_app(config)
     results = {}
     with app.app_context():
-        from flask_migrate import downgrade, upgrade
+        from flask_migrate import upgrade
 
-        if url.startswith("postgresql"):
-            downgrade(revision="base")
         upgrade()
         load_kabupaten([KABUPATEN])
         begin = time.perf_counter()
@@ -139,8 +131,8 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    figures = main()
-    database = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres") else "SQLite"
-    print(f"SPM dashboard, one year of Kabupaten Pasuruan on {database} (median of {RUNS} runs):")
-    for key, value in figures.items():
-        print(f"  {key:32} {value}")
+    from harness import database
+
+    with database(sys.argv[1] if len(sys.argv) > 1 else "sqlite") as url:
+        for key, value in run(url).items():
+            print(f"  {key:32} {value}")

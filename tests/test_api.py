@@ -92,7 +92,7 @@ def test_bad_page_parameters_are_400(client, make_user, query):
     token = issue_api_token(make_user("admin"))
     response = get(client, f"/api/reports?{query}", token)
     assert response.status_code == 400
-    assert "must be a positive whole number" in response.json["error"]
+    assert "must be a whole number from 1 to 1000000" in response.json["error"]
 
 
 def test_per_page_is_capped(client, make_user, app):

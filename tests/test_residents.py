@@ -172,3 +172,8 @@ def test_a_full_residents_page_stays_under_14_kb_compressed(client, staff):
     assert "120 ditambahkan" in upload(client, rows.encode()).get_data(as_text=True)
     packed = client.get("/residents", headers={"Accept-Encoding": "gzip"})
     assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) <= 14 * 1024, len(packed.data)
+
+
+def test_odd_line_endings_and_nul_bytes_are_read_not_crashed_on(client, staff):
+    response = upload(client, b"Siti,081234560001,Gading\rBudi,081234560002,Gading\r\x00")  # old Mac line ends
+    assert response.status_code == 200 and "2 ditambahkan" in response.get_data(as_text=True)

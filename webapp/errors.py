@@ -32,7 +32,21 @@ def _render(status: int, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _key, items in values.lists() for value in items)
+
+
 def init_app(app):
+    @app.before_request
+    def refuse_nul_characters():
+        """A browser never sends NUL and PostgreSQL can neither store nor compare it: a clear 400, not a 500.
+        The webhooks are exempt: an SMS is never refused, and the intake keeps NUL as U+FFFD."""
+        if request.blueprint == "webhooks":
+            return None
+        if _has_nul(request.args) or (request.method == "POST" and _has_nul(request.form)):
+            return _render(400, _messages()[400])
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _render(400, _("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim lagi."))

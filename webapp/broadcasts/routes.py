@@ -5,6 +5,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import Broadcast
+from ..pagination import requested_page
 from ..residents.service import manageable_desa
 from . import bp
 from .forms import BroadcastForm
@@ -36,10 +37,9 @@ def _preview(form: BroadcastForm):
 @bp.get("/broadcasts")
 @login_required
 def index():
-    page = request.args.get("page", "1")
     pagination = db.paginate(
         visible(current_user).order_by(Broadcast.created_at.desc(), Broadcast.id.desc()),
-        page=int(page) if page.isdigit() and int(page) > 0 else 1, per_page=PAGE_SIZE, error_out=False, count=True,
+        page=requested_page(), per_page=PAGE_SIZE, error_out=False, count=True,
     )  # fmt: skip
     counts = delivery_counts([b.id for b in pagination.items])
     return render_template("broadcasts/index.html", pagination=pagination, counts=counts)

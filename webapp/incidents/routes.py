@@ -9,7 +9,7 @@ from sms.vocab import COUNT_FIELDS
 from ..extensions import db, htmx
 from ..labels import SEVERITY_LABELS
 from ..models import Agency, Incident, IncidentEvent, Report
-from ..pagination import BadPage
+from ..pagination import BadPage, page_number
 from . import actions, bp
 from .actions import ActionError, Forbidden, can_do, can_view
 from .service import BadFilter, Filters, desa_choices, incident_list, list_version
@@ -23,10 +23,10 @@ def home():
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadPage(_("Nomor halaman harus bilangan bulat positif."))
-    return int(raw)
+    try:
+        return page_number(request.args.get("page"))
+    except BadPage as exc:
+        raise BadPage(_("Nomor halaman harus bilangan bulat positif.")) from exc
 
 
 @bp.get("/incidents")

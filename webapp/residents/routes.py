@@ -5,6 +5,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import Reporter
+from ..pagination import requested_page
 from . import bp
 from .forms import ImportForm, RemoveForm, ResidentForm
 from .service import ResidentError, import_csv, manageable_desa, register, resident_counts, residents_of, unregister
@@ -23,9 +24,8 @@ def _page(desa, form=None, import_form=None, import_report=None, status=200):
     codes = [d.code for d in desa]
     chosen = request.args.get("desa", "")
     search = request.args.get("q", "")
-    page = request.args.get("page", "1")
     query = residents_of([chosen] if chosen in codes else codes, search)
-    pagination = db.paginate(query, page=int(page) if page.isdigit() and int(page) > 0 else 1, per_page=PAGE_SIZE,
+    pagination = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE,
                              error_out=False, count=True)  # fmt: skip
     if form is None:
         form = ResidentForm()

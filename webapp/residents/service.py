@@ -147,12 +147,16 @@ def _decode(data: bytes) -> str:
 
 
 def _rows(text: str) -> list[list[str]]:
-    sample = text[:4096]
+    text = text.replace("\x00", "")
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)  # newline="": \r\n, \n and a lone \r all end a row
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ResidentError(_("Berkas CSV rusak di baris %(line)d.", line=reader.line_num)) from exc
 
 
 def _columns(header: list[str]) -> dict[str, int] | None:

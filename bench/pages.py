@@ -1,0 +1,87 @@
+"""Bytes on the wire for each page, measured in real Chromium (Debian's, through Playwright's executable_path):
+the app under gunicorn, a kecamatan with 50 incidents, the page's encodedDataLength from the DevTools protocol
+(gzipped body plus response headers)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+
+from harness import WINONGAN, Server, prepare
+from sqlalchemy import select
+
+from webapp.accounts import create_user
+from webapp.extensions import db
+from webapp.models import Incident, Region, Report, Reporter
+
+CHROMIUM = os.environ.get("TANGGUH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+BUDGET = 14 * 1024
+PASSWORD = "bench-password"
+
+
+def seed() -> int:
+    """50 incidents in Winongan with 1–6 reports each, 40 registered residents; returns the busiest incident."""
+    desa = db.session.scalars(select(Region.code).where(Region.parent_code == WINONGAN).order_by(Region.code)).all()
+    now = datetime.now(UTC)
+    busiest = None
+    for n in range(50):
+        opened = now - timedelta(hours=n * 7)
+        incident = Incident(ticket=f"P{n:04d}", hazard=("banjir", "tanah_longsor", "cuaca_ekstrem")[n % 3],
+                            kecamatan_code=WINONGAN, desa_code=desa[n % len(desa)], status="baru", opened_at=opened,
+                            last_report_at=opened, rumah_terendam=n, terdampak=3 * n)  # fmt: skip
+        db.session.add(incident)
+        for r in range(1 + n % 6):
+            reporter = Reporter(phone=f"+628123{n:03d}{r:04d}")
+            text = f"banjir di desa {n}, air setinggi {20 + r} cm, {n} rumah terendam"
+            at = opened + timedelta(minutes=r)
+            db.session.add(Report(channel="sms", external_id=f"page-{n}-{r}", kecamatan_code=WINONGAN, raw_text=text,
+                                  incident=incident, reporter=reporter, received_at=at))  # fmt: skip
+        busiest = incident if n % 6 == 5 else busiest
+    for n in range(40):
+        db.session.add(Reporter(phone=f"+628129{n:06d}", name=f"Warga {n}", desa_code=desa[n % len(desa)]))
+    create_user("staf@bench.test", "Staf Kecamatan", "kecamatan_staff", PASSWORD, WINONGAN)
+    db.session.commit()
+    return busiest.id
+
+
+def _document_bytes(context, page, url: str) -> int:
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})  # the full page, not a 304 revalidation
+    documents, sizes = {}, {}
+    cdp.on("Network.responseReceived", lambda e: e["type"] == "Document" and documents.__setitem__(e["requestId"], 1))
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    cdp.detach()
+    return sum(sizes.get(request_id, 0) for request_id in documents)
+
+
+def run(url: str) -> dict:
+    if not os.path.exists(CHROMIUM):
+        return {"skipped": f"Chromium not found at {CHROMIUM} (apt-get install chromium)"}
+    from playwright.sync_api import sync_playwright
+
+    app = prepare(url)
+    with app.app_context():
+        incident_id = seed()
+    paths = ["/reports/new", "/incidents", f"/incidents/{incident_id}", "/broadcasts/new", "/residents", "/dashboard",
+             "/dashboard/recap"]  # fmt: skip
+    results = {}
+    with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # The service worker would answer from its cache; block it to measure what the network carries.
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", service_workers="block")
+        page = context.new_page()
+        results["/login"] = _document_bytes(context, page, f"{server.base}/login")
+        page.fill("#email", "staf@bench.test")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{server.base}/incidents")
+        for path in paths:
+            results[path] = _document_bytes(context, page, f"{server.base}{path}")
+        browser.close()
+    return {"bytes": results, "budget": BUDGET, "over_budget": [p for p, size in results.items() if size > BUDGET]}

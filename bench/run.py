@@ -1,0 +1,109 @@
+"""``make bench``: every benchmark on SQLite and on PostgreSQL, printed as a table and written to
+``bench/results.json``.
+
+- page weight: bytes on the wire per page in real Chromium (budget 14 KB);
+- webhook throughput: signed Twilio SMS per second through gunicorn, against a trivial Flask route served the
+  same way (target: at least half), p50 and p99 latency, and a worker's resident memory after it (≤ 120 MB);
+- scale: ``/incidents`` and ``/api/incidents`` server time with 10 000 and 100 000 reports (p95 ≤ 50 ms, and
+  at most 1.5× the 10 000 figure);
+- the SPM dashboard on a year of a kabupaten; the SMS parser's accuracy and speed.
+
+PostgreSQL is the server at ``BENCH_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``), where each
+part gets a throw-away database; without a reachable server only SQLite runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dashboard  # noqa: E402
+import pages  # noqa: E402
+import scale  # noqa: E402
+import sms_parse  # noqa: E402
+import throughput  # noqa: E402
+from harness import database, postgres_available  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+PARTS = {"pages": pages.run, "throughput": throughput.run, "scale": scale.run, "dashboard": dashboard.run}
+
+
+def main() -> dict:
+    only = [p for p in os.environ.get("BENCH_ONLY", "").split(",") if p]
+    kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
+        "databases": {},
+    }
+    if not only or "parser" in only:
+        results["parser"] = sms_parse.main()
+    for kind in kinds:
+        results["databases"][kind] = {}
+        for name, part in PARTS.items():
+            if only and name not in only:
+                continue
+            print(f"== {name} on {kind}", flush=True)
+            begin = time.perf_counter()
+            with database(kind) as url:
+                results["databases"][kind][name] = part(url)
+            print(f"   {time.perf_counter() - begin:.0f} s", flush=True)
+    if "postgresql" not in kinds:
+        results["databases"]["postgresql"] = {"skipped": "no PostgreSQL server at BENCH_POSTGRES"}
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    report(results)
+    return results
+
+
+def _check(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def report(results: dict) -> None:
+    machine = results["machine"]
+    print(f"\nResults ({machine['cpus']} CPUs, Python {machine['python']}), written to {RESULTS}")
+    for kind, parts in results["databases"].items():
+        print(f"\n{kind}")
+        if "skipped" in parts:
+            print(f"  skipped: {parts['skipped']}")
+            continue
+        if "pages" in parts and "bytes" in parts["pages"]:
+            p = parts["pages"]
+            print(f"  page weight (bytes on the wire, budget {p['budget']}): {_check(not p['over_budget'])}")
+            for path, size in p["bytes"].items():
+                print(f"    {path:24} {size:>7}")
+        elif "pages" in parts:
+            print(f"  page weight: {parts['pages']['skipped']}")
+        if "throughput" in parts:
+            t = parts["throughput"]
+            w, b = t["webhook"], t["trivial_route"]
+            print(f"  webhook throughput: {w['per_second']}/s (p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, "
+                  f"non-2xx {w['non_2xx']}); trivial route {b['per_second']}/s (p50 {b['p50_ms']} ms); "
+                  f"ratio {t['ratio']} (target ≥ 0.5: {_check(t['ratio'] >= 0.5)})")  # fmt: skip
+            print(f"  worker RSS after the load: {t['worker_rss_mb']} MB (target ≤ 120: "
+                  f"{_check(t['worker_rss_mb'] is not None and t['worker_rss_mb'] <= 120)})")  # fmt: skip
+        if "scale" in parts:
+            s = parts["scale"]
+            sizes = [k for k in s if k.isdigit()]
+            for name in ("staff_list", "staff_api", "admin_list"):
+                figures = ", ".join(f"{k} reports p50 {s[k][name]['p50_ms']} / p95 {s[k][name]['p95_ms']} ms"
+                                    for k in sizes)  # fmt: skip
+                print(f"  {name:11} {figures}; ratio {s['ratio_p95'][name]}")
+            large = s[sizes[-1]]["staff_list"]["p95_ms"]
+            print(f"  list targets (staff): p95 ≤ 50 ms {_check(large <= 50)}, "
+                  f"≤ 1.5× {_check(s['ratio_p95']['staff_list'] <= 1.5)}")  # fmt: skip
+        if "dashboard" in parts:
+            d = parts["dashboard"]
+            print(f"  dashboard, a year of a kabupaten ({d['kabupaten_incidents_in_year']} incidents): page "
+                  f"{d['kabupaten_page_ms']} ms; one kecamatan {d['kecamatan_page_ms']} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
