@@ -189,6 +189,19 @@ def test_a_message_left_by_a_dead_worker_is_sent_once(request, numbers, app, mon
     assert [m for m, _ in fake.requests][0] == "GET"  # it asked before sending
 
 
+def test_an_identical_earlier_message_at_twilio_is_not_mistaken_for_the_one_in_doubt(numbers, fake_twilio, app,
+                                                                                       monkeypatch):  # fmt: skip
+    earlier = queue("broadcast-1-1")
+    assert deliver_due() == {"sent": 1}
+    again = queue("broadcast-2-1")  # the same warning to the same number, a second time, within the second
+    assert claim("dead-worker") == [again.id]  # … and its worker died before reaching Twilio
+    monkeypatch.setitem(app.config, "OUTBOUND_LEASE_SECONDS", 0)
+    time.sleep(0.01)
+    assert deliver_due() == {"sent": 1}
+    assert len(fake_twilio.messages) == 2  # Twilio's only match was the earlier message's: sent, not adopted
+    assert {row(earlier.id).provider_id, row(again.id).provider_id} == {m["sid"] for m in fake_twilio.messages}
+
+
 def test_two_workers_at_once_send_every_message_exactly_once(app, numbers, fake_android):
     ids = [queue(f"m-{n}", to=f"+62812000{n:05d}").id for n in range(120)]
     fake_android.slow = 0.0

@@ -10,7 +10,7 @@ Never twice:
   it over ``in_doubt`` and first asks the gateway whether the message already arrived (``sms.gateways``: the
   Android gateway by our message id, which it also refuses to take twice; Twilio by listing the recipient's
   latest messages). Only a message the gateway does not know is sent again.
-- Results are written only by the worker holding the claim.
+- The claim is renewed just before each send, and results are written only by the worker holding it.
 """
 
 from __future__ import annotations
@@ -237,9 +237,11 @@ def _opted_out(message: OutboundMessage) -> bool:
 
 def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
     """Send one claimed message and record the outcome; returns the status it ended in."""
+    # Renew the lease just before sending: a batch may take a while, and the lease must cover this one send,
+    # not the whole batch. A message another worker took over meanwhile is left to it.
+    if not _record(message_id, worker, claimed_at=utcnow()):
+        return "lost"
     message = db.session.get(OutboundMessage, message_id)
-    if message is None or message.status != "sending" or message.claimed_by != worker:
-        return "lost"  # taken over by another worker after our lease ran out
     if _opted_out(message):
         _record(message_id, worker, status="cancelled", error="recipient sent BERHENTI", in_doubt=False)
         return "cancelled"
@@ -250,6 +252,8 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
     try:
         gateway = gateways.get(gateway_name)
         provider_id = gateway.find(outgoing) if in_doubt else None
+        if provider_id is not None and _belongs_to_another(gateway_name, provider_id, message_id):
+            provider_id = None  # the same text to the same number, sent earlier for another purpose
         if provider_id is None:
             provider_id = gateway.send(outgoing)
     except PermanentFailure as exc:
@@ -278,6 +282,18 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
     ):
         _late_provider_id(message_id, provider_id)
     return "sent"
+
+
+def _belongs_to_another(gateway: str, provider_id: str, message_id: int) -> bool:
+    taken = db.session.scalar(
+        select(OutboundMessage.id).where(
+            OutboundMessage.gateway == gateway,
+            OutboundMessage.provider_id == provider_id,
+            OutboundMessage.id != message_id,
+        )
+    )
+    db.session.rollback()
+    return taken is not None
 
 
 def _late_provider_id(message_id: int, provider_id: str) -> None:
