@@ -141,8 +141,9 @@ def _android_delivery(kind: str, payload: dict):
     moment_field = {"sms:sent": "sentAt", "sms:delivered": "deliveredAt", "sms:failed": "failedAt"}[kind]
     at = _moment(payload, moment_field)
     message = message_by_provider("android", message_id)
-    if message is None:
-        return jsonify(error=f"unknown messageId {message_id}"), 404
+    if message is None:  # sent from the phone by hand, or by another app: acknowledged so the gateway stops retrying
+        current_app.logger.warning("delivery report for unknown Android message %s", message_id)
+        return jsonify(status="ignored", reason=f"unknown messageId {message_id}")
     reason = payload.get("reason")
     error = f"gateway: {reason}" if isinstance(reason, str) and reason.strip() else None
     changed = record_delivery(message, ANDROID_DELIVERY[kind], error=error, at=at)
