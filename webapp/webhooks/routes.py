@@ -54,14 +54,22 @@ def _phone(raw: str, what: str) -> str:
         raise BadRequest(f"{what} is not a phone number") from exc
 
 
-@bp.post("/twilio")
-def twilio():
-    """Twilio SMS and WhatsApp: signed with X-Twilio-Signature over the public URL; answered with TwiML."""
+def _twilio_refusal():
+    """413 for an oversized body, 403 unless X-Twilio-Signature matches the public URL and the form; else None."""
     if _too_large():
         return "request body too large", 413
     signature = request.headers.get("X-Twilio-Signature", "")
     if not twilio_signature_ok(current_app.config["TWILIO_AUTH_TOKEN"], request.url, request.form, signature):
         return "invalid or missing X-Twilio-Signature", 403
+    return None
+
+
+@bp.post("/twilio")
+def twilio():
+    """Twilio SMS and WhatsApp: signed with X-Twilio-Signature over the public URL; answered with TwiML."""
+    refused = _twilio_refusal()
+    if refused:
+        return refused
     try:
         form = request.form
         missing = [name for name in ("MessageSid", "From", "To") if not form.get(name, "").strip()]
@@ -102,11 +110,9 @@ ANDROID_DELIVERY = {"sms:sent": "sent", "sms:delivered": "delivered", "sms:faile
 @bp.post("/twilio/status")
 def twilio_status():
     """Twilio's status callback for a message the worker sent (signed like every Twilio request)."""
-    if _too_large():
-        return "request body too large", 413
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not twilio_signature_ok(current_app.config["TWILIO_AUTH_TOKEN"], request.url, request.form, signature):
-        return "invalid or missing X-Twilio-Signature", 403
+    refused = _twilio_refusal()
+    if refused:
+        return refused
     sid, status = request.form.get("MessageSid", "").strip(), request.form.get("MessageStatus", "").strip()
     if not sid or not status:
         return "missing MessageSid or MessageStatus", 400
