@@ -72,6 +72,18 @@ def _temporary_status(status: int | None) -> bool:
     return status is None or status == 429 or status >= 500
 
 
+def _refused(reason: str, status: int | None) -> GatewayFailure:
+    """The gateway answered with an error: worth retrying (5xx, 429) or not (any other 4xx)."""
+    return TemporaryFailure(reason) if _temporary_status(status) else PermanentFailure(reason)
+
+
+def _unreachable(exc: requests.RequestException, gateway: str) -> TemporaryFailure:
+    """No answer. A read timeout means the request went out, so the gateway may have taken the message."""
+    if isinstance(exc, requests.ReadTimeout):
+        return TemporaryFailure(f"{gateway} did not answer in time", in_doubt=True)
+    return TemporaryFailure(f"{gateway} is unreachable: {exc.__class__.__name__}")
+
+
 class ConsoleGateway:
     """Writes each message to the log (logger ``tangguh.outbound``): demos and development."""
 
@@ -121,13 +133,9 @@ class TwilioGateway:
             )
         except TwilioRestException as exc:
             reason = f"Twilio {exc.status}" + (f" error {exc.code}" if exc.code else "") + f": {exc.msg}"
-            if _temporary_status(exc.status):
-                raise TemporaryFailure(reason) from exc
-            raise PermanentFailure(reason) from exc
-        except requests.ReadTimeout as exc:  # the request went out: Twilio may have taken it
-            raise TemporaryFailure("Twilio did not answer in time", in_doubt=True) from exc
+            raise _refused(reason, exc.status) from exc
         except requests.RequestException as exc:
-            raise TemporaryFailure(f"Twilio unreachable: {exc.__class__.__name__}") from exc
+            raise _unreachable(exc, "Twilio") from exc
         return created.sid
 
     def find(self, message: Outgoing) -> str | None:
@@ -191,14 +199,9 @@ class AndroidGateway:
         except android_errors.APIError as exc:
             if exc.status_code == 409:  # this id was accepted before: the gateway will not send it again
                 return message.message_id
-            reason = f"Android gateway {exc.status_code}: {exc}"
-            if _temporary_status(exc.status_code):
-                raise TemporaryFailure(reason) from exc
-            raise PermanentFailure(reason) from exc
-        except requests.ReadTimeout as exc:  # the request went out: the gateway may have taken it
-            raise TemporaryFailure("the Android gateway did not answer in time", in_doubt=True) from exc
+            raise _refused(f"Android gateway {exc.status_code}: {exc}", exc.status_code) from exc
         except requests.RequestException as exc:
-            raise TemporaryFailure(f"the Android gateway is unreachable: {exc.__class__.__name__}") from exc
+            raise _unreachable(exc, "the Android gateway") from exc
         return state.id
 
     def find(self, message: Outgoing) -> str | None:
