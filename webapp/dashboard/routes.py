@@ -11,7 +11,7 @@ from ..models import Region, utcnow
 from ..templating import ZONES, zone_for
 from . import bp
 from .exports import incidents_csv, incidents_geojson
-from .service import BadQuery, Dashboard, Period, area_for, dashboard
+from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names
 
 
 def board_for(user, args) -> Dashboard:  # also the JSON API's
@@ -32,10 +32,7 @@ def _board() -> Dashboard:
 
 
 def _names(board: Dashboard) -> dict[str, str]:
-    codes = {c for i in board.incidents for c in (i.kecamatan_code, i.desa_code) if c}
-    if not codes:
-        return {}
-    return dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return region_names({c for i in board.incidents for c in (i.kecamatan_code, i.desa_code)})
 
 
 def _areas() -> list[Region]:

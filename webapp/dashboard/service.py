@@ -273,7 +273,8 @@ def _fill(group: Group, incidents: list[IncidentFacts], now: datetime) -> Group:
     return group
 
 
-def _labels(codes) -> dict[str, str]:
+def region_names(codes) -> dict[str, str]:
+    """{code: name} for the region codes given (None and empty ones skipped)."""
     codes = [c for c in codes if c]
     if not codes:
         return {}
@@ -330,7 +331,7 @@ def dashboard(area: Area, period: Period, now: datetime) -> Dashboard:
         keys = list(db.session.scalars(select(Region.code).where(Region.parent_code == area.code)))
     else:
         keys = [k for k in by_area if k] + [k for k in sent if k not in by_area]
-    labels = _labels(set(keys) | set(sent))
+    labels = region_names(set(keys) | set(sent))
     area_rows = []
     for key in sorted(set(keys) | set(by_area) | set(sent), key=lambda k: (k is None, labels.get(k, ""), k or "")):
         group = _fill(Group(key, labels.get(key) or _("desa belum jelas")), by_area.get(key, []), now)
