@@ -23,7 +23,7 @@ from webapp import create_app
 from webapp.accounts import create_user
 from webapp.config import database_url
 from webapp.extensions import db
-from webapp.models import DEFAULT_AGENCIES, Incident, Region, Report, Reporter
+from webapp.models import Agency, Incident, Region, Report, Reporter
 from webapp.ratelimit import limiter
 from webapp.regions import load_kabupaten
 
@@ -31,6 +31,7 @@ DEMO_KABUPATEN = ["35.14", "63.11"]
 PASSWORD = "kata-sandi-uji"
 TWILIO_TOKEN = "test-twilio-auth-token"
 ANDROID_KEY = "test-android-signing-key"
+SEEDED_AGENCIES: set[str] = set()
 
 
 def _reset_database(app) -> None:
@@ -78,6 +79,7 @@ def app(database_uri):
     with app.app_context():
         upgrade()
         load_kabupaten(DEMO_KABUPATEN)
+        SEEDED_AGENCIES.update(db.session.scalars(select(Agency.name)))  # the list the migrations seed
     yield app
     with app.app_context():
         db.session.remove()
@@ -97,7 +99,7 @@ def _clean_tables(request):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 if table.name == "agency":  # keep the list the migration seeds
-                    conn.execute(table.delete().where(table.c.name.not_in(DEFAULT_AGENCIES)))
+                    conn.execute(table.delete().where(table.c.name.not_in(SEEDED_AGENCIES)))
                 elif table.name != "region":
                     conn.execute(table.delete())
 

@@ -268,8 +268,9 @@ def test_who_sees_which_dashboard(app, november, make_user):
         browsers[user.role + user.region_code if user.region_code else user.role] = browser = app.test_client()
         login(browser, user.email)
     assert browsers[f"desa_official{official.region_code}"].get("/dashboard").status_code == 403
-    mine = browsers[f"kecamatan_staff{REJOSO}"].get(f"/dashboard?bulan=2026-11&wilayah={WINONGAN}")
-    assert "Kecamatan Rejoso" in mine.get_data(as_text=True)  # staff always see their own kecamatan
+    rejoso_staff = browsers[f"kecamatan_staff{REJOSO}"]
+    assert "Kecamatan Rejoso" in rejoso_staff.get("/dashboard?bulan=2026-11").get_data(as_text=True)
+    assert rejoso_staff.get(f"/dashboard?bulan=2026-11&wilayah={WINONGAN}").status_code == 403  # not theirs
     admin_page = browsers["admin"].get(f"/dashboard?bulan=2026-11&wilayah={WINONGAN}").get_data(as_text=True)
     assert "Kecamatan Winongan" in admin_page
     assert browsers["admin"].get("/dashboard?wilayah=99.99").status_code == 400

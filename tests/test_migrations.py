@@ -65,3 +65,42 @@ def test_upgrade_from_empty_then_down_and_up_again(database_uri, tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_event_kinds_are_renamed_forward_and_back(database_uri, tmp_path):
+    uri, drop = _fresh_database(database_uri, tmp_path)
+    try:
+        fresh = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "s" * 40})
+        with fresh.app_context():
+            upgrade(revision="0005")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')")
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO incident (id, ticket, kecamatan_code, status, meninggal, hilang, luka, mengungsi,"
+                        " terdampak, mengungsi_kk, terdampak_kk, rumah_rusak_berat, rumah_rusak_sedang,"
+                        " rumah_rusak_ringan, rumah_terendam, opened_at, last_report_at, updated_at)"
+                        " VALUES (1, 'AAAAA',"
+                        " '35.14.19', 'baru', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, :t, :t, :t)"
+                    ),
+                    {"t": "2026-11-01 08:00:00"},
+                )
+                for kind in ("dibuka", "instansi", "keparahan", "dipisah", "status"):
+                    conn.execute(
+                        text("INSERT INTO incident_event (incident_id, at, kind) VALUES (1, :t, :kind)"),
+                        {"t": "2026-11-01 08:00:00", "kind": kind},
+                    )
+
+            def kinds():
+                with db.engine.connect() as conn:
+                    return [row[0] for row in conn.execute(text("SELECT kind FROM incident_event ORDER BY id"))]
+
+            upgrade()
+            assert kinds() == ["opened", "agency", "severity", "split", "status"]
+            downgrade(revision="0005")
+            assert kinds() == ["dibuka", "instansi", "keparahan", "dipisah", "status"]
+            db.engine.dispose()
+    finally:
+        drop()

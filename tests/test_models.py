@@ -47,7 +47,7 @@ def test_the_database_refuses_values_outside_the_vocabulary(make_incident, chang
 
 def test_timeline_events_are_append_only(make_incident):
     incident = make_incident("35.14.19", "Gading")
-    db.session.add(IncidentEvent(incident=incident, kind="dibuka", note="dari SMS"))
+    db.session.add(IncidentEvent(incident=incident, kind="opened", note="dari SMS"))
     db.session.commit()
     event = db.session.scalar(select(IncidentEvent))
     event.note = "diubah"

@@ -130,7 +130,6 @@ def test_a_photo_is_kept_and_shown_to_those_who_may_see_it(app, official, make_u
     [
         ({"description": ""}, "Ceritakan apa yang terjadi."),
         ({"hazard": "zombie"}, "Pilihan tidak sah."),
-        ({"desa": "35.14.19.2018"}, "Pilihan tidak sah."),  # Gading: not this official's desa
         ({"rt": "tiga"}, "RT berupa angka."),
         ({"rumah_terendam": "-3"}, "Angka harus antara 0 dan 1000000."),
         ({"latitude": "95"}, "Angka harus antara -90 dan 90."),
@@ -149,6 +148,14 @@ def test_bad_input_is_refused_with_the_reason_and_nothing_stored(app, official, 
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert "Laporan belum terkirim" in response.get_data(as_text=True)
+    assert reports() == [] and db.session.scalar(select(func.count()).select_from(Incident)) == 0
+
+
+def test_a_desa_outside_the_officials_own_is_refused_outright(app, official):
+    client = signed_in(app, official)
+    gading = {"desa": "35.14.19.2018"}  # not this official's desa
+    response = client.post("/reports/new", data={**form_fields(client), **valid(), **gading})
+    assert response.status_code == 403
     assert reports() == [] and db.session.scalar(select(func.count()).select_from(Incident)) == 0
 
 

@@ -55,7 +55,7 @@ def test_reporters_are_told_when_verified_and_when_resolved(make_incident, staff
     assert len(messages) == 4  # two reporters, twice; the repeated number once; nothing for "ditangani"
     assert any(m.startswith("SMS to +6281111111111") and "sudah diverifikasi kecamatan" in m for m in messages)
     assert any(m.startswith("SMS to +6282222222222") and "sudah selesai" in m for m in messages)
-    assert [e.data["recipients"] for e in events(incident, "sms_keluar")] == [2, 2]
+    assert [e.data["recipients"] for e in events(incident, "sms")] == [2, 2]
 
 
 def test_notifications_skip_those_who_opted_out_and_use_whatsapp_for_whatsapp_reporters(make_incident, staff):
@@ -65,7 +65,7 @@ def test_notifications_skip_those_who_opted_out_and_use_whatsapp_for_whatsapp_re
     incident.reports[2].channel = "whatsapp"
     db.session.commit()
     actions.change_status(incident, staff, "diverifikasi")
-    (event,) = events(incident, "sms_keluar")
+    (event,) = events(incident, "sms")
     assert (event.data["recipients"], event.data["opted_out"]) == (2, 1)
     queued = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.to_phone)).all()
     assert [(m.to_phone, m.channel, m.purpose) for m in queued] == [
@@ -82,7 +82,7 @@ def test_assign_agency_and_severity(make_incident, staff):
     actions.assign_agency(incident, staff, bpbd.id, "tim reaksi cepat")
     actions.set_severity(incident, staff, 3)
     assert (incident.agency.name, incident.severity) == ("BPBD", 3)
-    assert [e.kind for e in events(incident)][-2:] == ["instansi", "keparahan"]
+    assert [e.kind for e in events(incident)][-2:] == ["agency", "severity"]
     with pytest.raises(ActionError, match="Instansi tidak dikenal"):
         actions.assign_agency(incident, staff, 99999)
     with pytest.raises(ActionError, match="keparahan tidak dikenal"):
@@ -93,7 +93,7 @@ def test_correct_counts_keeps_the_old_figures_in_the_timeline(make_incident, sta
     incident = make_incident(WINONGAN, "Gading", rumah_terendam=12)
     actions.correct_counts(incident, staff, {"rumah_terendam": 15, "mengungsi_kk": 4}, "data kaji cepat")
     assert incident.counts == {"mengungsi_kk": 4, "rumah_terendam": 15}
-    (event,) = events(incident, "jumlah")
+    (event,) = events(incident, "counts")
     assert event.data == {"old": {"rumah_terendam": 12}, "new": {"mengungsi_kk": 4, "rumah_terendam": 15}}
     for bad in ({"rumah_terendam": -1}, {"zombie": 1}, {"luka": 2_000_000}):
         with pytest.raises(ActionError):
@@ -104,7 +104,7 @@ def test_notes_and_replies(make_incident, staff, caplog):
     caplog.set_level("INFO", logger="tangguh.outbound")
     incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111", "+6282222222222"))
     actions.add_note(incident, staff, "  Tim BPBD tiba pukul 10  ")
-    assert events(incident, "catatan")[0].note == "Tim BPBD tiba pukul 10"
+    assert events(incident, "note")[0].note == "Tim BPBD tiba pukul 10"
     with pytest.raises(ActionError, match="Catatan kosong"):
         actions.add_note(incident, staff, "   ")
     assert actions.reply_to_reporters(incident, staff, "Tim BPBD menuju lokasi. Mohon warga menjauhi sungai.") == 2
@@ -126,8 +126,8 @@ def test_merge_moves_reports_and_keeps_the_highest_counts(make_incident, staff):
     assert (source.status, source.merged_into_id) == ("digabung", target.id)
     assert len(target.reports) == 2 and source.reports == []
     assert (target.rumah_terendam, target.luka) == (20, 3)
-    assert events(source, "digabung")[0].data == {"old": "baru", "into": target.ticket, "reports": 1}
-    assert events(target, "menggabung")[0].data == {"source": source.ticket, "reports": 1}
+    assert events(source, "merge")[0].data == {"old": "baru", "into": target.ticket, "reports": 1}
+    assert events(target, "merge_in")[0].data == {"source": source.ticket, "reports": 1}
     with pytest.raises(ActionError, match="sudah digabung"):
         actions.merge(source, staff, target.ticket)
     with pytest.raises(ActionError, match="dirinya sendiri"):
@@ -152,7 +152,7 @@ def test_split_takes_a_report_into_its_own_incident(make_incident, staff):
     assert new.id != incident.id and report.incident_id == new.id
     assert (new.hazard, new.desa_code, new.status) == (incident.hazard, incident.desa_code, "baru")
     assert len(incident.reports) == 1
-    assert events(incident, "dipisah")[0].data == {"report": report.id, "into": new.ticket}
+    assert events(incident, "split")[0].data == {"report": report.id, "into": new.ticket}
     with pytest.raises(ActionError, match="satu-satunya"):
         actions.split(incident.reports[0], staff)
 
@@ -160,7 +160,7 @@ def test_split_takes_a_report_into_its_own_incident(make_incident, staff):
 def test_revealing_a_number_is_logged_and_not_for_desa_officials(make_incident, staff, make_user):
     incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111",))
     assert actions.reveal_phone(incident.reports[0], staff) == "+6281111111111"
-    assert events(incident, "nomor_dibuka")[0].actor_id == staff.id
+    assert events(incident, "reveal")[0].actor_id == staff.id
     official = make_user("desa_official", WINONGAN, desa="Gading")
     with pytest.raises(Forbidden):
         actions.reveal_phone(incident.reports[0], official)

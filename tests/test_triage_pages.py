@@ -157,7 +157,7 @@ def test_list_page_is_small(app, make_user, make_incident):
 
 def test_incident_page_shows_reports_counts_timeline_and_masked_numbers(app, make_user, make_incident):
     incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111",), rumah_terendam=12)
-    db.session.add(IncidentEvent(incident=incident, kind="dibuka", report_id=incident.reports[0].id))
+    db.session.add(IncidentEvent(incident=incident, kind="opened", report_id=incident.reports[0].id))
     db.session.commit()
     for user in (make_user("kecamatan_staff", WINONGAN), make_user("desa_official", WINONGAN, desa="Gading")):
         page = signed_in(app, user).get(f"/incidents/{incident.id}")

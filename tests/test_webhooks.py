@@ -258,11 +258,18 @@ def test_android_reply_goes_back_through_the_gateway_api_once(client, numbers, f
 
 
 def test_a_failing_gateway_loses_no_report(client, numbers, app, monkeypatch):
+    """The gateway is down when the report arrives and when the worker tries to answer: the report is kept and
+    answered at once, and the reply waits in the queue for a retry instead of being lost."""
     monkeypatch.setitem(app.config, "SMS_GATEWAY", "android")
     monkeypatch.setitem(app.config, "ANDROID_GATEWAY_URL", "http://127.0.0.1:9/3rdparty/v1")  # nothing listens
     monkeypatch.setitem(app.config, "ANDROID_GATEWAY_PASSWORD", "x")
+    monkeypatch.setitem(app.config, "GATEWAY_TIMEOUT", 0.5)
     response = post_android(client, android_event("ev-11", "banjir di prodo"))
-    assert response.status_code == 200 and len(reports()) == 1
+    assert response.status_code == 200 and response.json["reply"].startswith("Laporan banjir di Desa Prodo")
+    assert deliver_due() == {"queued": 1}  # the send failed: back in the queue, not dropped
+    (reply,) = db.session.scalars(select(OutboundMessage))
+    assert reply.status == "queued" and reply.attempts == 1 and "connect" in reply.error.lower()
+    assert len(reports()) == 1 and reports()[0].incident is not None
 
 
 # --- Both -----------------------------------------------------------------------------------------------------
@@ -280,6 +287,22 @@ def test_rate_limit_answers_once_then_stays_quiet_and_loses_nothing(client, numb
     assert len(reports()) == 5  # stored all the same
     other = twiml_reply(post_twilio(client, twilio_params("SM20", "banjir di prodo", sender="+6285799990002")))
     assert other.startswith("Laporan banjir")  # the limit is per number
+
+
+def test_gateway_retries_of_one_message_never_count_toward_the_rate_limit(client, numbers, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_RATE_LIMIT", "3/minute")
+    sender = "+6285799990003"
+    first = twiml_reply(post_twilio(client, twilio_params("SM40", "banjir di prodo", sender=sender)))
+    retries = [
+        twiml_reply(post_twilio(client, twilio_params("SM40", "banjir di prodo", sender=sender))) for _ in range(6)
+    ]
+    event = android_event("ev-40", "banjir di prodo", phone=sender)
+    android = [post_android(client, event).json["reply"] for _ in range(7)]
+    assert first.startswith("Laporan banjir di Desa Prodo") and retries == [first] * 6
+    assert android == [android[0]] * 7 and android[0].startswith("Laporan banjir di Desa Prodo")
+    new = twiml_reply(post_twilio(client, twilio_params("SM41", "banjir di prodo", sender=sender)))
+    assert new.startswith("Laporan banjir")  # the third message of the minute: still within 3/minute
+    assert len(reports()) == 3
 
 
 def test_api_shows_merged_incidents_with_report_counts(client, numbers, make_user):

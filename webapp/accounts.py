@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
+from .access import region_level
 from .extensions import db
-from .models import ROLE_REGION_LEVEL, ROLES, Region, User
+from .models import ROLES, Region, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -47,7 +48,7 @@ def create_user(
         region = db.session.get(Region, region_code.strip())
         if region is None:
             raise AccountError(f"unknown region code {region_code!r}; load it first with 'flask regions load'")
-    needed = ROLE_REGION_LEVEL.get(role)
+    needed = region_level(role)
     if needed and (region is None or region.level != needed):
         raise AccountError(f"role {role} needs a {needed} region code (--region)")
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):

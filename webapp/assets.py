@@ -16,6 +16,8 @@ from pathlib import Path
 from flask import Flask, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .access import public
+
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/manifest+json")
 MIN_COMPRESS_BYTES = 512
 YEAR = 365 * 24 * 3600
@@ -60,6 +62,7 @@ def init_app(app: Flask, folder: Path) -> None:
     app.extensions["assets"] = assets
 
     @app.get("/static/<path:filename>", endpoint="static")
+    @public
     def static(filename: str):
         asset = assets.get(filename)
         if asset is None:
@@ -93,6 +96,7 @@ def init_app(app: Flask, folder: Path) -> None:
     release = hashlib.sha256("".join(assets[name].version for name in sorted(assets)).encode()).hexdigest()[:12]
 
     @app.get("/sw.js")
+    @public
     def service_worker():
         """At the root, so it may serve every page; never cached, so a new release is picked up."""
         body = render_template(

@@ -3,12 +3,14 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from .access import public
 from .extensions import db
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))

@@ -100,9 +100,8 @@ class Region(db.Model):
         return f"<Region {self.code} {self.name}>"
 
 
+# The roles an account can hold; what each may see and do is ``webapp.access.ROLES``.
 ROLES = ("admin", "kecamatan_staff", "desa_official")
-# The region level each scoped role is bound to; admins see everything.
-ROLE_REGION_LEVEL = {"kecamatan_staff": "kecamatan", "desa_official": "desa"}
 
 
 class User(UserMixin, db.Model):
@@ -231,9 +230,6 @@ class Agency(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-DEFAULT_AGENCIES = ("BPBD", "Puskesmas", "Damkar", "TNI/Polri", "PLN", "Dinas Sosial")
 
 
 class Incident(db.Model):

@@ -1,7 +1,10 @@
 """The outbound queue: every SMS or WhatsApp message Tangguh sends is first a row, then the worker sends it.
 
-``enqueue`` writes a message once per key (asking again returns the same row). ``flask sms worker`` calls
-``deliver_due`` in a loop: it claims due messages, hands each to its gateway, and records the outcome.
+Every producer (replies, notices, broadcasts, and whatever comes next) goes through ``enqueue`` for one
+message or ``enqueue_many`` for a bulk insert: both write a message once per key (asking again changes
+nothing), choose its gateway and fill its defaults in one place, and leave the commit to the caller.
+``flask sms worker`` calls ``deliver_due`` in a loop: it claims due messages, hands each to its gateway, and
+records the outcome.
 
 Never twice:
 - Claiming is one UPDATE … RETURNING over ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers
@@ -24,6 +27,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from sms.gateways import (
@@ -44,21 +49,23 @@ log = logging.getLogger("tangguh.outbound")
 MESSAGE_ID_PREFIX = "tangguh-"  # + the row id: the id the Android gateway knows the message by
 
 
-def gateway_for(channel: str) -> str:
-    """Which gateway sends a message on ``channel`` with the current configuration."""
+def gateway_for(channel: str, via: str | None = None) -> str:
+    """Which gateway sends a message on ``channel`` with the current configuration: the console when that is
+    configured, Twilio for WhatsApp, else ``via`` (a reply goes back through the gateway its message came
+    from) or the configured SMS gateway."""
     configured = current_app.config["SMS_GATEWAY"]
     if configured == "console":
         return "console"
     if channel == "whatsapp":
         return "twilio"
-    return configured
+    return via or configured
 
 
 def cost_per_segment(channel: str = "sms") -> int:
     return current_app.config["COST_PER_SEGMENT"].get(channel, 0)
 
 
-def enqueue(
+def _row(
     *,
     key: str,
     to: str,
@@ -66,41 +73,73 @@ def enqueue(
     purpose: str,
     kecamatan_code: str,
     channel: str = "sms",
-    gateway: str | None = None,
+    via: str | None = None,
     sender: str | None = None,
     sim_number: int | None = None,
     desa_code: str | None = None,
     reporter_id: int | None = None,
     incident_id: int | None = None,
     broadcast_id: int | None = None,
-) -> OutboundMessage:
-    """Queue one message, once per ``key``; the caller commits. Returns the queued (or earlier) row."""
-    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
-    if existing is not None:
-        return existing
-    message = OutboundMessage(
+    now: datetime | None = None,
+) -> dict:
+    """Every column of a new queued message, defaults filled: the one place they are chosen."""
+    now = now or utcnow()
+    return dict(
         key=key,
         purpose=purpose,
         channel=channel,
-        gateway=gateway or gateway_for(channel),
+        gateway=gateway_for(channel, via),
         to_phone=to,
         sender=sender,
         sim_number=sim_number,
         body=body,
         segments=encoding_of(body).segments,
+        status="queued",
+        attempts=0,
+        in_doubt=False,
+        next_attempt_at=now,
+        created_at=now,
         kecamatan_code=kecamatan_code,
         desa_code=desa_code,
         reporter_id=reporter_id,
         incident_id=incident_id,
         broadcast_id=broadcast_id,
-        next_attempt_at=utcnow(),
     )
+
+
+def enqueue(**message) -> OutboundMessage:
+    """Queue one message, once per ``key``; returns the queued row, or the one queued earlier with that key.
+
+    Arguments: ``key``, ``to`` (E.164), ``body``, ``purpose`` and ``kecamatan_code``; optionally ``channel``
+    (sms, whatsapp), ``via`` (the gateway an answer must go back through), ``sender`` and ``sim_number``, and
+    the ``desa_code``, ``reporter_id``, ``incident_id`` or ``broadcast_id`` it belongs to.
+
+    Who commits: never the producer. The caller commits with the change that made the message, so a message
+    exists exactly when its cause does.
+    """
+    row = _row(**message)
+    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == row["key"]))
+    if existing is not None:
+        return existing
+    queued = OutboundMessage(**row)
     try:
         with db.session.begin_nested():
-            db.session.add(message)
+            db.session.add(queued)
     except IntegrityError:  # the same key queued by a concurrent request
-        return db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
-    return message
+        return db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == row["key"]))
+    return queued
+
+
+def enqueue_many(messages: list[dict]) -> None:
+    """Queue many messages in one statement (a broadcast to thousands of residents), each once per ``key``:
+    a key already queued is left as it was. Each dict takes ``enqueue``'s arguments; the caller commits."""
+    if not messages:
+        return
+    now = utcnow()
+    rows = [_row(**message, now=now) for message in messages]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(OutboundMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
 # --- The worker -----------------------------------------------------------------------------------------------

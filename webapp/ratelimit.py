@@ -15,8 +15,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 _NOTICE = parse("1/hour")
 
 
-def over_limit(phone: str) -> bool:
-    """Count one message from ``phone``; True when it is beyond ``SMS_RATE_LIMIT``."""
+def count_toward_limit(phone: str) -> bool:
+    """Count one new message from ``phone`` against ``SMS_RATE_LIMIT``; True when that puts it over the limit.
+
+    Count only messages stored for the first time: a gateway's retry of the same message is not the sender's."""
     items = parse_many(current_app.config["SMS_RATE_LIMIT"])
     allowed = [limiter.limiter.hit(item, "sms", phone) for item in items]  # count in every window
     return not all(allowed)

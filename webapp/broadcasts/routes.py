@@ -1,12 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from ..access import Forbidden, ability_required, desa_for_form
 from ..extensions import db
 from ..models import Broadcast
 from ..pagination import requested_page
-from ..residents.service import manageable_desa
 from . import bp
 from .forms import BroadcastForm
 from .service import BroadcastError, delivery_counts, preview, send, visible
@@ -15,9 +15,10 @@ PAGE_SIZE = 20
 
 
 def _form() -> BroadcastForm:
-    desa = manageable_desa(current_user)
-    if not desa:
-        abort(403)  # admins broadcast through a kecamatan or desa account
+    try:  # admins broadcast through a kecamatan or desa account
+        desa = desa_for_form(current_user, "broadcast", request.form.getlist("desa"))
+    except Forbidden:
+        abort(403)
     form = BroadcastForm()
     form.desa.choices = [SelectChoice(d.code, d.name) for d in desa]
     if request.method == "GET" and len(desa) == 1:
@@ -35,7 +36,7 @@ def _preview(form: BroadcastForm):
 
 
 @bp.get("/broadcasts")
-@login_required
+@ability_required("broadcasts")
 def index():
     pagination = db.paginate(
         visible(current_user).order_by(Broadcast.created_at.desc(), Broadcast.id.desc()),
@@ -46,7 +47,7 @@ def index():
 
 
 @bp.route("/broadcasts/new", methods=["GET", "POST"])
-@login_required
+@ability_required("broadcast")
 def new():
     form = _form()
     error = None
@@ -65,7 +66,7 @@ def new():
 
 
 @bp.post("/broadcasts/preview")
-@login_required
+@ability_required("broadcast")
 def live_preview():
     """The preview fragment, refreshed by htmx as the sender types and picks desa."""
     form = _form()

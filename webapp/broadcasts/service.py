@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from sms.gsm import encoding_of, plain
 from sms.vocab import HAZARDS
 
+from ..access import desa_in_reach, scope
 from ..extensions import db
-from ..models import BROADCAST_KINDS, Broadcast, OutboundMessage, Region, Reporter, User, broadcast_desa, utcnow
-from ..outbound import cost_per_segment, gateway_for
-from ..residents.service import manageable_desa
+from ..models import BROADCAST_KINDS, Broadcast, OutboundMessage, Region, Reporter, User
+from ..outbound import cost_per_segment, enqueue_many
 
 MAX_SEGMENTS = 3  # 459 GSM-7 characters: longer warnings are not read to the end on a feature phone
 MAX_TEXT = 1000
@@ -49,7 +49,7 @@ def _recipients(desa_codes: list[str]):
 
 
 def _chosen(user: User, desa_codes: list[str]) -> list[Region]:
-    allowed = {d.code: d for d in manageable_desa(user)}
+    allowed = {d.code: d for d in desa_in_reach(user, "broadcast")}
     outside = [code for code in desa_codes if code not in allowed]
     if outside:
         raise BroadcastError(_("Ada desa di luar wilayah Anda."))
@@ -131,33 +131,15 @@ def send(
             db.session.flush()
     except IntegrityError:  # the same form submitted twice at the same moment
         return db.session.scalar(select(Broadcast).where(Broadcast.key == key))
-    now, gateway = utcnow(), gateway_for("sms")
     residents = db.session.execute(_recipients([d.code for d in desa]).with_only_columns(
         Reporter.id, Reporter.phone, Reporter.desa_code)).all()  # fmt: skip
-    db.session.execute(
-        insert(OutboundMessage),
+    enqueue_many(
         [
-            dict(
-                key=f"broadcast-{broadcast.id}-{resident_id}",
-                purpose="broadcast",
-                channel="sms",
-                gateway=gateway,
-                to_phone=phone,
-                body=summary.text,
-                segments=summary.segments,
-                status="queued",
-                attempts=0,
-                in_doubt=False,
-                next_attempt_at=now,
-                created_at=now,
-                kecamatan_code=kecamatan,
-                desa_code=desa_code,
-                reporter_id=resident_id,
-                broadcast_id=broadcast.id,
-            )  # fmt: skip
+            dict(key=f"broadcast-{broadcast.id}-{resident_id}", to=phone, body=summary.text, purpose="broadcast",
+                 kecamatan_code=kecamatan, desa_code=desa_code, reporter_id=resident_id, broadcast_id=broadcast.id)
             for resident_id, phone, desa_code in residents
-        ],
-    )
+        ]
+    )  # fmt: skip
     broadcast.recipients = len(residents)
     broadcast.estimated_cost = summary.cost_per_message * len(residents)
     db.session.commit()
@@ -165,17 +147,8 @@ def send(
 
 
 def visible(user: User):
-    """Broadcasts ``user`` may see: a kecamatan's for its staff, those reaching their desa for a desa official."""
-    query = select(Broadcast)
-    if user.role == "kecamatan_staff":
-        return query.where(Broadcast.kecamatan_code == user.region_code)
-    if user.role == "desa_official":
-        return query.where(
-            Broadcast.id.in_(
-                select(broadcast_desa.c.broadcast_id).where(broadcast_desa.c.desa_code == user.region_code)
-            )
-        )
-    return query
+    """Broadcasts ``user`` may see: those reaching the user's region."""
+    return select(Broadcast).where(scope(user, Broadcast, "broadcasts"))
 
 
 def delivery_counts(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -7,7 +7,7 @@ import io
 
 from sms.vocab import COUNT_FIELDS
 
-from ..templating import zone_for
+from ..regions import zone_for
 from .service import MILESTONES, Dashboard, Durations, Group, locations
 
 CSV_COLUMNS = ("tiket", "jenis_bencana", "status", "kecamatan", "desa")

@@ -2,21 +2,22 @@ import json
 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from ..access import Forbidden, ability_required, reaches
 from ..extensions import db
 from ..labels import HAZARD_LABELS, STATUS_LABELS
 from ..models import Region, utcnow
-from ..templating import ZONES, zone_for
+from ..regions import ZONES, zone_for
 from . import bp
 from .exports import incidents_csv, incidents_geojson
 from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names
 
 
 def board_for(user, args) -> Dashboard:  # also the JSON API's
-    """The dashboard ``user`` asked for with ``args`` (wilayah, bulan or dari/sampai); raises ``PermissionError``
-    for desa officials and ``BadQuery`` for a period or area that cannot be read."""
+    """The dashboard ``user`` asked for with ``args`` (wilayah, bulan or dari/sampai); raises ``Forbidden`` for an
+    area outside the user's reach and ``BadQuery`` for a period or area that cannot be read."""
     area = area_for(user, args.get("wilayah") or None)
     today = utcnow().astimezone(ZONES[zone_for(area.code)]).date()
     return dashboard(area, Period.from_args(args, today), utcnow())
@@ -25,7 +26,7 @@ def board_for(user, args) -> Dashboard:  # also the JSON API's
 def _board() -> Dashboard:
     try:
         return board_for(current_user, request.args)
-    except PermissionError:
+    except Forbidden:
         abort(403)
     except BadQuery as exc:
         abort(Response(render_template("errors/error.html", status=400, message=str(exc)), 400))
@@ -36,12 +37,13 @@ def _names(board: Dashboard) -> dict[str, str]:
 
 
 def _areas() -> list[Region]:
-    """The kabupaten and kecamatan an admin can choose, kabupaten first within each province."""
-    if current_user.role != "admin":
-        return []
-    return list(
-        db.session.scalars(select(Region).where(Region.level.in_(("kabupaten", "kecamatan"))).order_by(Region.code))
+    """The kabupaten and kecamatan the user can choose among (kabupaten first within each province), when there
+    is more than one."""
+    regions = db.session.scalars(
+        select(Region).where(Region.level.in_(("kabupaten", "kecamatan"))).order_by(Region.code)
     )
+    areas = [region for region in regions if reaches(current_user, region.code)]
+    return areas if len(areas) > 1 else []
 
 
 def _filename(board: Dashboard, extension: str) -> str:
@@ -51,7 +53,7 @@ def _filename(board: Dashboard, extension: str) -> str:
 
 def _query(board: Dashboard) -> dict:
     args = {"dari": board.period.first.isoformat(), "sampai": board.period.last.isoformat()}
-    if current_user.role == "admin" and board.area.code:
+    if board.area.code:
         args["wilayah"] = board.area.code
     return args
 
@@ -66,7 +68,7 @@ def _charts(board: Dashboard) -> dict[str, list[tuple[str, int]]]:
 
 
 @bp.get("/dashboard")
-@login_required
+@ability_required("dashboard")
 def index():
     board = _board()
     return render_template(
@@ -75,7 +77,7 @@ def index():
 
 
 @bp.get("/dashboard/incidents.csv")
-@login_required
+@ability_required("dashboard")
 def csv_export():
     board = _board()
     delimiter = ";" if request.args.get("pemisah") == "titikkoma" else ","
@@ -88,7 +90,7 @@ def csv_export():
 
 
 @bp.get("/dashboard/incidents.geojson")
-@login_required
+@ability_required("dashboard")
 def geojson_export():
     board = _board()
     body = json.dumps(incidents_geojson(board, _names(board)), ensure_ascii=False)
@@ -100,7 +102,7 @@ def geojson_export():
 
 
 @bp.get("/dashboard/recap")
-@login_required
+@ability_required("dashboard")
 def recap():
     """The monthly recap of casualties and damage per desa, laid out for printing."""
     board = _board()

@@ -33,6 +33,7 @@ from sqlalchemy import and_, func, select, true
 
 from sms.vocab import COUNT_FIELDS
 
+from ..access import area_in_reach
 from ..extensions import db
 from ..models import (
     INCIDENT_STATUSES,
@@ -45,12 +46,10 @@ from ..models import (
     User,
     broadcast_desa,
 )
-from ..templating import ZONES, zone_for
+from ..regions import ZONES, zone_for
 
 MILESTONES = ("diverifikasi", "ditangani", "selesai")
 SPM_HOURS = 24
-PEOPLE = ("meninggal", "hilang", "luka", "mengungsi", "terdampak", "mengungsi_kk", "terdampak_kk")
-HOUSES = ("rumah_rusak_berat", "rumah_rusak_sedang", "rumah_rusak_ringan", "rumah_terendam")
 MAX_DAYS = 366 * 2
 
 
@@ -87,13 +86,9 @@ class Area:
 
 
 def area_for(user: User, requested: str | None) -> Area:
-    """Staff see their kecamatan; admins everything, or the kabupaten or kecamatan they ask for."""
-    if user.role == "kecamatan_staff":
-        code = user.region_code
-    elif user.role == "admin":
-        code = requested or None
-    else:
-        raise PermissionError
+    """The kabupaten or kecamatan asked for, else the user's own region (everything for an admin); raises
+    ``access.Forbidden`` for a region outside the user's reach."""
+    code = area_in_reach(user, requested)
     if code is None:
         return Area(None, _("Semua wilayah"))
     region = db.session.get(Region, code)

@@ -11,9 +11,11 @@ from sms.gsm import fits_one_segment
 from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS
 
+from ..access import can
 from ..extensions import db
 from ..models import SEVERITIES, Agency, Incident, IncidentEvent, Report, Reporter, User
 from ..outbound import enqueue
+from .matching import open_incident_for
 
 # Allowed status changes; "digabung" is reached only by merging.
 TRANSITIONS = {
@@ -24,8 +26,6 @@ TRANSITIONS = {
     "ditolak": ("baru",),  # rejected by mistake
     "digabung": (),
 }
-# What a desa official may do on their own desa's incidents; kecamatan staff and admins may do everything.
-DESA_OFFICIAL_ACTIONS = frozenset({"verify", "note"})
 MAX_COUNT = 1_000_000
 
 
@@ -37,24 +37,8 @@ class Forbidden(ActionError):
     """The user may not do this to this incident."""
 
 
-def can_view(user: User, incident: Incident) -> bool:
-    if user.role == "admin":
-        return True
-    if user.role == "kecamatan_staff":
-        return incident.kecamatan_code == user.region_code
-    return user.role == "desa_official" and incident.desa_code is not None and incident.desa_code == user.region_code
-
-
-def can_do(user: User, incident: Incident, action: str) -> bool:
-    """May ``user`` do ``action`` ("verify", "status", "agency", "severity", "counts", "note", "reply", "merge",
-    "split", "reveal") on ``incident``?"""
-    if not can_view(user, incident):
-        return False
-    return user.role != "desa_official" or action in DESA_OFFICIAL_ACTIONS
-
-
 def _require(user: User, incident: Incident, action: str) -> None:
-    if not can_do(user, incident, action):
+    if not can(user, action, incident):
         raise Forbidden(_("Anda tidak berwenang melakukan ini pada insiden %(ticket)s.", ticket=incident.ticket))
 
 
@@ -91,7 +75,7 @@ def _notify(incident: Incident, user: User, text: str, purpose: str) -> int:
     event = IncidentEvent(
         incident=incident,
         actor_id=user.id,
-        kind="sms_keluar",
+        kind="sms",
         note=text,
         data={"purpose": purpose, "recipients": len(reachable), "opted_out": len(contacts) - len(reachable)},
     )
@@ -140,7 +124,7 @@ def assign_agency(incident: Incident, user: User, agency_id: int | None, note: s
     if agency_id and (agency is None or not agency.active):
         raise ActionError(_("Instansi tidak dikenal."))
     incident.agency = agency
-    _event(incident, user, "instansi", _clean_note(note), agency=agency.name if agency else None)
+    _event(incident, user, "agency", _clean_note(note), agency=agency.name if agency else None)
     db.session.commit()
 
 
@@ -149,7 +133,7 @@ def set_severity(incident: Incident, user: User, severity: int | None) -> None:
     if severity is not None and severity not in SEVERITIES:
         raise ActionError(_("Tingkat keparahan tidak dikenal."))
     old, incident.severity = incident.severity, severity
-    _event(incident, user, "keparahan", old=old, new=severity)
+    _event(incident, user, "severity", old=old, new=severity)
     db.session.commit()
 
 
@@ -165,7 +149,7 @@ def correct_counts(incident: Incident, user: User, counts: dict[str, int], note:
     before = incident.counts
     for name, value in counts.items():
         setattr(incident, name, value)
-    _event(incident, user, "jumlah", note, old=before, new=incident.counts)
+    _event(incident, user, "counts", note, old=before, new=incident.counts)
     db.session.commit()
 
 
@@ -174,7 +158,7 @@ def add_note(incident: Incident, user: User, note: str) -> None:
     note = _clean_note(note)
     if not note:
         raise ActionError(_("Catatan kosong."))
-    _event(incident, user, "catatan", note)
+    _event(incident, user, "note", note)
     db.session.commit()
 
 
@@ -213,16 +197,14 @@ def merge(incident: Incident, user: User, target_ticket: str, note: str | None =
     target.last_report_at = max(target.last_report_at, incident.last_report_at)
     target.opened_at = min(target.opened_at, incident.opened_at)  # the first report of all: response times start there
     old, incident.status, incident.merged_into = incident.status, "digabung", target
-    _event(incident, user, "digabung", note, old=old, into=target.ticket, reports=len(moved))
-    _event(target, user, "menggabung", note, source=incident.ticket, reports=len(moved))
+    _event(incident, user, "merge", note, old=old, into=target.ticket, reports=len(moved))
+    _event(target, user, "merge_in", note, source=incident.ticket, reports=len(moved))
     db.session.commit()
     return target
 
 
 def split(report: Report, user: User, note: str | None = None) -> Incident:
     """Take one report out of its incident into a new incident of its own (same hazard and desa)."""
-    from ..intake import open_incident_for  # the intake owns ticket codes
-
     source = report.incident
     _require(user, source, "split")
     note = _clean_note(note)
@@ -233,8 +215,8 @@ def split(report: Report, user: User, note: str | None = None) -> Incident:
     for name, value in (report.counts or {}).items():
         if name in COUNT_FIELDS:
             setattr(incident, name, value)
-    _event(source, user, "dipisah", note, report=report.id, into=incident.ticket)
-    _event(incident, user, "pisahan", note, report=report.id, source=source.ticket)
+    _event(source, user, "split", note, report=report.id, into=incident.ticket)
+    _event(incident, user, "split_from", note, report=report.id, source=source.ticket)
     db.session.commit()
     return incident
 
@@ -244,6 +226,6 @@ def reveal_phone(report: Report, user: User) -> str:
     _require(user, report.incident, "reveal")
     if report.reporter is None:
         raise ActionError(_("Laporan ini tidak punya nomor pelapor."))
-    _event(report.incident, user, "nomor_dibuka", report=report.id)
+    _event(report.incident, user, "reveal", report=report.id)
     db.session.commit()
     return report.reporter.phone

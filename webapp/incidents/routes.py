@@ -1,17 +1,18 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
+from ..access import ability_required, can
 from ..extensions import db, htmx
 from ..labels import SEVERITY_LABELS
 from ..models import Agency, Incident, IncidentEvent, Report
 from ..pagination import BadPage, page_number
 from . import actions, bp
-from .actions import ActionError, Forbidden, can_do, can_view
+from .actions import ActionError, Forbidden
 from .service import BadFilter, Filters, desa_choices, incident_list, list_version
 
 LIST_PAGE_SIZE = 25
@@ -30,7 +31,7 @@ def _page() -> int:
 
 
 @bp.get("/incidents")
-@login_required
+@ability_required("incidents")
 def index():
     try:
         filters, page = Filters.from_args(request.args), _page()
@@ -58,7 +59,7 @@ def _incident(incident_id: int) -> Incident:
     incident = db.session.get(Incident, incident_id)
     if incident is None:
         abort(404)
-    if not can_view(current_user, incident):
+    if not can(current_user, "incidents", incident):
         abort(403)
     return incident
 
@@ -83,14 +84,13 @@ def _detail_context(incident: Incident) -> dict:
         "events": events,
         "agencies": agencies,
         "transitions": actions.TRANSITIONS[incident.status],
-        "can": lambda action: can_do(current_user, incident, action),
         "COUNT_FIELDS": COUNT_FIELDS,
         "SEVERITIES": SEVERITY_LABELS,
     }
 
 
 @bp.get("/incidents/<int:incident_id>")
-@login_required
+@ability_required("incidents")
 def detail(incident_id: int):
     incident = _incident(incident_id)
     return render_template("incidents/detail.html", **_detail_context(incident))
@@ -130,7 +130,7 @@ def _optional_int(name: str) -> int | None:
 
 
 @bp.post("/incidents/<int:incident_id>/status")
-@login_required
+@ability_required("incidents")
 def change_status(incident_id: int):
     incident = _incident(incident_id)
     status, note = request.form.get("status", ""), request.form.get("note")
@@ -143,7 +143,7 @@ def change_status(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/agency")
-@login_required
+@ability_required("agency")
 def assign_agency(incident_id: int):
     incident = _incident(incident_id)
     return _act(
@@ -155,7 +155,7 @@ def assign_agency(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/severity")
-@login_required
+@ability_required("severity")
 def set_severity(incident_id: int):
     incident = _incident(incident_id)
     return _act(
@@ -167,7 +167,7 @@ def set_severity(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/counts")
-@login_required
+@ability_required("counts")
 def correct_counts(incident_id: int):
     incident = _incident(incident_id)
 
@@ -179,7 +179,7 @@ def correct_counts(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/notes")
-@login_required
+@ability_required("note")
 def add_note(incident_id: int):
     incident = _incident(incident_id)
     note = request.form.get("note", "")
@@ -189,7 +189,7 @@ def add_note(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/reply")
-@login_required
+@ability_required("reply")
 def reply(incident_id: int):
     incident = _incident(incident_id)
     return _act(
@@ -201,7 +201,7 @@ def reply(incident_id: int):
 
 
 @bp.post("/incidents/<int:incident_id>/merge")
-@login_required
+@ability_required("merge")
 def merge(incident_id: int):
     incident = _incident(incident_id)
     try:
@@ -227,7 +227,7 @@ def _report(report_id: int) -> Report:
 
 
 @bp.post("/reports/<int:report_id>/split")
-@login_required
+@ability_required("split")
 def split(report_id: int):
     report = _report(report_id)
     source = report.incident
@@ -240,7 +240,7 @@ def split(report_id: int):
 
 
 @bp.post("/reports/<int:report_id>/phone")
-@login_required
+@ability_required("reveal")
 def reveal_phone(report_id: int):
     report = _report(report_id)
     try:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload, undefer
 
 from sms.vocab import HAZARDS
 
+from ..access import desa_in_reach, scope
 from ..extensions import db
 from ..models import CHANNELS, INCIDENT_STATUSES, OPEN_STATUSES, Incident, Region, Report, User, utcnow
-from ..scope import in_scope
 
 PERIODS = {"24j": timedelta(hours=24), "7h": timedelta(days=7), "30h": timedelta(days=30)}
 STATUS_CHOICES = ("aktif", *INCIDENT_STATUSES)  # "aktif": baru, diverifikasi, ditangani
@@ -58,7 +58,7 @@ class Filters:
 
 
 def _filtered(user: User, filters: Filters):
-    stmt = select(Incident).where(in_scope(Incident, user))
+    stmt = select(Incident).where(scope(user, Incident))
     if filters.status == "aktif":
         stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
     elif filters.status:
@@ -117,17 +117,16 @@ def list_version(user: User, filters: Filters, page: int) -> str:
 
 
 def desa_choices(user: User) -> list[Region]:
-    """The desa a user can filter by: those of their kecamatan (none for desa officials and admins)."""
-    if user.role != "kecamatan_staff":
-        return []
-    return list(db.session.scalars(select(Region).where(Region.parent_code == user.region_code).order_by(Region.name)))
+    """The desa a user can filter the list by: those they reach, when there is more than one to choose from."""
+    desa = desa_in_reach(user, "incidents")
+    return desa if len(desa) > 1 else []
 
 
 def incidents_page(user: User, page: int, per_page: int):
     """The user's incidents, newest first, with their desa, kecamatan and report count loaded (the JSON API)."""
     stmt = (
         select(Incident)
-        .where(in_scope(Incident, user))
+        .where(scope(user, Incident))
         .options(selectinload(Incident.desa), selectinload(Incident.kecamatan), undefer(Incident.report_count))
         .order_by(Incident.opened_at.desc(), Incident.id.desc())
     )
@@ -138,7 +137,7 @@ def reports_page(user: User, page: int, per_page: int):
     """The user's reports, newest first, with their reporter, desa and incident loaded."""
     stmt = (
         select(Report)
-        .where(in_scope(Report, user))
+        .where(scope(user, Report))
         .options(
             selectinload(Report.reporter),
             selectinload(Report.desa),

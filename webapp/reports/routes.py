@@ -1,31 +1,27 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from ..access import Forbidden, ability_required, can, desa_for_form
 from ..extensions import db
-from ..incidents.actions import can_view
 from ..intake import ingest
-from ..models import Region, Report
+from ..models import Report
 from . import bp
 from .forms import IDEMPOTENCY_KEY, ReportForm
 
 
 def _desa_choices() -> list[tuple[str, str]]:
-    """The desa the user may report for: a desa official's own, or every desa of the staff's kecamatan."""
-    if current_user.role == "desa_official":
-        desa = [db.session.get(Region, current_user.region_code)]
-    elif current_user.role == "kecamatan_staff":
-        desa = db.session.scalars(
-            select(Region).where(Region.parent_code == current_user.region_code).order_by(Region.name)
-        ).all()
-    else:
-        abort(403)  # admins have no desa; they report through a desa or kecamatan account
+    """The desa the user may report for; admins have none and report through a desa or kecamatan account."""
+    try:
+        desa = desa_for_form(current_user, "report", request.form.getlist("desa"))
+    except Forbidden:
+        abort(403)
     return [(d.code, d.name) for d in desa]
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
-@login_required
+@ability_required("report")
 def new():
     form = ReportForm(desa_choices=_desa_choices())
     header_key = request.headers.get("Idempotency-Key", "")
@@ -49,12 +45,12 @@ def new():
 
 
 @bp.get("/reports/<int:report_id>/photo")
-@login_required
+@ability_required("incidents")
 def photo(report_id: int):
     report = db.session.get(Report, report_id)
     if report is None or report.photo_type is None:
         abort(404)
-    if report.incident is None or not can_view(current_user, report.incident):
+    if report.incident is None or not can(current_user, "incidents", report.incident):
         abort(403)
     response = db.session.scalar(select(Report.photo).where(Report.id == report_id))
     return response, 200, {"Content-Type": report.photo_type, "Cache-Control": "private, max-age=86400"}

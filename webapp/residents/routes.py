@@ -1,23 +1,25 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from ..access import Forbidden, ability_required, desa_for_form
 from ..extensions import db
 from ..models import Reporter
 from ..pagination import requested_page
 from . import bp
 from .forms import ImportForm, RemoveForm, ResidentForm
-from .service import ResidentError, import_csv, manageable_desa, register, resident_counts, residents_of, unregister
+from .service import ResidentError, import_csv, register, resident_counts, residents_of, unregister
 
 PAGE_SIZE = 50
 
 
 def _desa() -> list:
-    desa = manageable_desa(current_user)
-    if not desa:
-        abort(403)  # admins keep no desa's residents
-    return desa
+    """The desa the user keeps residents of (403 for none, or for a form naming a desa outside them)."""
+    try:
+        return desa_for_form(current_user, "residents", request.form.getlist("desa"))
+    except Forbidden:
+        abort(403)
 
 
 def _page(desa, form=None, import_form=None, import_report=None, status=200):
@@ -47,13 +49,13 @@ def _page(desa, form=None, import_form=None, import_report=None, status=200):
 
 
 @bp.get("/residents")
-@login_required
+@ability_required("residents")
 def index():
     return _page(_desa())
 
 
 @bp.post("/residents")
-@login_required
+@ability_required("residents")
 def add():
     desa = _desa()
     form = ResidentForm()
@@ -78,7 +80,7 @@ def add():
 
 
 @bp.post("/residents/import")
-@login_required
+@ability_required("residents")
 def import_file():
     desa = _desa()
     form = ImportForm()
@@ -95,7 +97,7 @@ def import_file():
 
 
 @bp.post("/residents/<int:resident_id>/remove")
-@login_required
+@ability_required("residents")
 def remove(resident_id: int):
     _desa()
     resident = db.session.get(Reporter, resident_id)

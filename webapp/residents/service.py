@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
+from ..access import can, desa_in_reach
 from ..extensions import db
 from ..models import Region, Reporter, User, utcnow
 
@@ -32,17 +33,6 @@ HEADER_NAMES = {
 
 class ResidentError(ValueError):
     """A resident that cannot be added as given; the message is for the person adding them."""
-
-
-def manageable_desa(user: User) -> list[Region]:
-    """The desa whose residents ``user`` keeps: a desa official's own, or every desa of the staff's kecamatan."""
-    if user.role == "desa_official":
-        return [db.session.get(Region, user.region_code)]
-    if user.role == "kecamatan_staff":
-        return list(
-            db.session.scalars(select(Region).where(Region.parent_code == user.region_code).order_by(Region.name))
-        )
-    return []
 
 
 def residents_of(desa_codes: list[str], search: str = ""):
@@ -92,7 +82,7 @@ def _clean_name(raw: str) -> str:
 def register(user: User, name: str, phone: str, desa_code: str, source: str = "petugas") -> tuple[Reporter, str]:
     """Add or update one resident for ``user``; the caller commits. Returns the resident and what happened
     (``added``, ``updated`` or ``unchanged``). Raises ``ResidentError`` and changes nothing when refused."""
-    allowed = {d.code for d in manageable_desa(user)}
+    allowed = {d.code for d in desa_in_reach(user, "residents")}
     if desa_code not in allowed:
         raise ResidentError(_("desa di luar wilayah Anda"))
     name, phone = _clean_name(name), read_phone(phone)
@@ -115,7 +105,7 @@ def register(user: User, name: str, phone: str, desa_code: str, source: str = "p
 
 def unregister(user: User, resident: Reporter) -> None:
     """Take a resident off their desa's list (their reports stay); the caller commits."""
-    if resident.desa_code not in {d.code for d in manageable_desa(user)}:
+    if not resident.desa_code or not can(user, "residents", resident.desa_code):
         raise ResidentError(_("warga di luar wilayah Anda"))
     resident.desa_code = None
     resident.source = resident.registered_at = resident.added_by_id = None
@@ -183,7 +173,8 @@ def import_csv(user: User, data: bytes) -> ImportReport:
     """Import residents from a CSV file: every good row is added, every bad row is reported by line number.
 
     Columns: name, phone, desa (desa name, "Desa …" or its code), with or without a header row, separated by
-    commas, semicolons or tabs. A desa official may leave the desa empty: it is their own. The caller commits.
+    commas, semicolons or tabs. Someone who keeps one desa only (a desa official) may leave the desa empty.
+    The caller commits.
     """
     if len(data) > MAX_IMPORT_BYTES:
         raise ResidentError(_("Berkas terlalu besar (maksimal 1 MB)."))
@@ -196,9 +187,9 @@ def import_csv(user: User, data: bytes) -> ImportReport:
     if len(body) > MAX_IMPORT_ROWS:
         raise ResidentError(_("Terlalu banyak baris (maksimal %(max)s).", max=MAX_IMPORT_ROWS))
     columns = columns or {"name": 0, "phone": 1, "desa": 2}
-    desa = manageable_desa(user)
+    desa = desa_in_reach(user, "residents")
     lookup = _desa_lookup(desa)
-    own_desa = user.region_code if user.role == "desa_official" else None
+    own_desa = desa[0].code if len(desa) == 1 else None  # a desa official's own desa may be left out
 
     report = ImportReport()
     seen: dict[str, int] = {}

@@ -7,11 +7,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from sms.phone import InvalidPhone, normalize_phone
 
+from ..access import public
 from ..extensions import csrf, db
 from ..intake import InboundMessage, ingest
 from ..models import ReceivingNumber, Report
 from ..outbound import enqueue, message_by_provider, record_delivery
-from ..ratelimit import over_limit
 from . import bp
 from .verify import android_signature_ok, twilio_signature_ok
 
@@ -65,6 +65,7 @@ def _twilio_refusal():
 
 
 @bp.post("/twilio")
+@public  # signed by the gateway: each view checks the signature first
 def twilio():
     """Twilio SMS and WhatsApp: signed with X-Twilio-Signature over the public URL; answered with TwiML."""
     refused = _twilio_refusal()
@@ -92,7 +93,7 @@ def twilio():
         kecamatan_code=kecamatan,
         sender_phone=phone,
     )
-    result = ingest(message, limited=over_limit(phone))
+    result = ingest(message, rate_limited=True)
     return _twiml(result.reply)
 
 
@@ -108,6 +109,7 @@ ANDROID_DELIVERY = {"sms:sent": "sent", "sms:delivered": "delivered", "sms:faile
 
 
 @bp.post("/twilio/status")
+@public
 def twilio_status():
     """Twilio's status callback for a message the worker sent (signed like every Twilio request)."""
     refused = _twilio_refusal()
@@ -188,7 +190,7 @@ def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, si
         body=reply,
         purpose="reply",
         kecamatan_code=kecamatan,
-        gateway="console" if current_app.config["SMS_GATEWAY"] == "console" else "android",
+        via="android",
         sender=device,
         sim_number=sim,
         desa_code=report.desa_code if report else None,
@@ -199,6 +201,7 @@ def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, si
 
 
 @bp.post("/android")
+@public
 def android():
     """SMS Gateway for Android, signed with HMAC-SHA256 (X-Signature, X-Timestamp): ``sms:received`` is a
     report; ``sms:sent``, ``sms:delivered`` and ``sms:failed`` update a message the worker sent."""
@@ -242,7 +245,7 @@ def android():
         sender_phone=phone,
         received_at=received_at,
     )
-    result = ingest(message, limited=over_limit(phone))
+    result = ingest(message, rate_limited=True)
     if result.reply:  # queued once per report, so a retried delivery queues nothing new
         _queue_android_reply(result.report_id, result.reply, phone, device, sim, kecamatan)
     return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)

@@ -1,0 +1,216 @@
+"""Who may see or do what: one table of roles, and every rule read from it.
+
+Each role is bound to a region level (an account's ``region_code`` is a region of that level) and holds a set
+of abilities. A user reaches their own region and everything inside it (region codes nest: ``35.14.19.2008``
+lies inside ``35.14.19``, which lies inside ``35.14``); a role bound to no level reaches every region.
+
+Every rule comes as a pair that agrees by construction:
+- ``scope(user, model)``: a SQL condition limiting a query to the rows the user reaches;
+- ``can(user, ability, target)``: the same check on one loaded object (an incident, a report, a broadcast)
+  or a region code.
+
+Adding a role means adding one row to ``ROLES`` (and the role name to ``models.ROLES``, which the database's
+check constraint and a migration follow); nothing else decides who sees what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import false, select, true
+
+from .extensions import db
+from .models import ROLES as STORED_ROLES
+from .models import Broadcast, Region, User, broadcast_desa
+
+# What can be done to one incident from its page; each is also an ability below.
+INCIDENT_ACTIONS = ("verify", "status", "agency", "severity", "counts", "note", "reply", "merge", "split", "reveal")
+
+# The abilities, each a promise about what the holder may do inside the regions they reach.
+ABILITIES = {
+    "incidents": "see incidents and their reports (lists, pages, photos, exports of them, the JSON API)",
+    **{action: f"do '{action}' on an incident" for action in INCIDENT_ACTIONS},
+    "report": "submit a report for a desa from the web form",
+    "residents": "keep a desa's list of residents who receive broadcasts",
+    "broadcasts": "see the broadcasts sent to their region",
+    "broadcast": "send a broadcast to the residents of desa",
+    "dashboard": "see the SPM figures of a kecamatan or kabupaten",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    level: str | None  # the region level an account of this role is bound to; None: bound to none, reaches all
+    abilities: frozenset[str]
+
+
+ROLES: dict[str, Role] = {
+    # Admins oversee everything; they report, keep residents and broadcast through a desa or kecamatan account.
+    "admin": Role(None, frozenset({"incidents", *INCIDENT_ACTIONS, "broadcasts", "dashboard"})),
+    "kecamatan_staff": Role(
+        "kecamatan",
+        frozenset({"incidents", *INCIDENT_ACTIONS, "report", "residents", "broadcasts", "broadcast", "dashboard"}),
+    ),
+    "desa_official": Role(
+        "desa", frozenset({"incidents", "verify", "note", "report", "residents", "broadcasts", "broadcast"})
+    ),
+}
+
+if set(ROLES) != set(STORED_ROLES) or any(not r.abilities <= set(ABILITIES) for r in ROLES.values()):
+    raise RuntimeError("access.ROLES must name every stored role once, with known abilities only")
+
+
+class Forbidden(Exception):
+    """The user may not do this here."""
+
+
+def role_of(user: User) -> Role:
+    return ROLES[user.role]
+
+
+def region_level(role: str) -> str | None:
+    """The region level an account of ``role`` must be bound to (None: no region)."""
+    return ROLES[role].level
+
+
+def _reach(user: User) -> str | None:
+    """The region code the user reaches (with all inside it); None for a role bound to no region."""
+    return user.region_code if role_of(user).level else None
+
+
+def _inside(code: str | None, reach: str) -> bool:
+    return bool(code) and (code == reach or code.startswith(reach + "."))
+
+
+def _places(target) -> list[str]:
+    """Where a target is, most precisely: a region code, or an object's desa (or its kecamatan when it has none);
+    a broadcast is where each of its desa is."""
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, Broadcast):
+        return [d.code for d in target.desa] or [target.kecamatan_code]
+    desa = getattr(target, "desa_code", None)
+    return [desa or target.kecamatan_code]
+
+
+def reaches(user: User, target) -> bool:
+    """Does ``user`` reach ``target`` (a region code, or an object with ``kecamatan_code``/``desa_code``)?"""
+    if not user.is_authenticated or not user.active:
+        return False
+    reach = _reach(user)
+    if reach is None:
+        return role_of(user).level is None
+    return any(_inside(place, reach) for place in _places(target))
+
+
+def can(user: User, ability: str, target=None) -> bool:
+    """May ``user`` use ``ability`` (on ``target``, when given: it must lie within the user's reach)?"""
+    if ability not in ABILITIES:
+        raise KeyError(f"unknown ability {ability!r}")
+    if not user.is_authenticated or ability not in role_of(user).abilities:
+        return False
+    return target is None or reaches(user, target)
+
+
+def require(user: User, ability: str, target=None) -> None:
+    """``can`` or raise ``Forbidden``."""
+    if not can(user, ability, target):
+        raise Forbidden(ability)
+
+
+def scope(user: User, model, ability: str = "incidents"):
+    """A SQL condition limiting ``model`` to the rows ``user`` reaches with ``ability``.
+
+    ``model`` has ``kecamatan_code`` and ``desa_code`` columns (incidents, reports, outbound messages), or is
+    ``Broadcast``, which reaches a desa through its list of desa.
+    """
+    if not can(user, ability):
+        return false()
+    reach = _reach(user)
+    if reach is None:
+        return true()
+    level = role_of(user).level
+    if level == "desa":
+        if model is Broadcast:
+            return Broadcast.id.in_(select(broadcast_desa.c.broadcast_id).where(broadcast_desa.c.desa_code == reach))
+        return model.desa_code == reach
+    if level == "kecamatan":
+        return model.kecamatan_code == reach
+    return model.kecamatan_code.like(f"{reach}.%")  # a kabupaten or province: every kecamatan inside it
+
+
+def desa_in_reach(user: User, ability: str) -> list[Region]:
+    """The desa a user may use ``ability`` for, by name: a desa official's own, every desa of the kecamatan (or
+    kabupaten) for its staff; none without the ability, nor for a role bound to no region (admins act through
+    a desa or kecamatan account)."""
+    reach = _reach(user)
+    if reach is None or not can(user, ability):
+        return []
+    return list(
+        db.session.scalars(
+            select(Region)
+            .where(Region.level == "desa", (Region.code == reach) | Region.code.like(f"{reach}.%"))
+            .order_by(Region.name, Region.code)
+        )
+    )
+
+
+def desa_for_form(user: User, ability: str, submitted: list[str]) -> list[Region]:
+    """``desa_in_reach`` for a form's choices; ``Forbidden`` when the user has none, or when ``submitted``
+    names a desa outside them (a tampered form: refused outright, not as a choice to correct)."""
+    desa = desa_in_reach(user, ability)
+    codes = {d.code for d in desa}
+    if not desa or any(code and code not in codes for code in submitted):
+        raise Forbidden(ability)
+    return desa
+
+
+def area_in_reach(user: User, requested: str | None) -> str | None:
+    """The region a figures page covers: the one asked for, else the user's own (None: everything, for a role
+    bound to no region). Raises ``Forbidden`` for a region outside the user's reach."""
+    code = requested or _reach(user)
+    if code is not None and not reaches(user, code):
+        raise Forbidden(code)
+    return code
+
+
+# What a view asks of its caller, kept on the view function (``view.ability``) so that the permission test
+# can check every registered route: an ability from ``ABILITIES``, or one of these two.
+PUBLIC = "public"  # anyone: sign-in, language, health, static files; webhooks check their own signatures
+SIGNED_IN = "signed in"  # any signed-in user (sign out)
+
+
+def public(view):
+    """Mark a view as open to anyone."""
+    view.ability = PUBLIC
+    return view
+
+
+def signed_in(view):
+    """Any signed-in user may use this view."""
+    wrapped = login_required(view)
+    wrapped.ability = SIGNED_IN
+    return wrapped
+
+
+def ability_required(ability: str):
+    """A view for signed-in users whose role holds ``ability`` (403 otherwise); the view itself still checks
+    the region of whatever it loads."""
+    if ability not in ABILITIES:
+        raise KeyError(f"unknown ability {ability!r}")
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, ability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.ability = ability
+        return wrapped
+
+    return decorator

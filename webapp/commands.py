@@ -1,0 +1,80 @@
+"""What the SMS keywords do: ``CEK <tiket>``, ``DAFTAR <nama> <desa>``, ``BERHENTI``/``MULAI`` and ``BANTUAN``.
+
+The intake calls ``run`` for a message the parser read as a command (anything but a report). Each handler
+changes what the command asks for (the caller commits) and returns the one-segment answer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sms.parse import Parsed
+from sms.replies import STATUS_WORDS, hazard_label, render
+
+from .access import can
+from .extensions import db
+from .models import Incident, Region, Report, Reporter, User, utcnow
+
+
+def example_desa(kecamatan_code: str) -> str:
+    """A real desa of the kecamatan, in capitals, for format examples in replies ("LAPOR BANJIR BANDARAN")."""
+    name = db.session.scalar(
+        select(Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.name).limit(1)
+    )
+    return (name or "").upper()
+
+
+def run(parsed: Parsed, reporter: Reporter | None, phone: str | None, kecamatan_code: str) -> str:
+    """Carry out the command ``parsed`` from ``phone`` (its ``reporter``) and return the answer."""
+    if parsed.command == "cek":
+        return check(parsed.ticket, phone, reporter)
+    if parsed.command == "daftar":
+        return register(reporter, parsed, kecamatan_code)
+    if parsed.command in ("berhenti", "mulai"):
+        if reporter is not None:
+            reporter.opted_out = parsed.command == "berhenti"
+        return render(parsed.command)
+    return render("bantuan")
+
+
+def _official_may_see(phone: str | None, incident: Incident) -> bool:
+    """An official whose account has this phone number and who may see the incident."""
+    if not phone:
+        return False
+    user = db.session.scalar(select(User).where(User.phone == phone, User.active.is_(True)))
+    return user is not None and can(user, "incidents", incident)
+
+
+def check(ticket: str | None, phone: str | None, reporter: Reporter | None) -> str:
+    """``CEK <tiket>``: the incident's status, for its reporters and for officials who may see it."""
+    if ticket is None:
+        return render("cek_missing")
+    incident = db.session.scalar(select(Incident).where(Incident.ticket == ticket))
+    if incident is None:
+        return render("cek_unknown", ticket=ticket)
+    reported = reporter is not None and db.session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .where(Report.incident_id == incident.id, Report.reporter_id == reporter.id)
+    )
+    if not reported and not _official_may_see(phone, incident):
+        return render("cek_denied", ticket=ticket)
+    return render(
+        "status",
+        ticket=ticket,
+        hazard=hazard_label(incident.hazard),
+        desa=incident.desa.label if incident.desa else "desa belum jelas",
+        status=STATUS_WORDS[incident.status],
+    )
+
+
+def register(reporter: Reporter | None, parsed: Parsed, kecamatan_code: str) -> str:
+    """``DAFTAR <nama> <desa>``: the sender becomes a resident of the desa and receives its broadcasts."""
+    if reporter is None or parsed.desa_code is None or not parsed.name:
+        return render("daftar_invalid", example=example_desa(kecamatan_code))
+    if reporter.desa_code != parsed.desa_code or reporter.source is None:
+        reporter.source, reporter.registered_at, reporter.added_by_id = "sms", utcnow(), None
+    reporter.name = parsed.name[:120]
+    reporter.desa_code = parsed.desa_code
+    reporter.opted_out = False  # DAFTAR is the resident's own request: it undoes their BERHENTI
+    return render("daftar_ok", name=parsed.name, desa=db.session.get(Region, parsed.desa_code).label)

@@ -1,0 +1,99 @@
+"""Which incident a report belongs to: the open incident of the same hazard and desa within the merge window,
+or a new one with a fresh ticket. Used by the intake for every report and by triage to split one out.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from sms.tickets import new_ticket
+
+from ..extensions import db
+from ..models import OPEN_STATUSES, Incident, IncidentEvent, Report
+
+TICKET_ATTEMPTS = 8
+
+
+def merge_window() -> timedelta:
+    """How recent an open incident's latest report must be for a new report to join it."""
+    return timedelta(hours=current_app.config["INCIDENT_MERGE_HOURS"])
+
+
+def _serialize_incident_choice(kecamatan: str, desa: str, hazard: str) -> None:
+    """On PostgreSQL, make concurrent reports for the same desa and hazard choose their incident one at a time.
+
+    (SQLite already serialises writers: the report insert holds the write lock.)
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"{kecamatan}|{desa}|{hazard}".encode())
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _event_data(report: Report) -> dict:
+    return {"channel": report.channel, "hazard": report.hazard, "desa": report.desa_code, "counts": report.counts}
+
+
+def attach(report: Report) -> Incident:
+    """Put ``report`` in the open incident of its hazard and desa within the merge window, or open one; the
+    incident keeps the highest figures reported. The caller commits."""
+    incident = None
+    if report.hazard and report.desa_code:
+        _serialize_incident_choice(report.kecamatan_code, report.desa_code, report.hazard)
+        incident = db.session.scalar(
+            select(Incident)
+            .where(
+                Incident.kecamatan_code == report.kecamatan_code,
+                Incident.desa_code == report.desa_code,
+                Incident.hazard == report.hazard,
+                Incident.status.in_(OPEN_STATUSES),
+                Incident.last_report_at >= report.received_at - merge_window(),
+            )
+            .order_by(Incident.last_report_at.desc())
+            .limit(1)
+        )
+    if incident is None:
+        incident = open_incident_for(report)
+    else:
+        db.session.add(IncidentEvent(incident=incident, kind="report", report_id=report.id, data=_event_data(report)))
+        incident.last_report_at = max(incident.last_report_at, report.received_at)
+    report.incident = incident
+    raise_counts(incident, report.counts)
+    db.session.flush()
+    return incident
+
+
+def open_incident_for(report: Report) -> Incident:
+    """A new incident for ``report`` (its hazard, desa and time) with a fresh ticket, opened on the timeline."""
+    for _ in range(TICKET_ATTEMPTS):
+        ticket = new_ticket()
+        if db.session.scalar(select(func.count()).select_from(Incident).where(Incident.ticket == ticket)):
+            continue
+        try:
+            with db.session.begin_nested():
+                incident = Incident(
+                    ticket=ticket,
+                    hazard=report.hazard,
+                    kecamatan_code=report.kecamatan_code,
+                    desa_code=report.desa_code,
+                    opened_at=report.received_at,
+                    last_report_at=report.received_at,
+                )
+                db.session.add(incident)
+                db.session.flush()
+        except IntegrityError:  # the same ticket drawn by a concurrent report
+            continue
+        db.session.add(IncidentEvent(incident=incident, kind="opened", report_id=report.id, data=_event_data(report)))
+        return incident
+    raise RuntimeError("no free ticket code after several attempts")
+
+
+def raise_counts(incident: Incident, counts: dict[str, int]) -> None:
+    """Reports of one incident repeat each other's figures: keep the highest reported, never the sum."""
+    for name, value in counts.items():
+        if value > getattr(incident, name):
+            setattr(incident, name, value)
