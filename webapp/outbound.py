@@ -10,7 +10,7 @@ Never twice:
 - Claiming is one UPDATE … RETURNING over ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers
   never take the same row; SQLite has a single writer, so the same statement is atomic there too.
 - A worker that dies mid-send leaves its row ``sending``. After ``OUTBOUND_LEASE_SECONDS`` another worker takes
-  it over ``in_doubt`` and first asks the gateway whether the message already arrived (``sms.gateways``: the
+  it over ``in_doubt`` and first asks the gateway whether the message already arrived (``gateways``: the
   Android gateway by our message id, which it also refuses to take twice; Twilio by listing the recipient's
   latest messages). Only a message the gateway does not know is sent again.
 - The claim is renewed just before each send, and results are written only by the worker holding it.
@@ -31,7 +31,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from sms.gateways import (
+from sms.gsm import encoding_of
+
+from .extensions import db
+from .gateways import (
     AndroidGateway,
     ConsoleGateway,
     Outgoing,
@@ -39,9 +42,6 @@ from sms.gateways import (
     TemporaryFailure,
     TwilioGateway,
 )
-from sms.gsm import encoding_of
-
-from .extensions import db
 from .models import OutboundMessage, ReceivingNumber, Reporter, utcnow
 
 log = logging.getLogger("tangguh.outbound")

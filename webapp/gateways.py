@@ -11,7 +11,8 @@ whether the gateway already accepted it, so that the message is not sent twice:
   looks for the same body created since the message was queued.
 - The console only writes to the log; a repeat there is harmless.
 
-Pure Python: no Flask, no database.
+No Flask and no database: this is where Tangguh's outbound network I/O lives, through the vendors' own
+clients (``sms/`` stays pure: parsing and text, no I/O). The outbound worker (``webapp.outbound``) drives it.
 """
 
 from __future__ import annotations
