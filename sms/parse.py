@@ -14,7 +14,6 @@ from .desa import Gazetteer, _deletions
 from .text import ABBREVIATIONS, NUMBER_WORDS, digits_to_number, expand, fold, words_to_number
 from .tickets import clean_ticket
 
-COMMANDS = ("lapor", "cek", "daftar", "bantuan", "berhenti", "mulai")
 _KEYWORDS = {
     "lapor": "lapor", "lpr": "lapor", "laporan": "lapor", "lap": "lapor",
     "cek": "cek", "cik": "cek", "status": "cek", "check": "cek",

@@ -43,27 +43,3 @@ HOUSE_COUNTS: tuple[str, ...] = (
 )
 # Every BNPB count a report or an incident carries, in display order.
 COUNT_FIELDS: tuple[str, ...] = PEOPLE_COUNTS + HOUSEHOLD_COUNTS + HOUSE_COUNTS
-
-COUNT_LABELS: dict[str, str] = {
-    "meninggal": "Meninggal",
-    "hilang": "Hilang",
-    "luka": "Luka-luka",
-    "mengungsi": "Mengungsi (jiwa)",
-    "terdampak": "Terdampak (jiwa)",
-    "mengungsi_kk": "Mengungsi (KK)",
-    "terdampak_kk": "Terdampak (KK)",
-    "rumah_rusak_berat": "Rumah rusak berat",
-    "rumah_rusak_sedang": "Rumah rusak sedang",
-    "rumah_rusak_ringan": "Rumah rusak ringan",
-    "rumah_terendam": "Rumah terendam",
-}
-
-# Urgent needs (kebutuhan mendesak) a report can ask for.
-NEEDS: dict[str, str] = {
-    "air_bersih": "Air bersih",
-    "pangan": "Pangan",
-    "tenda": "Tenda/hunian",
-    "selimut": "Selimut",
-    "obat": "Obat-obatan",
-    "evakuasi": "Evakuasi",
-}
