@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import ability_required, can
+from ..access import ability_required, can, public
 from ..extensions import db, htmx
 from ..labels import SEVERITY_LABELS
 from ..models import Agency, Incident, IncidentEvent, Report
@@ -19,6 +19,7 @@ LIST_PAGE_SIZE = 25
 
 
 @bp.get("/")
+@public
 def home():
     return redirect(url_for("incidents.index"))
 

@@ -1,0 +1,296 @@
+"""The permission test, generated from ``webapp.access.ROLES``: every role × every route the app registers ×
+a target in the user's own region, in its parent region (but outside their own), and in another region.
+
+What each role may do comes from the table alone: a role holding the route's ability is allowed on its own
+region and everything inside it, and nowhere else unless it is bound to no region. Allowed requests answer
+200/201/303; refused ones 403 and change nothing; unknown objects 404. Lists show exactly what is in reach.
+A route the test does not know, or whose view does not declare the ability it needs, fails the test.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from conftest import csrf_token, desa_code, login
+from webapp.access import PUBLIC, ROLES, SIGNED_IN
+from webapp.accounts import issue_api_token
+from webapp.extensions import db
+from webapp.models import Agency, Broadcast, Incident, IncidentEvent, OutboundMessage, Region, Report, Reporter
+
+WINONGAN, REJOSO, LAMPIHONG, PASURUAN = "35.14.19", "35.14.23", "63.11.05", "35.14"
+VARIANTS = ("own", "parent", "other")
+PUBLIC_ENDPOINTS = {
+    "auth.login", "auth.language", "health.healthz", "static", "service_worker", "incidents.home",
+    "webhooks.twilio", "webhooks.twilio_status", "webhooks.android",
+}  # fmt: skip
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@dataclass
+class Place:
+    """One desa with two incidents (the first with two reports and a photo), a resident and a broadcast."""
+
+    kecamatan: str
+    desa: str
+    code: str = ""
+    incidents: list[Incident] = field(default_factory=list)
+    resident: Reporter | None = None
+    broadcast: Broadcast | None = None
+
+
+# Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
+# this raise: say here where its own, parent and other regions are.
+HOME = {
+    None: {"own": ("35.14.19", "Gading"), "parent": (REJOSO, "Patuguran"), "other": (LAMPIHONG, "Lajar")},
+    "kecamatan": {"own": (WINONGAN, "Gading"), "parent": (REJOSO, "Patuguran"), "other": (LAMPIHONG, "Lajar")},
+    "desa": {"own": (WINONGAN, "Gading"), "parent": (WINONGAN, "Prodo"), "other": (LAMPIHONG, "Lajar")},
+}
+AREA = {  # the dashboard's ``wilayah`` for each variant: the user's own region, its parent, another
+    None: {"own": WINONGAN, "parent": PASURUAN, "other": LAMPIHONG},
+    "kecamatan": {"own": WINONGAN, "parent": PASURUAN, "other": LAMPIHONG},
+    "desa": {"own": "35.14.19.2018", "parent": WINONGAN, "other": LAMPIHONG},  # own: Gading, a desa
+}
+
+
+def allowed(role: str, ability: str, variant: str | None) -> bool:
+    """The table's answer: the role holds the ability, and the target lies in its region (or it has none)."""
+    row = ROLES[role]
+    return ability in row.abilities and (variant in (None, "own") or row.level is None)
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # formatted with the target place's ids: {incident}, {other_incident}, {report}, {resident}, …
+    ability: str
+    form: dict = field(default_factory=dict)
+    target: bool = True  # the path or form names a place; False: a page or list with no region in it
+    listing: str | None = None  # for lists: what of each place shows when it is in reach ("ticket", "name", …)
+    ok: tuple = (200, 303)
+
+
+CASES: dict[str, list[Case]] = {
+    "incidents.index": [Case("get", "/incidents", "incidents", target=False, listing="ticket")],
+    "incidents.detail": [Case("get", "/incidents/{incident}", "incidents")],
+    "incidents.change_status": [
+        Case("post", "/incidents/{incident}/status", "verify", {"status": "diverifikasi"}),
+        Case("post", "/incidents/{incident}/status", "status", {"status": "ditolak"}),
+    ],
+    "incidents.assign_agency": [Case("post", "/incidents/{incident}/agency", "agency", {"agency_id": "{agency}"})],
+    "incidents.set_severity": [Case("post", "/incidents/{incident}/severity", "severity", {"severity": "2"})],
+    "incidents.correct_counts": [Case("post", "/incidents/{incident}/counts", "counts", {"luka": "1"})],
+    "incidents.add_note": [Case("post", "/incidents/{incident}/notes", "note", {"note": "cek lokasi"})],
+    "incidents.reply": [Case("post", "/incidents/{incident}/reply", "reply", {"text": "Tim menuju lokasi"})],
+    "incidents.merge": [Case("post", "/incidents/{incident}/merge", "merge", {"ticket": "{other_ticket}"})],
+    "incidents.split": [Case("post", "/reports/{report}/split", "split")],
+    "incidents.reveal_phone": [Case("post", "/reports/{report}/phone", "reveal")],
+    "reports.photo": [Case("get", "/reports/{photo_report}/photo", "incidents")],
+    "reports.new": [
+        Case("get", "/reports/new", "report", target=False),
+        Case(
+            "post",
+            "/reports/new",
+            "report",
+            {"hazard": "banjir", "desa": "{desa}", "description": "Air naik", "idempotency_key": "kunci-uji-0001"},
+        ),  # fmt: skip
+    ],
+    "residents.index": [Case("get", "/residents", "residents", target=False, listing="resident")],
+    "residents.add": [
+        Case("post", "/residents", "residents", {"name": "Bu Ani", "phone": "081299990000", "desa": "{desa}"})
+    ],  # fmt: skip
+    # Rows naming a desa outside the user's region are listed as errors line by line, not refused as a whole.
+    "residents.import_file": [Case("post", "/residents/import", "residents", {"file": "{csv}"}, target=False)],
+    "residents.remove": [Case("post", "/residents/{resident}/remove", "residents")],
+    "broadcasts.index": [Case("get", "/broadcasts", "broadcasts", target=False, listing="broadcast")],
+    "broadcasts.new": [
+        Case("get", "/broadcasts/new", "broadcast", target=False),
+        Case(
+            "post",
+            "/broadcasts/new",
+            "broadcast",
+            {
+                "action": "send",
+                "key": "siaran-uji-01",
+                "kind": "peringatan",
+                "hazard": "banjir",
+                "desa": "{desa}",
+                "body": "Siaga banjir",
+            },
+        ),
+    ],  # fmt: skip
+    "broadcasts.live_preview": [
+        Case("post", "/broadcasts/preview", "broadcast", {"kind": "peringatan", "desa": "{desa}", "body": "Tes"})
+    ],
+    "dashboard.index": [
+        Case("get", "/dashboard?wilayah={area}", "dashboard"),
+        Case("get", "/dashboard", "dashboard", target=False),
+    ],  # fmt: skip
+    "dashboard.csv_export": [Case("get", "/dashboard/incidents.csv?wilayah={area}", "dashboard")],
+    "dashboard.geojson_export": [Case("get", "/dashboard/incidents.geojson?wilayah={area}", "dashboard")],
+    "dashboard.recap": [Case("get", "/dashboard/recap?wilayah={area}", "dashboard")],
+    "api.incidents": [Case("api", "/api/incidents", "incidents", target=False, listing="ticket")],
+    "api.reports": [Case("api", "/api/reports", "incidents", target=False, listing="report_text")],
+    "api.dashboard": [
+        Case("api", "/api/dashboard?wilayah={area}", "dashboard"),
+        Case("api", "/api/dashboard", "dashboard", target=False),
+    ],  # fmt: skip
+    "auth.logout": [Case("post", "/logout", SIGNED_IN, target=False)],
+}
+
+
+def test_every_registered_route_is_in_the_test_and_declares_its_ability(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(CASES) | PUBLIC_ENDPOINTS, "add the new route to CASES (or PUBLIC_ENDPOINTS)"
+    for endpoint in endpoints:
+        declared = getattr(app.view_functions[endpoint], "ability", None)
+        assert declared is not None, f"{endpoint}: decorate the view with its ability (webapp.access)"
+        if endpoint in PUBLIC_ENDPOINTS:
+            assert declared == PUBLIC, endpoint
+        else:  # the route's own check is the widest ability its cases need
+            assert declared in {case.ability for case in CASES[endpoint]} | {"incidents"}, endpoint
+
+
+def _world(make_user, make_incident) -> dict:
+    places = {}
+    for kecamatan, desa in {place for variants in HOME.values() for place in variants.values()}:
+        place = Place(kecamatan, desa, desa_code(kecamatan, desa))
+        place.incidents = [
+            make_incident(
+                kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
+            ),
+            make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000003",)),
+        ]
+        place.incidents[0].reports[0].photo, place.incidents[0].reports[0].photo_type = PNG, "image/png"
+        place.resident = Reporter(phone=f"+62813{len(places):02d}000009", name=f"Warga {desa}", desa_code=place.code)
+        db.session.add(place.resident)
+        places[desa] = place
+    creator = make_user("admin")
+    for place in places.values():
+        place.broadcast = Broadcast(key=f"b-{place.desa}", kind="informasi", body=f"INFO siaran {place.desa}",
+                                    kecamatan_code=place.kecamatan, created_by_id=creator.id,
+                                    desa=[db.session.get(Region, place.code)])  # fmt: skip
+        db.session.add(place.broadcast)
+    db.session.commit()
+    return places
+
+
+def _snapshot() -> tuple:
+    """Everything a refused request must leave as it was."""
+    db.session.expire_all()
+    incidents = db.session.execute(
+        select(Incident.id, Incident.status, Incident.agency_id, Incident.severity, Incident.luka).order_by(Incident.id)
+    ).all()
+    reports = db.session.execute(select(Report.id, Report.incident_id).order_by(Report.id)).all()
+    residents = db.session.execute(select(Reporter.id, Reporter.desa_code).order_by(Reporter.id)).all()
+    counts = [
+        db.session.scalar(select(func.count()).select_from(m)) for m in (IncidentEvent, OutboundMessage, Broadcast)
+    ]
+    return incidents, reports, residents, counts
+
+
+def _fill(value: str, place: Place, area: str | None):
+    first, second = place.incidents
+    values = {
+        "incident": first.id, "other_ticket": second.ticket, "report": first.reports[1].id,
+        "photo_report": first.reports[0].id, "resident": place.resident.id, "desa": place.code, "area": area or "",
+        "agency": db.session.scalar(select(Agency.id).where(Agency.name == "PLN")),
+    }  # fmt: skip
+    if value == "{csv}":
+        return io.BytesIO(f"nama,telepon,desa\nBu Ani,081299990001,{place.desa}\n".encode()), "warga.csv"
+    return value.format(**values)
+
+
+def _request(app, user, case: Case, place: Place, area: str | None):
+    path = _fill(case.path, place, area)
+    if case.method == "api":
+        client = app.test_client()
+        return client.get(path, headers={"Authorization": f"Bearer {issue_api_token(user)}"})
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    login(client, user.email)
+    if case.method == "get":
+        return client.get(path)
+    data = {name: _fill(value, place, area) for name, value in case.form.items()}
+    multipart = "file" in data or case.path == "/reports/new"
+    return client.post(path, data={**data, "csrf_token": token},
+                       content_type="multipart/form-data" if multipart else None)  # fmt: skip
+
+
+def _listing(place: Place, what: str) -> str:
+    return {
+        "ticket": place.incidents[0].ticket, "resident": place.resident.name, "broadcast": place.broadcast.body,
+        "report_text": place.incidents[0].reports[0].raw_text,
+    }[what]  # fmt: skip
+
+
+def _user(make_user, role: str):
+    level = ROLES[role].level
+    kecamatan, desa = HOME[level]["own"]
+    if level is None:
+        return make_user(role)
+    return make_user(role, kecamatan, desa=desa if level == "desa" else None)
+
+
+CASE_IDS = [(endpoint, n) for endpoint, cases in CASES.items() for n in range(len(cases))]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize(("endpoint", "n"), CASE_IDS, ids=[f"{e}-{n}" for e, n in CASE_IDS])
+def test_role_by_route_by_region(app, make_user, make_incident, role, endpoint, n):
+    case = CASES[endpoint][n]
+    places = _world(make_user, make_incident)
+    user = _user(make_user, role)
+    level = ROLES[role].level
+    variants = VARIANTS if case.target else (None,)
+    for variant in variants:
+        kecamatan, desa = HOME[level][variant or "own"]
+        area = AREA[level][variant or "own"]
+        before = _snapshot()
+        response = _request(app, user, case, places[desa], area)
+        ability_ok = case.ability == SIGNED_IN or allowed(role, case.ability, variant)
+        where = f"{role} {case.method} {case.path} {variant}"
+        if ability_ok:
+            assert response.status_code in case.ok, (where, response.status_code)
+        else:
+            assert response.status_code == 403, (where, response.status_code)
+            assert _snapshot() == before, f"{where}: refused but changed something"
+        if case.listing and ability_ok:
+            body = response.get_data(as_text=True)
+            for other_variant in VARIANTS:
+                shown = _listing(places[HOME[level][other_variant][1]], case.listing) in body
+                assert shown == allowed(role, case.ability, other_variant), (where, other_variant)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, role):
+    user = _user(make_user, role)
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    login(client, user.email)
+    for endpoint, cases in CASES.items():
+        for case in cases:
+            if not any(part in case.path for part in ("{incident}", "{report}", "{photo_report}", "{resident}")):
+                continue
+            path = case.path.format(incident=999999, report=999999, photo_report=999999, resident=999999)
+            if case.method == "get":
+                status = client.get(path).status_code
+            else:
+                status = client.post(path, data={"csrf_token": token}).status_code
+            expected = 404 if app.view_functions[endpoint].ability in ROLES[role].abilities else 403
+            assert status == expected, (role, endpoint, path, status)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
+    client = app.test_client()
+    for endpoint, cases in CASES.items():
+        for case in cases:
+            path = case.path.format(incident=1, report=1, photo_report=1, resident=1, area=WINONGAN)
+            if case.method == "api":
+                assert client.get(path).status_code == 401, endpoint
+            elif case.method == "get":
+                response = client.get(path)
+                assert response.status_code == 302 and "/login" in response.location, endpoint
