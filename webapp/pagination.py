@@ -12,12 +12,13 @@ class BadPage(ValueError):
 MAX_PAGE = 1_000_000  # far beyond any real list; keeps the SQL offset inside a 64-bit integer
 
 
-def page_number(raw: str | None) -> int:
-    """The ``page`` query parameter: a whole number from 1 to ``MAX_PAGE`` (1 when absent)."""
+def page_number(raw: str | None, name: str = "page", default: int = 1) -> int:
+    """A paging query parameter (``page``, ``per_page``): a whole number from 1 to ``MAX_PAGE``; ``default`` when
+    absent. The one parser of every page parameter, for pages and the API alike."""
     if raw in (None, ""):
-        return 1
+        return default
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadPage(f"page must be a whole number from 1 to {MAX_PAGE}")
+        raise BadPage(f"{name} must be a whole number from 1 to {MAX_PAGE}")
     return int(raw)
 
 
@@ -31,14 +32,6 @@ def requested_page() -> int:
 
 def page_args() -> tuple[int, int]:
     """``(page, per_page)`` from the query string; ``per_page`` is capped at ``API_MAX_PAGE_SIZE``."""
-    values = []
-    for name, default in (("page", 1), ("per_page", current_app.config["API_PAGE_SIZE"])):
-        raw = request.args.get(name, "")
-        if raw == "":
-            values.append(default)
-            continue
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-            raise BadPage(f"{name} must be a whole number from 1 to {MAX_PAGE}")
-        values.append(int(raw))
-    page, per_page = values
+    page = page_number(request.args.get("page"))
+    per_page = page_number(request.args.get("per_page"), "per_page", current_app.config["API_PAGE_SIZE"])
     return page, min(per_page, current_app.config["API_MAX_PAGE_SIZE"])
