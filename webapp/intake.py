@@ -95,6 +95,9 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
     existing = _existing(message)
     if existing is not None:
         return IntakeResult(existing.id, existing.reply, True)
+    # Counted after the duplicate check (a gateway's retry is not the sender's) and before the insert, so the
+    # SQLite write lock is not held meanwhile; two identical deliveries at the same instant may both count.
+    limited = rate_limited and message.sender_phone and count_toward_limit(message.sender_phone)
     report = Report(
         channel=message.channel,
         external_id=message.external_id,
@@ -119,7 +122,7 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
             raise
         return IntakeResult(existing.id, existing.reply, True)
 
-    if rate_limited and message.sender_phone and count_toward_limit(message.sender_phone):
+    if limited:
         report.reporter = _reporter(message.sender_phone)
         report.reply = render("rate_limited") if may_send_notice(message.sender_phone) else None
         db.session.commit()
