@@ -40,6 +40,8 @@ TEMPLATES = {
     "mulai": "Anda kembali menerima info bencana dari kecamatan. Ketik BERHENTI untuk berhenti.",
     "bantuan": "Lapor: LAPOR <JENIS> <DESA> <keterangan>. Cek: CEK <tiket>. Daftar: DAFTAR <nama> <desa>. "
     "Stop info: BERHENTI. Darurat: 112",
+    "duty_new": "Tangguh: insiden baru {ticket}, {hazard} di {desa}. Mohon diverifikasi di daftar insiden.",
+    "duty_unverified": "Tangguh: insiden {ticket} ({hazard}, {desa}) belum diverifikasi setelah {minutes} menit.",
     "rate_limited": "Terlalu banyak pesan dari nomor ini. Pesan berikutnya akan dibaca petugas nanti.",
 }
 

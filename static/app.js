@@ -23,6 +23,80 @@
     printButton.hidden = false;
     printButton.addEventListener("click", function () { window.print(); });
   }
+  /* A live SMS counter under every SMS text box: characters, encoding and segments, as the server counts them
+     (the GSM-7 alphabet comes from the page, from sms.gsm). */
+  Array.prototype.forEach.call(document.querySelectorAll("[data-sms-counter]"), function (box) {
+    var out = document.getElementById(box.dataset.smsCounter);
+    var basic = out.dataset.gsm, extended = out.dataset.gsmExt, limit = Number(out.dataset.limit || 0);
+    function update() {
+      var prefix = box.form && box.form.elements.kind ? (out.dataset["prefix" + box.form.elements.kind.value] || "") : "";
+      var text = prefix + box.value.replace(/\s+/g, " ").trim(), units = 0, gsm = true;
+      for (var i = 0; i < text.length; i++) {
+        if (extended.indexOf(text[i]) !== -1) { units += 2; } else if (basic.indexOf(text[i]) !== -1) { units += 1; } else { gsm = false; break; }
+      }
+      if (!gsm) { units = text.length; }
+      var single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
+      var segments = units <= single ? 1 : Math.ceil(units / multi);
+      out.textContent = out.dataset.label.replace("{chars}", units).replace("{max}", single)
+        .replace("{segments}", segments) + (gsm ? "" : " " + out.dataset.ucs);
+      out.classList.toggle("error", !gsm || (limit && segments > limit));
+      out.dataset.segments = String(segments);
+    }
+    box.addEventListener("input", update);
+    if (box.form) { box.form.addEventListener("change", update); }
+    update();
+  });
+
+  /* "Every desa": one box that checks the others (the server reads it too, without JavaScript). */
+  Array.prototype.forEach.call(document.querySelectorAll("[data-check-all]"), function (all) {
+    var boxes = all.form.querySelectorAll("input[type=checkbox][name=" + all.dataset.checkAll + "]");
+    all.addEventListener("change", function () {
+      Array.prototype.forEach.call(boxes, function (box) { box.checked = all.checked; });
+    }, true);
+    Array.prototype.forEach.call(boxes, function (box) {
+      box.addEventListener("change", function () {
+        all.checked = Array.prototype.every.call(boxes, function (b) { return b.checked; });
+      }, true);
+    });
+  });
+
+  /* Notifications: a button to subscribe this browser to web push (hidden where push is not possible). */
+  var pushButton = document.getElementById("push-toggle");
+  var pushKey = document.body.dataset.pushKey;
+  if (pushButton && pushKey && "serviceWorker" in navigator && "PushManager" in window && window.Notification &&
+      Notification.permission !== "denied") {
+    var csrf = document.body.dataset.csrf;
+    var keyBytes = function () {
+      var raw = atob(pushKey.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((pushKey.length + 3) % 4));
+      return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+    };
+    var post = function (url, body) {
+      return fetch(url, { method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf } });
+    };
+    navigator.serviceWorker.ready.then(function (registration) {
+      return registration.pushManager.getSubscription().then(function (existing) {
+        pushButton.hidden = false;
+        pushButton.textContent = existing ? pushButton.dataset.off : pushButton.dataset.on;
+        pushButton.addEventListener("click", function () {
+          registration.pushManager.getSubscription().then(function (current) {
+            if (current) {
+              return post("/push/subscriptions/remove", { endpoint: current.endpoint }).then(function () {
+                return current.unsubscribe();
+              }).then(function () { pushButton.textContent = pushButton.dataset.on; });
+            }
+            return Notification.requestPermission().then(function (permission) {
+              if (permission !== "granted") { return null; }
+              return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes() })
+                .then(function (subscription) { return post("/push/subscriptions", subscription.toJSON()); })
+                .then(function () { pushButton.textContent = pushButton.dataset.off; });
+            });
+          }).catch(function () { pushButton.textContent = pushButton.dataset.failed; });
+        });
+      });
+    }).catch(function () { /* no service worker: the live list and the SMS to the on-duty phone remain */ });
+  }
+
   var form = document.getElementById("report-form");
   if (!form || !user || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
   var outbox = document.getElementById("outbox");

@@ -57,6 +57,31 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
+/* Web push: a new incident, an escalation, an answer on one's report. Nothing personal is in the payload. */
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = { body: event.data.text() }; }
+  event.waitUntil(self.registration.showNotification(data.title || "Tangguh", {
+    body: data.body || "", tag: data.tag, renotify: Boolean(data.tag), data: { url: data.url || "/incidents" },
+    icon: {{ asset_url("icons/icon-192.png")|tojson }}
+  }).then(function () {
+    return self.clients.matchAll({ type: "window" }).then(function (windows) {
+      windows.forEach(function (client) { client.postMessage({ type: "push", title: data.title, url: data.url }); });
+    });
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/incidents";
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (windows) {
+    for (var i = 0; i < windows.length; i++) {
+      if (new URL(windows[i].url).pathname === url && "focus" in windows[i]) { return windows[i].focus(); }
+    }
+    return self.clients.openWindow(url);
+  }));
+});
+
 self.addEventListener("sync", function (event) {
   if (event.tag === "outbox") { event.waitUntil(self.TangguhOutbox.flush()); }
 });

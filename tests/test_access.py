@@ -19,7 +19,19 @@ from conftest import csrf_token, desa_code, login
 from webapp.access import PUBLIC, ROLES, SIGNED_IN
 from webapp.accounts import issue_api_token
 from webapp.extensions import db
-from webapp.models import Agency, Broadcast, Incident, IncidentEvent, OutboundMessage, Region, Report, Reporter
+from webapp.incidents import actions
+from webapp.models import (
+    Agency,
+    Broadcast,
+    Handover,
+    Incident,
+    IncidentEvent,
+    OutboundMessage,
+    PushSubscription,
+    Region,
+    Report,
+    Reporter,
+)
 
 WINONGAN, REJOSO, LAMPIHONG, PASURUAN = "35.14.19", "35.14.23", "63.11.05", "35.14"
 VARIANTS = ("own", "parent", "other")
@@ -40,6 +52,7 @@ class Place:
     incidents: list[Incident] = field(default_factory=list)
     resident: Reporter | None = None
     broadcast: Broadcast | None = None
+    merged: Incident | None = None  # merged into the first incident
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -78,17 +91,25 @@ CASES: dict[str, list[Case]] = {
     "incidents.detail": [Case("get", "/incidents/{incident}", "incidents")],
     "incidents.change_status": [
         Case("post", "/incidents/{incident}/status", "verify", {"status": "diverifikasi"}),
-        Case("post", "/incidents/{incident}/status", "status", {"status": "ditolak"}),
+        Case("post", "/incidents/{incident}/status", "status", {"status": "ditolak", "confirm": "1"}),
     ],
-    "incidents.assign_agency": [Case("post", "/incidents/{incident}/agency", "agency", {"agency_id": "{agency}"})],
+    "incidents.hand_over": [Case("post", "/incidents/{incident}/agency", "agency", {"agency_id": "{agency}"})],
+    "incidents.withdraw_handover": [
+        Case("post", "/incidents/{incident}/agency/withdraw", "agency", {"agency_id": "{handed}"})
+    ],
     "incidents.set_severity": [Case("post", "/incidents/{incident}/severity", "severity", {"severity": "2"})],
     "incidents.correct_counts": [Case("post", "/incidents/{incident}/counts", "counts", {"luka": "1"})],
     "incidents.add_note": [Case("post", "/incidents/{incident}/notes", "note", {"note": "cek lokasi"})],
     "incidents.reply": [Case("post", "/incidents/{incident}/reply", "reply", {"text": "Tim menuju lokasi"})],
-    "incidents.merge": [Case("post", "/incidents/{incident}/merge", "merge", {"ticket": "{other_ticket}"})],
-    "incidents.split": [Case("post", "/reports/{report}/split", "split")],
+    "incidents.merge": [
+        Case("post", "/incidents/{incident}/merge", "merge", {"ticket": "{other_ticket}", "confirm": "1"})
+    ],
+    "incidents.unmerge": [Case("post", "/incidents/{merged}/unmerge", "merge")],
+    "incidents.split": [Case("post", "/reports/{report}/split", "split", {"confirm": "1"})],
+    "incidents.map_page": [Case("get", "/peta", "incidents", target=False, listing="ticket")],
     "incidents.reveal_phone": [Case("post", "/reports/{report}/phone", "reveal")],
     "reports.photo": [Case("get", "/reports/{photo_report}/photo", "incidents")],
+    "reports.mine": [Case("get", "/beranda", "report", target=False)],
     "reports.new": [
         Case("get", "/reports/new", "report", target=False),
         Case(
@@ -139,6 +160,25 @@ CASES: dict[str, list[Case]] = {
         Case("api", "/api/dashboard", "dashboard", target=False),
     ],  # fmt: skip
     "auth.logout": [Case("post", "/logout", SIGNED_IN, target=False)],
+    "push.add": [
+        Case(
+            "json",
+            "/push/subscriptions",
+            SIGNED_IN,
+            target=False,
+            ok=(201,),
+            form={"endpoint": "https://push.example.test/abc", "keys": {"p256dh": "BNc", "auth": "tBH"}},
+        )
+    ],
+    "push.remove": [
+        Case(
+            "json",
+            "/push/subscriptions/remove",
+            SIGNED_IN,
+            target=False,
+            form={"endpoint": "https://push.example.test/abc"},
+        )
+    ],
 }
 
 
@@ -165,11 +205,15 @@ def _world(make_user, make_incident) -> dict:
             make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000003",)),
         ]
         place.incidents[0].reports[0].photo, place.incidents[0].reports[0].photo_type = PNG, "image/png"
+        bpbd = db.session.scalar(select(Agency).where(Agency.name == "BPBD"))
+        db.session.add(Handover(incident=place.incidents[0], agency=bpbd))
+        place.merged = make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000004",))
         place.resident = Reporter(phone=f"+62813{len(places):02d}000009", name=f"Warga {desa}", desa_code=place.code)
         db.session.add(place.resident)
         places[desa] = place
     creator = make_user("admin")
     for place in places.values():
+        actions.merge(place.merged, creator, place.incidents[0].ticket)
         place.broadcast = Broadcast(key=f"b-{place.desa}", kind="informasi", body=f"INFO siaran {place.desa}",
                                     kecamatan_code=place.kecamatan, created_by_id=creator.id,
                                     desa=[db.session.get(Region, place.code)])  # fmt: skip
@@ -182,14 +226,16 @@ def _snapshot() -> tuple:
     """Everything a refused request must leave as it was."""
     db.session.expire_all()
     incidents = db.session.execute(
-        select(Incident.id, Incident.status, Incident.agency_id, Incident.severity, Incident.luka).order_by(Incident.id)
+        select(Incident.id, Incident.status, Incident.severity, Incident.luka, Incident.merged_into_id).order_by(
+            Incident.id
+        )
     ).all()
+    handovers = db.session.execute(select(Handover.incident_id, Handover.agency_id).order_by(Handover.id)).all()
     reports = db.session.execute(select(Report.id, Report.incident_id).order_by(Report.id)).all()
     residents = db.session.execute(select(Reporter.id, Reporter.desa_code).order_by(Reporter.id)).all()
-    counts = [
-        db.session.scalar(select(func.count()).select_from(m)) for m in (IncidentEvent, OutboundMessage, Broadcast)
-    ]
-    return incidents, reports, residents, counts
+    tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription)
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in tables]
+    return incidents, handovers, reports, residents, counts
 
 
 def _fill(value: str, place: Place, area: str | None):
@@ -198,6 +244,7 @@ def _fill(value: str, place: Place, area: str | None):
         "incident": first.id, "other_ticket": second.ticket, "report": first.reports[1].id,
         "photo_report": first.reports[0].id, "resident": place.resident.id, "desa": place.code, "area": area or "",
         "agency": db.session.scalar(select(Agency.id).where(Agency.name == "PLN")),
+        "handed": db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")), "merged": place.merged.id,
     }  # fmt: skip
     if value == "{csv}":
         return io.BytesIO(f"nama,telepon,desa\nBu Ani,081299990001,{place.desa}\n".encode()), "warga.csv"
@@ -214,6 +261,8 @@ def _request(app, user, case: Case, place: Place, area: str | None):
     login(client, user.email)
     if case.method == "get":
         return client.get(path)
+    if case.method == "json":
+        return client.post(path, json=case.form, headers={"X-CSRFToken": token})
     data = {name: _fill(value, place, area) for name, value in case.form.items()}
     multipart = "file" in data or case.path == "/reports/new"
     return client.post(path, data={**data, "csrf_token": token},
@@ -273,9 +322,11 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
     login(client, user.email)
     for endpoint, cases in CASES.items():
         for case in cases:
-            if not any(part in case.path for part in ("{incident}", "{report}", "{photo_report}", "{resident}")):
+            if not any(part in case.path for part in ("{incident}", "{report}", "{photo_report}", "{resident}",
+                                                      "{merged}")):  # fmt: skip
                 continue
-            path = case.path.format(incident=999999, report=999999, photo_report=999999, resident=999999)
+            path = case.path.format(incident=999999, report=999999, photo_report=999999, resident=999999,
+                                    merged=999999)  # fmt: skip
             if case.method == "get":
                 status = client.get(path).status_code
             else:
@@ -288,7 +339,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
     client = app.test_client()
     for endpoint, cases in CASES.items():
         for case in cases:
-            path = case.path.format(incident=1, report=1, photo_report=1, resident=1, area=WINONGAN)
+            path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, area=WINONGAN)
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

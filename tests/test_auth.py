@@ -22,7 +22,7 @@ def test_pages_need_a_login(client):
 def test_login_then_logout(client, make_user):
     user = make_user("kecamatan_staff", "35.14.19")
     response = login(client, user.email)
-    assert response.status_code == 303 and response.headers["Location"] == "/incidents"
+    assert response.status_code == 303 and response.headers["Location"] == "/"
     page = client.get("/incidents")
     assert page.status_code == 200 and "Kecamatan Winongan" in page.get_data(as_text=True)
 
@@ -80,5 +80,17 @@ def test_next_goes_back_to_the_page_but_never_off_site(client, make_user):
     for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
         token = csrf_token(client, "/login")
         response = client.post(f"/login?next={evil}", data={**data, "csrf_token": token})
-        assert response.headers["Location"] == "/incidents"
+        assert response.headers["Location"] == "/"
         client.post("/logout", data={"csrf_token": csrf_token(client, "/incidents")})
+
+
+def test_each_role_lands_on_its_own_home(app, make_user):
+    for role, kecamatan, desa, home in (
+        ("kecamatan_staff", "35.14.19", None, "/incidents"),
+        ("admin", None, None, "/incidents"),
+        ("desa_official", "35.14.19", "Gading", "/beranda"),
+    ):
+        client = app.test_client()
+        login(client, make_user(role, kecamatan, desa=desa).email)
+        assert client.get("/").headers["Location"] == home, role
+    assert app.test_client().get("/").headers["Location"] == "/login"

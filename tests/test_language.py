@@ -26,7 +26,7 @@ def test_the_switch_sets_english_and_goes_back(client):
 
 def test_unknown_language_or_offsite_next(client):
     assert client.get("/bahasa/fr").status_code == 404
-    assert client.get("/bahasa/en?next=https://evil.example/").headers["Location"] == "/incidents"
+    assert client.get("/bahasa/en?next=https://evil.example/").headers["Location"] == "/"
 
 
 def test_english_reaches_domain_labels_and_form_messages(app, make_user, make_incident):

@@ -23,6 +23,8 @@ TABLES = {
     "incident_event",
     "receiving_number",
     "agency",
+    "handover",
+    "push_subscription",
     "alembic_version",
 }
 

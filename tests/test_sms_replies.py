@@ -27,6 +27,7 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 status=STATUS_WORDS[status],
                 example=desa.upper(),
                 keyword=HAZARD_KEYWORDS.get(hazard, "BANJIR"),
+                minutes="999",
             ),
         )
 

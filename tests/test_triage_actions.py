@@ -76,15 +76,26 @@ def test_notifications_skip_those_who_opted_out_and_use_whatsapp_for_whatsapp_re
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 4  # a second action: new messages
 
 
-def test_assign_agency_and_severity(make_incident, staff):
+def agency(name: str) -> Agency:
+    return db.session.scalar(select(Agency).where(Agency.name == name))
+
+
+def test_hand_over_to_several_agencies_withdraw_and_severity(make_incident, staff):
     incident = make_incident(WINONGAN, "Gading")
-    bpbd = db.session.scalar(select(Agency).where(Agency.name == "BPBD"))
-    actions.assign_agency(incident, staff, bpbd.id, "tim reaksi cepat")
+    actions.hand_over(incident, staff, agency("BPBD").id, "tim reaksi cepat")
+    actions.hand_over(incident, staff, agency("Puskesmas").id)
     actions.set_severity(incident, staff, 3)
-    assert (incident.agency.name, incident.severity) == ("BPBD", 3)
-    assert [e.kind for e in events(incident)][-2:] == ["agency", "severity"]
+    assert ([h.agency.name for h in incident.handovers], incident.severity) == (["BPBD", "Puskesmas"], 3)
+    assert [e.kind for e in events(incident)][-3:] == ["agency", "agency", "severity"]
+    with pytest.raises(ActionError, match="sudah diserahkan ke BPBD"):
+        actions.hand_over(incident, staff, agency("BPBD").id)
+    actions.withdraw_handover(incident, staff, agency("BPBD").id)
+    assert [h.agency.name for h in incident.handovers] == ["Puskesmas"]
+    assert events(incident, "agency")[-1].data == {"agency": "BPBD", "withdrawn": True}
+    with pytest.raises(ActionError, match="tidak diserahkan"):
+        actions.withdraw_handover(incident, staff, agency("BPBD").id)
     with pytest.raises(ActionError, match="Instansi tidak dikenal"):
-        actions.assign_agency(incident, staff, 99999)
+        actions.hand_over(incident, staff, 99999)
     with pytest.raises(ActionError, match="keparahan tidak dikenal"):
         actions.set_severity(incident, staff, 7)
 
@@ -127,7 +138,8 @@ def test_merge_moves_reports_and_keeps_the_highest_counts(make_incident, staff):
     assert len(target.reports) == 2 and source.reports == []
     assert (target.rumah_terendam, target.luka) == (20, 3)
     assert events(source, "merge")[0].data == {"old": "baru", "into": target.ticket, "reports": 1}
-    assert events(target, "merge_in")[0].data == {"source": source.ticket, "reports": 1}
+    merged = events(target, "merge_in")[0].data
+    assert (merged["source"], merged["reports"], merged["taken"]) == (source.ticket, 1, {"rumah_terendam": [12, 20]})
     with pytest.raises(ActionError, match="sudah digabung"):
         actions.merge(source, staff, target.ticket)
     with pytest.raises(ActionError, match="dirinya sendiri"):
@@ -164,3 +176,69 @@ def test_revealing_a_number_is_logged_and_not_for_desa_officials(make_incident, 
     official = make_user("desa_official", WINONGAN, desa="Gading")
     with pytest.raises(Forbidden):
         actions.reveal_phone(incident.reports[0], official)
+
+
+def test_a_merge_keeps_verification_handovers_severity_and_counts_and_can_be_undone(make_incident, staff):
+    """The 2 a.m. story: a verified incident handed to BPBD is merged into a new, unassigned one."""
+    verified = make_incident(WINONGAN, "Gading", reports=("+6281111111111",), hilang=2)
+    actions.change_status(verified, staff, "diverifikasi")
+    actions.hand_over(verified, staff, agency("BPBD").id)
+    actions.set_severity(verified, staff, 3)
+    fresh = make_incident(WINONGAN, "Gading", reports=("+6282222222222",), mengungsi=40)
+    actions.hand_over(fresh, staff, agency("Damkar").id)
+    actions.merge(verified, staff, fresh.ticket)
+    assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("diverifikasi", 3, 2, 40)
+    assert sorted(h.agency.name for h in fresh.handovers) == ["BPBD", "Damkar"]
+    taken = events(fresh, "merge_in")[0].data
+    assert taken["taken"] == {"status": ["baru", "diverifikasi"], "severity": [None, 3], "hilang": [0, 2]}
+    assert taken["agencies"] == ["BPBD"]
+
+    actions.unmerge(verified, staff)
+    db.session.expire_all()
+    assert (verified.status, verified.merged_into_id, len(verified.reports)) == ("diverifikasi", None, 1)
+    assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("baru", None, 0, 40)
+    assert [h.agency.name for h in fresh.handovers] == ["Damkar"] and len(fresh.reports) == 1
+    assert events(verified, "unmerge")[0].data == {"source": fresh.ticket, "reports": 1}
+
+
+def test_undo_keeps_what_people_changed_after_the_merge(make_incident, staff):
+    source = make_incident(WINONGAN, "Gading", reports=("+6281111111111",), luka=5)
+    target = make_incident(WINONGAN, "Gading", reports=("+6282222222222",), luka=1)
+    actions.merge(source, staff, target.ticket)
+    actions.correct_counts(target, staff, {"luka": 7}, "dicek di lokasi")
+    actions.unmerge(source, staff)
+    assert target.luka == 7  # checked on site after the merge: not undone
+    with pytest.raises(ActionError, match="tidak sedang digabung"):
+        actions.unmerge(source, staff)
+
+
+def test_merging_across_desa_or_hazards_asks_first(make_incident, staff):
+    gading = make_incident(WINONGAN, "Gading")
+    prodo = make_incident(WINONGAN, "Prodo")
+    with pytest.raises(actions.NeedsConfirmation, match="berbeda") as asked:
+        actions.merge(gading, staff, prodo.ticket, confirmed=False)
+    assert asked.value.other is prodo and gading.status == "baru"
+    same = make_incident(WINONGAN, "Gading")
+    with pytest.raises(actions.NeedsConfirmation, match="Gabungkan"):
+        actions.merge(gading, staff, same.ticket, confirmed=False)
+
+
+def test_rejecting_and_splitting_ask_first(make_incident, staff):
+    incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111", "+6282222222222"))
+    with pytest.raises(actions.NeedsConfirmation, match="Tolak"):
+        actions.change_status(incident, staff, "ditolak", confirmed=False)
+    with pytest.raises(actions.NeedsConfirmation, match="Pisahkan"):
+        actions.split(incident.reports[1], staff, confirmed=False)
+    assert incident.status == "baru" and len(incident.reports) == 2
+
+
+def test_nobody_verifies_their_own_report(make_incident, make_user):
+    official = make_user("desa_official", WINONGAN, desa="Gading")
+    incident = make_incident(WINONGAN, "Gading")
+    incident.reports[0].submitted_by_id = official.id
+    db.session.commit()
+    with pytest.raises(ActionError, match="sendiri"):
+        actions.change_status(incident, official, "diverifikasi")
+    other = make_user("desa_official", WINONGAN, desa="Gading")
+    actions.change_status(incident, other, "diverifikasi")
+    assert incident.status == "diverifikasi"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -49,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .dashboard import bp as dashboard_bp
     from .health import bp as health_bp
     from .incidents import bp as incidents_bp
+    from .push import bp as push_bp
+    from .push.service import public_key
     from .reports import bp as reports_bp
     from .residents import bp as residents_bp
     from .webhooks import bp as webhooks_bp
@@ -62,10 +65,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(push_bp)
+    app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     assets.init_app(app, ROOT / "static")
+    app.config["CSP"] = _content_security_policy(app.config["MAP_TILE_URL"])
     app.after_request(_security_headers)
     return app
 
@@ -97,13 +103,20 @@ def _select_locale() -> str:
     return lang if lang in ("id", "en") else "id"
 
 
-def _security_headers(response):
-    # No third-party requests, ever: everything the page loads comes from this server.
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+def _content_security_policy(tile_url: str) -> str:
+    """Everything a page loads comes from this server; the one exception is the map's tile server, when set."""
+    tiles = ""
+    if tile_url:
+        parts = urlsplit(tile_url.replace("{s}.", "*."))
+        tiles = f" {parts.scheme}://{parts.netloc}"
+    return (
+        f"default-src 'self'; img-src 'self' data:{tiles}; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
     )
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", current_app.config["CSP"])
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response

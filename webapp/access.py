@@ -45,6 +45,7 @@ ABILITIES = {
 class Role:
     level: str | None  # the region level an account of this role is bound to; None: bound to none, reaches all
     abilities: frozenset[str]
+    home: str = "incidents.index"  # the page the role lands on after signing in
 
 
 ROLES: dict[str, Role] = {
@@ -54,8 +55,11 @@ ROLES: dict[str, Role] = {
         "kecamatan",
         frozenset({"incidents", *INCIDENT_ACTIONS, "report", "residents", "broadcasts", "broadcast", "dashboard"}),
     ),
+    # A desa official reports first: their home is the report button and what became of their reports.
     "desa_official": Role(
-        "desa", frozenset({"incidents", "verify", "note", "report", "residents", "broadcasts", "broadcast"})
+        "desa",
+        frozenset({"incidents", "verify", "note", "report", "residents", "broadcasts", "broadcast"}),
+        home="reports.mine",
     ),
 }
 

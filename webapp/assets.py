@@ -92,7 +92,7 @@ def init_app(app: Flask, folder: Path) -> None:
     app.after_request(compress)
 
     shell = ["app.css", "app.js", "outbox.js", "manifest.webmanifest", "icons/icon-192.png"]
-    shell += [name for name in assets if name.startswith("vendor/") and name.endswith(".js")]
+    shell += [name for name in assets if name.startswith("vendor/htmx") and name.endswith(".js")]  # not the map's
     release = hashlib.sha256("".join(assets[name].version for name in sorted(assets)).encode()).hexdigest()[:12]
 
     @app.get("/sw.js")

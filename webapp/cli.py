@@ -17,6 +17,7 @@ from .accounts import AccountError, create_user, find_user, issue_api_token
 from .extensions import db
 from .intake import InboundMessage, ingest
 from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
+from .notices import escalate_due
 from .outbound import deliver_due, worker_name
 from .regions import RegionError, load_kabupaten
 
@@ -168,7 +169,8 @@ def simulate(sender, receiver, text):
 @click.option("--batch", default=20, show_default=True, help="Messages claimed at a time.")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
 def worker(once, batch, poll):
-    """Send queued SMS and WhatsApp messages through the configured gateway, with retries.
+    """Send queued SMS, WhatsApp messages and web pushes through their gateways, with retries; each round also
+    escalates incidents left unverified too long (``notices.escalate_due``).
 
     Several workers may run at once (on PostgreSQL they claim different messages). SIGTERM or Ctrl-C lets the
     message being sent finish, then the worker stops.
@@ -180,6 +182,9 @@ def worker(once, batch, poll):
     click.echo(f"outbound worker {name} ({current_app.config['SMS_GATEWAY']} gateway)")
     while not stopping:
         try:
+            escalated = escalate_due()
+            if escalated:
+                click.echo(f"escalated={escalated}")
             outcome = deliver_due(name, batch)
         except Exception:  # the database went away for a moment: wait and try again, never die
             current_app.logger.exception("outbound worker round failed")

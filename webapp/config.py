@@ -6,6 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from sms.phone import InvalidPhone, normalize_phone
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -52,6 +57,34 @@ def _dev_secret_key() -> str:
     return key
 
 
+def _dev_vapid_key() -> str:
+    """A VAPID key pair for web push in development, kept in ``instance/vapid_private_key.pem``."""
+    path = INSTANCE / "vapid_private_key.pem"
+    if path.exists():
+        return path.read_text()
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.write_bytes(pem)
+    path.chmod(0o600)
+    return pem.decode()
+
+
+def on_duty_phones(raw: str) -> dict[str, str]:
+    """``"35.14.19=081234567890,63.11.05=+6281…"`` → {kecamatan code: number}: who is told by SMS."""
+    phones = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        code, _, phone = part.partition("=")
+        try:
+            if code.strip().count(".") != 2:
+                raise InvalidPhone(code)
+            phones[code.strip()] = normalize_phone(phone.strip())
+        except InvalidPhone as exc:
+            raise ConfigError(f"ON_DUTY_PHONES: cannot read {part!r}; write it as 35.14.19=081234567890") from exc
+    return phones
+
+
 def from_environment(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config from environment variables.
 
@@ -70,6 +103,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
             )
     elif not secret:
         secret = _dev_secret_key()
+    vapid = env.get("VAPID_PRIVATE_KEY", "").replace("\\n", "\n")
+    if not vapid and not production:
+        vapid = _dev_vapid_key()
     return {
         "TANGGUH_ENV": "production" if production else "development",
         "SECRET_KEY": secret,
@@ -113,6 +149,18 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "OUTBOUND_RETRY_MAX_SECONDS": float(env.get("OUTBOUND_RETRY_MAX_SECONDS", 3600)),
         "OUTBOUND_LEASE_SECONDS": float(env.get("OUTBOUND_LEASE_SECONDS", 120)),
         "GATEWAY_TIMEOUT": float(env.get("GATEWAY_TIMEOUT", 15)),
+        # Web push: the VAPID private key (PEM; in development one is made and kept under instance/) and the
+        # contact push services may write to. Without a key in production, notifications stay off.
+        "VAPID_PRIVATE_KEY": vapid,
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@tangguh.invalid"),
+        "PUSH_ALLOW_HTTP_LOOPBACK": False,  # tests point subscriptions at a local push service over plain http
+        # The kecamatan's on-duty phone, told by SMS of new incidents and of ones left unverified: 35.14.19=08…
+        "ON_DUTY_PHONES": on_duty_phones(env.get("ON_DUTY_PHONES", "")),
+        # An incident still unverified this many minutes after its first report is marked and escalated.
+        "UNVERIFIED_ALERT_MINUTES": int(env.get("UNVERIFIED_ALERT_MINUTES", 30)),
+        # Map tiles (empty: no tiles, the map still shows points and names). OpenStreetMap asks for attribution.
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "MAP_ATTRIBUTION": env.get("MAP_ATTRIBUTION", "© OpenStreetMap contributors"),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

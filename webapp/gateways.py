@@ -26,6 +26,8 @@ from android_sms_gateway import client as android_client
 from android_sms_gateway import domain as android_domain
 from android_sms_gateway import errors as android_errors
 from android_sms_gateway import http as android_http
+from py_vapid import Vapid02
+from pywebpush import WebPushException, webpush
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
@@ -56,6 +58,10 @@ class PermanentFailure(GatewayFailure):
     """Retrying cannot help: the number, the message or the account was refused."""
 
 
+class SubscriptionGone(PermanentFailure):
+    """The push service no longer knows the browser's subscription (404/410): forget it."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to one recipient, as a gateway needs it."""
@@ -67,6 +73,7 @@ class Outgoing:
     sender: str | None = None  # Twilio: the From number; Android: the device id
     sim_number: int | None = None  # Android: which SIM of the device
     created_at: datetime | None = None  # when it was queued; Twilio's ``find`` looks no further back
+    subscription: dict | None = None  # web push: the browser's subscription (endpoint, keys p256dh and auth)
 
 
 def _temporary_status(status: int | None) -> bool:
@@ -213,3 +220,46 @@ class AndroidGateway:
         except (android_errors.APIError, requests.RequestException) as exc:
             raise TemporaryFailure("the Android gateway is unreachable while checking an earlier attempt") from exc
         return state.id
+
+
+class WebPushGateway:
+    """Web push (RFC 8030) to a browser's push service through pywebpush, signed with our VAPID key (RFC 8292)
+    and encrypted for the subscription (RFC 8291). The body is the notification's JSON.
+
+    ``find`` cannot ask a push service whether it took a message; a repeat is harmless on the device, where
+    the notification's tag (the message id) replaces the earlier one.
+    """
+
+    name = "webpush"
+
+    def __init__(self, private_key_pem: str, subject: str, timeout: float = DEFAULT_TIMEOUT):
+        if not private_key_pem:
+            raise PermanentFailure("web push is not configured (VAPID_PRIVATE_KEY)")
+        self.vapid = Vapid02.from_pem(private_key_pem.encode())
+        self.subject = subject
+        self.timeout = timeout
+
+    def send(self, message: Outgoing) -> str:
+        if not message.subscription:
+            raise SubscriptionGone("the browser unsubscribed from notifications")
+        try:
+            response = webpush(
+                message.subscription,
+                message.body,
+                vapid_private_key=self.vapid,
+                vapid_claims={"sub": self.subject},
+                timeout=self.timeout,
+                ttl=24 * 3600,
+                headers={"Topic": message.message_id.replace("-", "")[:32]},
+            )
+        except WebPushException as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (404, 410):
+                raise SubscriptionGone(f"push service: subscription gone ({status})") from exc
+            raise _refused(f"push service answered {status}", status) from exc
+        except requests.RequestException as exc:
+            raise _unreachable(exc, "the push service") from exc
+        return response.headers.get("Location") or message.message_id
+
+    def find(self, message: Outgoing) -> str | None:
+        return None

@@ -1,8 +1,9 @@
 """The one door every report comes through: SMS (Twilio, Android gateway), WhatsApp, the web form.
 
 ``ingest`` stores the message as a ``Report`` exactly once per (channel, external id), then understands it
-and dispatches it in the same transaction, inside a savepoint: whatever fails on the message's content rolls
-back to the savepoint and the report is still committed, unclassified, for a person to read.
+and dispatches it (the reply, notices of a new incident) in the same transaction, inside a savepoint:
+whatever fails on the message's content rolls back to the savepoint and the report is still committed,
+unclassified, for a person to read.
 
 It only stores, deduplicates, parses and dispatches: which incident a report joins is
 ``incidents.matching``'s rule, and what the SMS keywords do is ``commands``'.
@@ -23,7 +24,7 @@ from sms.parse import parse
 from sms.replies import hazard_label, render
 from sms.vocab import HAZARD_KEYWORDS
 
-from . import commands
+from . import commands, notices
 from .extensions import db
 from .incidents.matching import attach
 from .models import Incident, Region, Report, Reporter, utcnow
@@ -154,7 +155,10 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
     report.desa_code = parsed.desa_code or (reporter.desa_code if reporter and _in(reporter, message) else None)
 
     if parsed.command == "lapor":
-        return _received_reply(attach(report))
+        incident, opened = attach(report)
+        if opened:
+            notices.incident_opened(incident)
+        return _received_reply(incident)
     return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code)
 
 

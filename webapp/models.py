@@ -119,6 +119,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)  # E.164; lets an official use CEK by SMS
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the user last opened the incident list: what came after is "new" in the menu and the chip.
+    list_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     region: Mapped[Region | None] = relationship()
 
@@ -255,7 +257,6 @@ class Incident(db.Model):
     rumah_rusak_sedang: Mapped[int] = mapped_column(Integer, default=0)
     rumah_rusak_ringan: Mapped[int] = mapped_column(Integer, default=0)
     rumah_terendam: Mapped[int] = mapped_column(Integer, default=0)
-    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_report_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -263,7 +264,7 @@ class Incident(db.Model):
 
     desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
     kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
-    agency: Mapped[Agency | None] = relationship()
+    handovers: Mapped[list[Handover]] = relationship(back_populates="incident", order_by="Handover.id")
     merged_into: Mapped[Incident | None] = relationship(remote_side=[id])
     reports: Mapped[list[Report]] = relationship(back_populates="incident", order_by="Report.received_at")
     events: Mapped[list[IncidentEvent]] = relationship(
@@ -284,6 +285,23 @@ class Incident(db.Model):
     def counts(self) -> dict[str, int]:
         """The BNPB counts that are not zero, in display order."""
         return {name: getattr(self, name) for name in COUNT_FIELDS if getattr(self, name)}
+
+
+class Handover(db.Model):
+    """An incident handed to an agency (BPBD, Damkar, …); an incident may be handed to several, each once."""
+
+    __tablename__ = "handover"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    incident: Mapped[Incident] = relationship(back_populates="handovers")
+    agency: Mapped[Agency] = relationship()
+
+    __table_args__ = (UniqueConstraint("incident_id", "agency_id", name="uq_handover_incident_agency"),)
 
 
 class IncidentEvent(db.Model):
@@ -334,9 +352,9 @@ class ReceivingNumber(db.Model):
 
 
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
-OUTBOUND_GATEWAYS = ("console", "twilio", "android")
+OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush")
 OUTBOUND_PURPOSES = ("reply", "notify", "broadcast")
-OUTBOUND_CHANNELS = ("sms", "whatsapp")
+OUTBOUND_CHANNELS = ("sms", "whatsapp", "push")
 
 
 class OutboundMessage(db.Model):
@@ -354,7 +372,10 @@ class OutboundMessage(db.Model):
     purpose: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(10), default="sms")
     gateway: Mapped[str] = mapped_column(String(10))
-    to_phone: Mapped[str] = mapped_column(String(16))
+    to_phone: Mapped[str | None] = mapped_column(String(16))  # E.164; none for a web push
+    push_subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("push_subscription.id", ondelete="SET NULL"), index=True
+    )
     sender: Mapped[str | None] = mapped_column(String(100))  # Twilio From number or Android device; else looked up
     sim_number: Mapped[int | None] = mapped_column(SmallInteger)
     body: Mapped[str] = mapped_column(Text)
@@ -384,9 +405,25 @@ class OutboundMessage(db.Model):
         CheckConstraint(gateway.in_(OUTBOUND_GATEWAYS), name="gateway"),
         CheckConstraint(purpose.in_(OUTBOUND_PURPOSES), name="purpose"),
         CheckConstraint(channel.in_(OUTBOUND_CHANNELS), name="channel"),
+        CheckConstraint("channel = 'push' OR to_phone IS NOT NULL", name="has_recipient"),
         UniqueConstraint("gateway", "provider_id", name="uq_outbound_message_gateway_provider_id"),
         db.Index("ix_outbound_message_due", "status", "next_attempt_at"),
     )
+
+
+class PushSubscription(db.Model):
+    """A browser that asked for web push notifications for a signed-in user (the Push API's subscription)."""
+
+    __tablename__ = "push_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 BROADCAST_KINDS = ("peringatan", "informasi")

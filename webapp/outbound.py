@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -39,10 +39,12 @@ from .gateways import (
     ConsoleGateway,
     Outgoing,
     PermanentFailure,
+    SubscriptionGone,
     TemporaryFailure,
     TwilioGateway,
+    WebPushGateway,
 )
-from .models import OutboundMessage, ReceivingNumber, Reporter, utcnow
+from .models import OutboundMessage, PushSubscription, ReceivingNumber, Reporter, utcnow
 
 log = logging.getLogger("tangguh.outbound")
 
@@ -53,6 +55,8 @@ def gateway_for(channel: str, via: str | None = None) -> str:
     """Which gateway sends a message on ``channel`` with the current configuration: the console when that is
     configured, Twilio for WhatsApp, else ``via`` (a reply goes back through the gateway its message came
     from) or the configured SMS gateway."""
+    if channel == "push":
+        return "webpush"  # a browser notification, whatever carries the SMS
     configured = current_app.config["SMS_GATEWAY"]
     if configured == "console":
         return "console"
@@ -68,7 +72,7 @@ def cost_per_segment(channel: str = "sms") -> int:
 def _row(
     *,
     key: str,
-    to: str,
+    to: str | None,
     body: str,
     purpose: str,
     kecamatan_code: str,
@@ -80,6 +84,7 @@ def _row(
     reporter_id: int | None = None,
     incident_id: int | None = None,
     broadcast_id: int | None = None,
+    push_subscription_id: int | None = None,
     now: datetime | None = None,
 ) -> dict:
     """Every column of a new queued message, defaults filled: the one place they are chosen."""
@@ -104,6 +109,7 @@ def _row(
         reporter_id=reporter_id,
         incident_id=incident_id,
         broadcast_id=broadcast_id,
+        push_subscription_id=push_subscription_id,
     )
 
 
@@ -111,8 +117,9 @@ def enqueue(**message) -> OutboundMessage:
     """Queue one message, once per ``key``; returns the queued row, or the one queued earlier with that key.
 
     Arguments: ``key``, ``to`` (E.164), ``body``, ``purpose`` and ``kecamatan_code``; optionally ``channel``
-    (sms, whatsapp), ``via`` (the gateway an answer must go back through), ``sender`` and ``sim_number``, and
-    the ``desa_code``, ``reporter_id``, ``incident_id`` or ``broadcast_id`` it belongs to.
+    (sms, whatsapp, or push with ``push_subscription_id`` instead of ``to``), ``via`` (the gateway an answer
+    must go back through), ``sender`` and ``sim_number``, and the ``desa_code``, ``reporter_id``,
+    ``incident_id`` or ``broadcast_id`` it belongs to.
 
     Who commits: never the producer. The caller commits with the change that made the message, so a message
     exists exactly when its cause does.
@@ -206,6 +213,10 @@ class Gateways:
                     api_url=config["TWILIO_API_URL"],
                     timeout=config["GATEWAY_TIMEOUT"],
                 )
+            elif name == "webpush":
+                self.built[name] = WebPushGateway(
+                    config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"], timeout=config["GATEWAY_TIMEOUT"]
+                )
             else:
                 self.built[name] = AndroidGateway(
                     config["ANDROID_GATEWAY_URL"],
@@ -232,8 +243,15 @@ def _sender(message: OutboundMessage) -> tuple[str | None, int | None]:
     return device, message.sim_number or (int(sim) if sim.isdigit() else None)
 
 
+def _subscription(message: OutboundMessage) -> dict | None:
+    if message.push_subscription_id is None:
+        return None
+    subscription = db.session.get(PushSubscription, message.push_subscription_id)
+    return {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+
+
 def _outgoing(message: OutboundMessage) -> Outgoing:
-    sender, sim = _sender(message)
+    sender, sim = _sender(message) if message.channel != "push" else (None, None)
     return Outgoing(
         message_id=f"{MESSAGE_ID_PREFIX}{message.id}",
         to=message.to_phone,
@@ -242,6 +260,7 @@ def _outgoing(message: OutboundMessage) -> Outgoing:
         sender=sender,
         sim_number=sim,
         created_at=message.created_at,
+        subscription=_subscription(message),
     )
 
 
@@ -297,6 +316,8 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
             provider_id = gateway.send(outgoing)
     except PermanentFailure as exc:
         _record(message_id, worker, status="failed", error=str(exc), in_doubt=False)
+        if isinstance(exc, SubscriptionGone):
+            _forget_subscription(message_id)
         return "failed"
     except Exception as exc:  # temporary, or unexpected (a bug, an odd client error): retried with backoff
         if isinstance(exc, TemporaryFailure):
@@ -321,6 +342,16 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
     ):
         _late_provider_id(message_id, provider_id)
     return "sent"
+
+
+def _forget_subscription(message_id: int) -> None:
+    """The browser's subscription expired or was withdrawn: stop pushing to it."""
+    subscription_id = db.session.scalar(
+        select(OutboundMessage.push_subscription_id).where(OutboundMessage.id == message_id)
+    )
+    if subscription_id is not None:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription_id))
+    db.session.commit()
 
 
 def _belongs_to_another(gateway: str, provider_id: str, message_id: int) -> bool:

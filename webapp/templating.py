@@ -8,10 +8,12 @@ from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from sms.gsm import GSM7_BASIC, GSM7_EXTENDED
 from sms.phone import mask_phone
 
 from .access import can
 from .auth.forms import LogoutForm
+from .incidents.service import new_count
 from .labels import COUNT_LABELS, HAZARD_LABELS, LANGUAGES, NEED_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from .regions import ZONES, zone_for
 
@@ -25,9 +27,9 @@ def local_time(moment: datetime | None, region_code: str | None = None) -> str:
 
 
 def duration(hours: float | None) -> str:
-    """A response time as people say it: ``45 mnt``, ``5,5 jam``, ``3,2 hari``; a dash when there is none."""
+    """A response time as people say it: ``45 mnt``, ``5,5 jam``, ``3,2 hari``; ``belum ada`` when there is none."""
     if hours is None:
-        return "–"
+        return _("belum ada")
     if hours < 1:
         return _("%(num)d mnt", num=round(hours * 60))
     if hours < 48:
@@ -35,14 +37,39 @@ def duration(hours: float | None) -> str:
     return _("%(num)s hari", num=format_decimal(round(hours / 24, 1)))
 
 
+def waited(moment: datetime | None, now: datetime) -> str:
+    """How long ago ``moment`` was, as people say it: ``20 mnt``, ``3 jam``, ``2,5 hari``."""
+    if moment is None:
+        return _("belum ada")
+    return duration(max((now - moment).total_seconds(), 0) / 3600)
+
+
 def share(part: float | None) -> str:
-    """``83 %``, or a dash when there is nothing to divide."""
-    return "–" if part is None else format_percent(part)
+    """``83 %``, or ``belum ada`` when there is nothing to divide."""
+    return _("belum ada") if part is None else format_percent(part)
 
 
 def rupiah(amount: int | None) -> str:
     """``Rp 12.600``: rupiah with the Indonesian thousands separator."""
     return "Rp " + f"{amount or 0:,}".replace(",", ".")
+
+
+def _taken(data: dict) -> str:
+    """What a merge took from the other incident, in words: status, severity, hazard, desa, counts, agencies."""
+    parts = []
+    for name, (_old, new) in (data.get("taken") or {}).items():
+        if name == "status":
+            parts.append(_("status %(status)s", status=STATUS_LABELS.get(new, new)))
+        elif name == "severity":
+            parts.append(_("keparahan %(level)s", level=SEVERITY_LABELS.get(new, new)))
+        elif name == "hazard":
+            parts.append(str(HAZARD_LABELS.get(new, new)))
+        elif name == "desa_code":
+            parts.append(_("desa"))
+        else:
+            parts.append(f"{COUNT_LABELS.get(name, name)} {new}")
+    parts += [_("instansi %(agency)s", agency=agency) for agency in data.get("agencies") or []]
+    return ", ".join(str(p) for p in parts)
 
 
 def describe_event(event) -> str:
@@ -58,6 +85,8 @@ def describe_event(event) -> str:
         return _("Status: %(old)s → %(new)s", old=old, new=new)
     if kind == "agency":
         agency = data.get("agency")
+        if data.get("withdrawn"):
+            return _("Penyerahan ke %(agency)s ditarik", agency=agency)
         return _("Ditugaskan ke %(agency)s", agency=agency) if agency else _("Penugasan instansi dihapus")
     if kind == "severity":
         return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
@@ -70,7 +99,17 @@ def describe_event(event) -> str:
     if kind == "merge":
         return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
     if kind == "merge_in":
-        return _("Menerima %(num)s laporan dari %(ticket)s", num=data.get("reports"), ticket=data.get("source"))
+        line = _("Menerima %(num)s laporan dari %(ticket)s", num=data.get("reports"), ticket=data.get("source"))
+        taken = _taken(data)
+        return _("%(line)s; mengambil %(taken)s", line=line, taken=taken) if taken else line
+    if kind == "unmerge":
+        return _("Penggabungan ke %(ticket)s dibatalkan (%(num)s laporan kembali)", ticket=data.get("source"),
+                 num=data.get("reports"))  # fmt: skip
+    if kind == "unmerge_out":
+        return _("Penggabungan %(ticket)s dibatalkan (%(num)s laporan dikembalikan)", ticket=data.get("into"),
+                 num=data.get("reports"))  # fmt: skip
+    if kind == "escalated":
+        return _("Belum diverifikasi setelah %(num)s menit: petugas diberi tahu", num=data.get("minutes"))
     if kind == "split":
         return _("Laporan #%(id)s dipisah ke %(ticket)s", id=data.get("report"), ticket=data.get("into"))
     if kind == "split_from":
@@ -86,6 +125,7 @@ def init_app(app):
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["share"] = share
+    app.jinja_env.filters["waited"] = waited
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
     app.jinja_env.globals.update(
@@ -96,8 +136,18 @@ def init_app(app):
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
         can=lambda ability, target=None: can(current_user, ability, target),
+        # The GSM-7 alphabet for the pages' SMS counters (line breaks and escapes left out: the text is folded).
+        GSM7_BASIC="".join(sorted(GSM7_BASIC - set("\n\r\x1b"))),
+        GSM7_EXTENDED="".join(sorted(GSM7_EXTENDED - set("\f"))),
     )
 
     @app.context_processor
     def _forms():
         return {"logout_form": LogoutForm() if current_user.is_authenticated else None}
+
+    @app.context_processor
+    def _new_items():
+        """Incidents with something new since the user last opened the list: shown in the title and the menu."""
+        if not current_user.is_authenticated or not can(current_user, "incidents"):
+            return {"new_items": 0}
+        return {"new_items": new_count(current_user)}

@@ -17,14 +17,14 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
-    return url_for("incidents.index")
+    return url_for("incidents.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("incidents.index"))
+        return redirect(url_for("incidents.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)

@@ -1,15 +1,16 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..access import Forbidden, ability_required, desa_for_form
 from ..extensions import db
-from ..models import Broadcast
+from ..models import BROADCAST_KINDS, Broadcast
 from ..pagination import requested_page
 from . import bp
 from .forms import BroadcastForm
-from .service import BroadcastError, delivery_counts, preview, send, visible
+from .service import BroadcastError, delivery_counts, message_text, preview, residents_per_desa, send, visible
 
 PAGE_SIZE = 20
 
@@ -20,9 +21,17 @@ def _form() -> BroadcastForm:
     except Forbidden:
         abort(403)
     form = BroadcastForm()
-    form.desa.choices = [SelectChoice(d.code, d.name) for d in desa]
+    counts = residents_per_desa([d.code for d in desa])
+    form.desa.choices = [
+        SelectChoice(d.code, ngettext("%(name)s (%(num)d warga)", "%(name)s (%(num)d warga)", counts.get(d.code, 0),
+                                      name=d.name))
+        for d in desa
+    ]  # fmt: skip
+    form.all_residents = sum(counts.values())
     if request.method == "GET" and len(desa) == 1:
         form.desa.data = [desa[0].code]  # a desa official's own desa
+    if request.form.get("semua"):
+        form.desa.data = [d.code for d in desa]  # "every desa", with or without JavaScript
     return form
 
 
@@ -62,7 +71,9 @@ def new():
             flash(_("Siaran diantrekan untuk %(num)d warga.", num=broadcast.recipients))
             return redirect(url_for("broadcasts.index"), code=303)
     status = 422 if request.method == "POST" and (error or form.errors) else 200
-    return render_template("broadcasts/new.html", form=form, preview=_preview(form), error=error), status
+    prefixes = {kind: message_text(current_user, kind, "") for kind in BROADCAST_KINDS}
+    return render_template("broadcasts/new.html", form=form, preview=_preview(form), error=error,
+                           prefixes=prefixes), status  # fmt: skip
 
 
 @bp.post("/broadcasts/preview")

@@ -151,6 +151,16 @@ def visible(user: User):
     return select(Broadcast).where(scope(user, Broadcast, "broadcasts"))
 
 
+def residents_per_desa(desa_codes: list[str]) -> dict[str, int]:
+    """Residents who receive broadcasts (registered, not opted out), per desa."""
+    rows = db.session.execute(
+        select(Reporter.desa_code, func.count(Reporter.id))
+        .where(Reporter.desa_code.in_(desa_codes), Reporter.opted_out.is_(False))
+        .group_by(Reporter.desa_code)
+    )
+    return dict(rows.all())
+
+
 def delivery_counts(broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     """Per broadcast: how many messages are waiting, sent (delivered included), delivered, failed, cancelled."""
     counts: dict[int, dict[str, int]] = {

@@ -5,7 +5,8 @@ Definitions, so that every number can be checked by hand:
   WITA, WIT). Its ``opened_at`` is that first report (a merge moves it back to the earliest of the two).
   Merged incidents (``digabung``) count in the incident they were merged into.
 - Response times run from the incident's first report to the first time it reached ``diverifikasi``,
-  ``ditangani`` and ``selesai``; an incident that has not reached a status yet has no time for it.
+  ``ditangani`` and ``selesai``; an incident that has not reached a status yet has no time for it. The status
+  changes of incidents merged into it count too (a merge keeps the furthest status of the two).
   Rejected incidents (``ditolak``) are left out of response times and totals: they were not real.
 - Median: the middle value (the mean of the two middle values for an even count). 90th percentile: nearest
   rank, the smallest time with at least 90 % of the times at or below it.
@@ -29,7 +30,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, func, or_, select, true
 
 from sms.vocab import COUNT_FIELDS
 
@@ -42,7 +43,6 @@ from ..models import (
     IncidentEvent,
     OutboundMessage,
     Region,
-    Report,
     User,
     broadcast_desa,
 )
@@ -97,6 +97,15 @@ def area_for(user: User, requested: str | None) -> Area:
     return Area(code, region.label)
 
 
+def _day(raw: str) -> date:
+    """A date as the page writes it (``24-11-2026``, day first) or as ISO (``2026-11-24``, links and the API)."""
+    raw = raw.strip()
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", raw)
+    if match:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    return date.fromisoformat(raw)
+
+
 @dataclass(frozen=True)
 class Period:
     first: date
@@ -109,7 +118,8 @@ class Period:
 
     @classmethod
     def from_args(cls, args, today: date) -> Period:
-        """``bulan=2026-11``, or ``dari=2026-11-01&sampai=2026-11-30``; the current month when neither is given."""
+        """``bulan=2026-11``, or ``dari=2026-11-01&sampai=2026-11-30`` (or ``01-11-2026``, day first); the current
+        month when neither is given."""
         month, start, end = args.get("bulan", ""), args.get("dari", ""), args.get("sampai", "")
         if month:
             match = re.fullmatch(r"(\d{4})-(\d{2})", month)
@@ -118,9 +128,9 @@ class Period:
             return cls.month(int(match[1]), int(match[2]))
         if start or end:
             try:
-                first, last = date.fromisoformat(start), date.fromisoformat(end)
+                first, last = _day(start), _day(end)
             except ValueError as exc:
-                raise BadQuery(_("Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-11-01.")) from exc
+                raise BadQuery(_("Tanggal harus berbentuk HH-BB-TTTT, misalnya 01-11-2026.")) from exc
             if last < first:
                 raise BadQuery(_("Tanggal akhir sebelum tanggal awal."))
             if (last - first).days > MAX_DAYS:
@@ -231,11 +241,20 @@ def incident_facts(area: Area, period: Period) -> list[IncidentFacts]:
         facts[row.id] = IncidentFacts(row.id, row.ticket, row.hazard, row.status, row.kecamatan_code, row.desa_code,
                                       row.opened_at, counts)  # fmt: skip
     ids = select(Incident.id).where(chosen)
+    # An incident merged into another counts there: its verification is the target's (a merge keeps the
+    # furthest status), and an undone merge counts again where it was.
+    merged_in = select(Incident.id).where(Incident.merged_into_id.in_(ids))
+    owner = func.coalesce(Incident.merged_into_id, IncidentEvent.incident_id)
     new = IncidentEvent.data["new"].as_string()  # json_extract on SQLite, ->> on PostgreSQL
     reached = db.session.execute(
-        select(IncidentEvent.incident_id, new, func.min(IncidentEvent.at))
-        .where(IncidentEvent.kind == "status", new.in_(MILESTONES), IncidentEvent.incident_id.in_(ids))
-        .group_by(IncidentEvent.incident_id, new)
+        select(owner, new, func.min(IncidentEvent.at))
+        .join(Incident, Incident.id == IncidentEvent.incident_id)
+        .where(
+            IncidentEvent.kind == "status",
+            new.in_(MILESTONES),
+            or_(IncidentEvent.incident_id.in_(ids), IncidentEvent.incident_id.in_(merged_in)),
+        )
+        .group_by(owner, new)
     )
     for incident_id, status, moment in reached:
         facts[incident_id].reached[status] = _aware(moment)
@@ -341,21 +360,3 @@ def dashboard(area: Area, period: Period, now: datetime) -> Dashboard:
     hazard_rows = [_fill(Group(key, key or ""), group, now) for key, group in by_hazard.items()]
     hazard_rows.sort(key=lambda g: (-g.incidents, g.key or "~"))
     return Dashboard(area, period, overall, area_rows, hazard_rows, incidents)
-
-
-def locations(incident_ids: list[int]) -> dict[int, tuple[float, float]]:
-    """Where each incident is, from its latest report with a GPS position: {id: (longitude, latitude)}."""
-    found: dict[int, tuple[float, float]] = {}
-    for chunk in range(0, len(incident_ids), 1000):  # bound parameters stay well inside every database's limit
-        rows = db.session.execute(
-            select(Report.incident_id, Report.longitude, Report.latitude)
-            .where(
-                Report.incident_id.in_(incident_ids[chunk : chunk + 1000]),
-                Report.latitude.is_not(None),
-                Report.longitude.is_not(None),
-            )
-            .order_by(Report.received_at, Report.id)
-        )
-        for incident_id, longitude, latitude in rows:
-            found[incident_id] = (longitude, latitude)  # later reports overwrite earlier ones
-    return found

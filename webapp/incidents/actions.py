@@ -5,15 +5,16 @@ timeline event (who, what, when, note) and commits; a refused action raises ``Ac
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sms.gsm import fits_one_segment
 from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS
 
+from .. import notices
 from ..access import can
 from ..extensions import db
-from ..models import SEVERITIES, Agency, Incident, IncidentEvent, Report, Reporter, User
+from ..models import SEVERITIES, Agency, Handover, Incident, IncidentEvent, Report, Reporter, User, utcnow
 from ..outbound import enqueue
 from .matching import open_incident_for
 
@@ -35,6 +36,14 @@ class ActionError(ValueError):
 
 class Forbidden(ActionError):
     """The user may not do this to this incident."""
+
+
+class NeedsConfirmation(ActionError):
+    """The action cannot be undone lightly: the person confirms first. The message says what will happen."""
+
+    def __init__(self, message: str, other: Incident | None = None):
+        super().__init__(message)
+        self.other = other  # a merge's other incident, shown side by side
 
 
 def _require(user: User, incident: Incident, action: str) -> None:
@@ -96,8 +105,15 @@ def _notify(incident: Incident, user: User, text: str, purpose: str) -> int:
     return len(reachable)
 
 
-def change_status(incident: Incident, user: User, status: str, note: str | None = None) -> None:
-    """Move the incident along its lifecycle; reporters are told by SMS when it is verified and when resolved."""
+def own_report_only(incident: Incident, user: User) -> bool:
+    """Every report of the incident came from ``user``: they may not verify it themselves."""
+    submitters = {report.submitted_by_id for report in incident.reports}
+    return submitters == {user.id}
+
+
+def change_status(incident: Incident, user: User, status: str, note: str | None = None, confirmed: bool = True) -> None:
+    """Move the incident along its lifecycle; reporters are told by SMS when it is verified and when resolved.
+    Rejecting asks for a confirmation first (``NeedsConfirmation`` unless ``confirmed``)."""
     _require(user, incident, "verify" if status == "diverifikasi" else "status")
     note = _clean_note(note)
     if status not in TRANSITIONS.get(incident.status, ()):
@@ -108,6 +124,11 @@ def change_status(incident: Incident, user: User, status: str, note: str | None 
                 new=status,
             )
         )
+    if status == "diverifikasi" and own_report_only(incident, user):
+        raise ActionError(_("Laporan Anda sendiri diverifikasi oleh petugas lain."))
+    if status == "ditolak" and not confirmed:
+        raise NeedsConfirmation(_("Tolak insiden %(ticket)s? Insiden yang ditolak tidak dihitung dan tidak ditangani.",
+                                  ticket=incident.ticket))  # fmt: skip
     old, incident.status = incident.status, status
     _event(incident, user, "status", note, old=old, new=status)
     template = {"diverifikasi": "verified", "selesai": "resolved"}.get(status)
@@ -115,16 +136,36 @@ def change_status(incident: Incident, user: User, status: str, note: str | None 
         desa = incident.desa.label if incident.desa else f"Kecamatan {incident.kecamatan.name}"
         text = render(template, ticket=incident.ticket, hazard=hazard_label(incident.hazard), desa=desa)
         _notify(incident, user, text, template)
+    notices.answered(incident, user)
     db.session.commit()
 
 
-def assign_agency(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
+def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
+    """Hand the incident to one more agency (an incident may be handed to several, each once)."""
     _require(user, incident, "agency")
     agency = db.session.get(Agency, agency_id) if agency_id else None
-    if agency_id and (agency is None or not agency.active):
+    if agency is None or not agency.active:
         raise ActionError(_("Instansi tidak dikenal."))
-    incident.agency = agency
-    _event(incident, user, "agency", _clean_note(note), agency=agency.name if agency else None)
+    if any(h.agency_id == agency.id for h in incident.handovers):
+        raise ActionError(_("Insiden ini sudah diserahkan ke %(agency)s.", agency=agency.name))
+    db.session.add(Handover(incident=incident, agency=agency, created_by_id=user.id))
+    incident.updated_at = utcnow()  # the list shows handovers: its version must change
+    _event(incident, user, "agency", _clean_note(note), agency=agency.name)
+    notices.answered(incident, user)
+    db.session.commit()
+
+
+def withdraw_handover(incident: Incident, user: User, agency_id: int | None) -> None:
+    """Take the incident back from one agency (handed there by mistake)."""
+    _require(user, incident, "agency")
+    handover = next((h for h in incident.handovers if h.agency_id == agency_id), None)
+    if handover is None:
+        raise ActionError(_("Insiden ini tidak diserahkan ke instansi itu."))
+    name = handover.agency.name
+    incident.handovers.remove(handover)
+    db.session.delete(handover)
+    incident.updated_at = utcnow()
+    _event(incident, user, "agency", agency=name, withdrawn=True)
     db.session.commit()
 
 
@@ -159,6 +200,7 @@ def add_note(incident: Incident, user: User, note: str) -> None:
     if not note:
         raise ActionError(_("Catatan kosong."))
     _event(incident, user, "note", note)
+    notices.answered(incident, user)
     db.session.commit()
 
 
@@ -177,8 +219,28 @@ def reply_to_reporters(incident: Incident, user: User, text: str) -> int:
     return queued
 
 
-def merge(incident: Incident, user: User, target_ticket: str, note: str | None = None) -> Incident:
-    """Merge ``incident`` into the incident with ``target_ticket``: its reports move, the highest counts stay."""
+# How far along an incident is, for a merge to keep the furthest of the two ("ditolak" gives way to any other).
+PROGRESS = {"ditolak": -1, "baru": 0, "diverifikasi": 1, "ditangani": 2, "selesai": 3}
+# What a merge compares, field by field: the target takes the source's value when it is further along or
+# higher, or when the target has none.
+_MERGED_FIELDS = ("status", "severity", "hazard", "desa_code", *COUNT_FIELDS)
+
+
+def _takes(name: str, source, target) -> bool:
+    if name == "status":
+        return PROGRESS.get(source, -1) > PROGRESS.get(target, -1)
+    if name in ("hazard", "desa_code"):
+        return target is None and source is not None
+    return (source or 0) > (target or 0)
+
+
+def merge(
+    incident: Incident, user: User, target_ticket: str, note: str | None = None, confirmed: bool = True
+) -> Incident:
+    """Merge ``incident`` into the incident with ``target_ticket``, losing nothing: the reports move, and the
+    target keeps the furthest status, every handover, the higher severity and the highest counts; its timeline
+    says what it took. Asks for a confirmation first (``NeedsConfirmation`` unless ``confirmed``), with a
+    warning when the two are in different desa or of different hazards. ``unmerge`` undoes it."""
     _require(user, incident, "merge")
     note = _clean_note(note)
     target = db.session.scalar(select(Incident).where(Incident.ticket == (target_ticket or "").strip().upper()))
@@ -189,27 +251,104 @@ def merge(incident: Incident, user: User, target_ticket: str, note: str | None =
         raise ActionError(_("Insiden tidak dapat digabung dengan dirinya sendiri."))
     if target.status == "digabung" or incident.status == "digabung":
         raise ActionError(_("Insiden yang sudah digabung tidak dapat digabung lagi."))
-    moved = list(incident.reports)
-    for report in moved:
+    if not confirmed:
+        if incident.desa_code != target.desa_code or incident.hazard != target.hazard:
+            message = _("Desa atau jenis bencana kedua insiden berbeda. Yakin ini kejadian yang sama?")
+        else:
+            message = _("Gabungkan %(source)s ke %(target)s?", source=incident.ticket, target=target.ticket)
+        raise NeedsConfirmation(message, other=target)
+
+    taken = {}
+    for name in _MERGED_FIELDS:
+        old, new = getattr(target, name), getattr(incident, name)
+        if _takes(name, new, old):
+            setattr(target, name, new)
+            taken[name] = [old, new]
+    handed = []
+    for handover in incident.handovers:
+        if all(h.agency_id != handover.agency_id for h in target.handovers):
+            copy = Handover(incident=target, agency_id=handover.agency_id, created_at=handover.created_at,
+                            created_by_id=handover.created_by_id)  # fmt: skip
+            db.session.add(copy)
+            handed.append(handover.agency.name)
+    moved = [report.id for report in incident.reports]
+    for report in list(incident.reports):
         report.incident = target
-    for name in COUNT_FIELDS:
-        setattr(target, name, max(getattr(target, name), getattr(incident, name)))
+    # Incidents merged into this one earlier now belong to the target: their timelines count there.
+    absorbed = [i.id for i in db.session.scalars(select(Incident).where(Incident.merged_into_id == incident.id))]
+    for earlier in db.session.scalars(select(Incident).where(Incident.id.in_(absorbed))):
+        earlier.merged_into = target
+    times = {"opened_at": target.opened_at, "last_report_at": target.last_report_at}
     target.last_report_at = max(target.last_report_at, incident.last_report_at)
     target.opened_at = min(target.opened_at, incident.opened_at)  # the first report of all: response times start there
     old, incident.status, incident.merged_into = incident.status, "digabung", target
+    db.session.flush()
     _event(incident, user, "merge", note, old=old, into=target.ticket, reports=len(moved))
-    _event(target, user, "merge_in", note, source=incident.ticket, reports=len(moved))
+    _event(target, user, "merge_in", note, source=incident.ticket, source_id=incident.id, reports=len(moved),
+           report_ids=moved,
+           absorbed=absorbed, taken=taken, agencies=handed,
+           times={k: v.isoformat() for k, v in times.items()})  # fmt: skip
     db.session.commit()
     return target
 
 
-def split(report: Report, user: User, note: str | None = None) -> Incident:
-    """Take one report out of its incident into a new incident of its own (same hazard and desa)."""
+def unmerge(incident: Incident, user: User, note: str | None = None) -> Incident:
+    """Undo the merge of ``incident`` into another: its reports come back, and the other incident gives back
+    what it took from it, where nobody changed that since. Returns the incident restored."""
+    _require(user, incident, "merge")
+    note = _clean_note(note)
+    target = incident.merged_into
+    if incident.status != "digabung" or target is None:
+        raise ActionError(_("Insiden ini tidak sedang digabung."))
+    _require(user, target, "merge")
+    record = db.session.scalar(
+        select(IncidentEvent)
+        .where(IncidentEvent.incident_id == target.id, IncidentEvent.kind == "merge_in",
+               IncidentEvent.data["source"].as_string() == incident.ticket)
+        .order_by(IncidentEvent.at.desc(), IncidentEvent.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    merged = (record.data or {}) if record else {}
+    back = list(db.session.scalars(select(Report).where(Report.id.in_(merged.get("report_ids", [])),
+                                                        Report.incident_id == target.id)))  # fmt: skip
+    for report in back:
+        report.incident = incident
+    for earlier in db.session.scalars(select(Incident).where(Incident.id.in_(merged.get("absorbed", [])))):
+        earlier.merged_into = incident
+    given_back = []
+    for name, (old, new) in (merged.get("taken") or {}).items():
+        if getattr(target, name) == new:  # still what the merge set: nobody changed it since
+            setattr(target, name, old)
+            given_back.append(name)
+    for handover in list(target.handovers):
+        if handover.agency.name in merged.get("agencies", []):
+            target.handovers.remove(handover)
+            db.session.delete(handover)
+    remaining = db.session.execute(
+        select(func.min(Report.received_at), func.max(Report.received_at)).where(Report.incident_id == target.id)
+    ).one()
+    target.opened_at, target.last_report_at = remaining[0] or target.opened_at, remaining[1] or target.last_report_at
+    old = (db.session.scalar(
+        select(IncidentEvent.data).where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == "merge")
+        .order_by(IncidentEvent.at.desc(), IncidentEvent.id.desc()).limit(1)
+    ) or {}).get("old", "baru")  # fmt: skip
+    incident.status, incident.merged_into = old, None
+    _event(incident, user, "unmerge", note, source=target.ticket, reports=len(back))
+    _event(target, user, "unmerge_out", note, into=incident.ticket, reports=len(back), given_back=given_back)
+    db.session.commit()
+    return incident
+
+
+def split(report: Report, user: User, note: str | None = None, confirmed: bool = True) -> Incident:
+    """Take one report out of its incident into a new incident of its own (same hazard and desa); asks for a
+    confirmation first (``NeedsConfirmation`` unless ``confirmed``)."""
     source = report.incident
     _require(user, source, "split")
     note = _clean_note(note)
     if len(source.reports) < 2:
         raise ActionError(_("Laporan ini satu-satunya di insiden; tidak ada yang dipisah."))
+    if not confirmed:
+        raise NeedsConfirmation(_("Pisahkan laporan #%(id)d menjadi insiden baru?", id=report.id))
     incident = open_incident_for(report)
     report.incident = incident
     for name, value in (report.counts or {}).items():

@@ -38,9 +38,10 @@ def _event_data(report: Report) -> dict:
     return {"channel": report.channel, "hazard": report.hazard, "desa": report.desa_code, "counts": report.counts}
 
 
-def attach(report: Report) -> Incident:
+def attach(report: Report) -> tuple[Incident, bool]:
     """Put ``report`` in the open incident of its hazard and desa within the merge window, or open one; the
-    incident keeps the highest figures reported. The caller commits."""
+    incident keeps the highest figures reported. Returns the incident and whether it is new; the caller
+    commits."""
     incident = None
     if report.hazard and report.desa_code:
         _serialize_incident_choice(report.kecamatan_code, report.desa_code, report.hazard)
@@ -56,7 +57,8 @@ def attach(report: Report) -> Incident:
             .order_by(Incident.last_report_at.desc())
             .limit(1)
         )
-    if incident is None:
+    opened = incident is None
+    if opened:
         incident = open_incident_for(report)
     else:
         db.session.add(IncidentEvent(incident=incident, kind="report", report_id=report.id, data=_event_data(report)))
@@ -64,7 +66,7 @@ def attach(report: Report) -> Incident:
     report.incident = incident
     raise_counts(incident, report.counts)
     db.session.flush()
-    return incident
+    return incident, opened
 
 
 def open_incident_for(report: Report) -> Incident:

@@ -1,4 +1,5 @@
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -6,14 +7,24 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import ability_required, can, public
+from ..access import ability_required, can, public, role_of
 from ..extensions import db, htmx
-from ..labels import SEVERITY_LABELS
-from ..models import Agency, Incident, IncidentEvent, Report
+from ..labels import HAZARD_LABELS, SEVERITY_LABELS
+from ..models import Agency, Incident, IncidentEvent, Report, utcnow
 from ..pagination import BadPage, page_number
 from . import actions, bp
 from .actions import ActionError, Forbidden
-from .service import BadFilter, Filters, desa_choices, incident_list, list_version
+from .service import (
+    BadFilter,
+    Filters,
+    desa_choices,
+    incident_list,
+    last_actions,
+    list_version,
+    locations,
+    map_incidents,
+    needs_of,
+)
 
 LIST_PAGE_SIZE = 25
 
@@ -21,7 +32,10 @@ LIST_PAGE_SIZE = 25
 @bp.get("/")
 @public
 def home():
-    return redirect(url_for("incidents.index"))
+    """Each role's own first page (``access.ROLES``); sign in first."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(role_of(current_user).home))
 
 
 def _page() -> int:
@@ -41,19 +55,59 @@ def index():
     version = list_version(current_user, filters, page)
     if htmx and request.args.get("v") == version:
         return "", 204  # the 30-second refresh: nothing changed, nothing sent
-    if request.if_none_match.contains(version):
+    etag = f"{version}-{get_locale()}"  # a language switch must not be answered with the cached page (304)
+    if request.if_none_match.contains(etag):
         return "", 304
+    partial = bool(htmx and htmx.target == "incident-list")
+    last_visit = current_user.list_seen_at
+    if not partial:  # what comes after this visit is "new" in the menu (set before loading: the commit expires)
+        current_user.list_seen_at = utcnow()
+        db.session.commit()
     pagination = incident_list(current_user, filters, page, LIST_PAGE_SIZE)
-    context = {"pagination": pagination, "filters": filters, "version": version}
-    if htmx and htmx.target == "incident-list":
-        response = make_response(render_template("incidents/_list.html", **context))
+    ids = [incident.id for incident in pagination.items]
+    context = {
+        "pagination": pagination,
+        "filters": filters,
+        "version": version,
+        "needs": needs_of(ids),
+        "last_actions": last_actions(ids),
+        "now": utcnow(),
+        "late_minutes": current_app.config["UNVERIFIED_ALERT_MINUTES"],
+    }
+    if partial:
+        response = make_response(render_template("incidents/_list.html", refresh=True, **context))
     else:
         context["desa_choices"] = desa_choices(current_user)
+        context["last_visit"] = last_visit
         response = make_response(render_template("incidents/index.html", **context))
-    response.set_etag(version)
+    response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("HX-Request")
     return response
+
+
+def _map_settings() -> dict:
+    return {"tiles": current_app.config["MAP_TILE_URL"], "attribution": current_app.config["MAP_ATTRIBUTION"]}
+
+
+def _point(incident: Incident, place: tuple[float, float]) -> dict:
+    """What the map shows of an incident: where, what, which desa and status; nothing personal."""
+    longitude, latitude = place
+    return {
+        "lat": round(latitude, 5), "lon": round(longitude, 5), "ticket": incident.ticket,
+        "label": f"{incident.ticket} · {incident.desa.name if incident.desa else '?'}",
+        "hazard": str(HAZARD_LABELS.get(incident.hazard, _("Belum tergolong"))),
+        "status": incident.status, "url": url_for("incidents.detail", incident_id=incident.id),
+    }  # fmt: skip
+
+
+@bp.get("/peta")
+@ability_required("incidents")
+def map_page():
+    """Open incidents on a map (those with a GPS position) and, beside it, every one by desa."""
+    placed, unplaced = map_incidents(current_user)
+    points = [_point(incident, place) for incident, place in placed]
+    return render_template("incidents/map.html", placed=placed, unplaced=unplaced, points=points, map=_map_settings())
 
 
 def _incident(incident_id: int) -> Incident:
@@ -79,12 +133,18 @@ def _detail_context(incident: Incident) -> dict:
         .order_by(IncidentEvent.at, IncidentEvent.id)
     ).all()
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
+    handed = {h.agency_id for h in incident.handovers}
+    place = locations([incident.id]).get(incident.id)
     return {
+        "points": [_point(incident, place)] if place else [],
+        "map": _map_settings(),
         "incident": incident,
         "reports": reports,
         "events": events,
-        "agencies": agencies,
+        "agencies": [a for a in agencies if a.id not in handed],
         "transitions": actions.TRANSITIONS[incident.status],
+        "own_report_only": actions.own_report_only(incident, current_user),
+        "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
         "SEVERITIES": SEVERITY_LABELS,
     }
@@ -110,11 +170,34 @@ def _respond(incident: Incident, fragment: str, message: str | None = None, erro
     return body, 422 if error else 200
 
 
+def _confirm(incident: Incident, fragment: str, question: actions.NeedsConfirmation):
+    """Ask before an action that is hard to take back: the same form again, with ``confirm=1``. With htmx the
+    question replaces the fragment the action would change; without JavaScript it is a page of its own."""
+    context = {
+        **_detail_context(incident),
+        "question": str(question),
+        "other": question.other,
+        "action_url": request.path,
+        "fields": [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirm")],
+        "target": fragment.removeprefix("_"),
+    }
+    if htmx:
+        return render_template("incidents/_confirm.html", **context)
+    return render_template("incidents/confirm.html", **context)
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirm") == "1"
+
+
 def _act(incident: Incident, fragment: str, action, success: str | None = None, **extra):
     try:
         result = action()
     except Forbidden:
         abort(403)
+    except actions.NeedsConfirmation as exc:
+        db.session.rollback()
+        return _confirm(incident, fragment, exc)
     except ActionError as exc:
         db.session.rollback()
         return _respond(incident, fragment, error=str(exc), **extra)
@@ -138,20 +221,32 @@ def change_status(incident_id: int):
     return _act(
         incident,
         "_summary",
-        lambda: actions.change_status(incident, current_user, status, note),
+        lambda: actions.change_status(incident, current_user, status, note, confirmed=_confirmed()),
         _("Status diperbarui."),
     )
 
 
 @bp.post("/incidents/<int:incident_id>/agency")
 @ability_required("agency")
-def assign_agency(incident_id: int):
+def hand_over(incident_id: int):
     incident = _incident(incident_id)
     return _act(
         incident,
         "_summary",
-        lambda: actions.assign_agency(incident, current_user, _optional_int("agency_id"), request.form.get("note")),
-        _("Instansi diperbarui."),
+        lambda: actions.hand_over(incident, current_user, _optional_int("agency_id"), request.form.get("note")),
+        _("Insiden diserahkan ke instansi."),
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/agency/withdraw")
+@ability_required("agency")
+def withdraw_handover(incident_id: int):
+    incident = _incident(incident_id)
+    return _act(
+        incident,
+        "_summary",
+        lambda: actions.withdraw_handover(incident, current_user, _optional_int("agency_id")),
+        _("Penyerahan ke instansi ditarik."),
     )
 
 
@@ -201,22 +296,44 @@ def reply(incident_id: int):
     )
 
 
+def _go_to(incident: Incident, message: str):
+    flash(message)
+    destination = url_for("incidents.detail", incident_id=incident.id)
+    if htmx:
+        return "", 204, {"HX-Redirect": destination}
+    return redirect(destination, code=303)
+
+
 @bp.post("/incidents/<int:incident_id>/merge")
 @ability_required("merge")
 def merge(incident_id: int):
     incident = _incident(incident_id)
+    ticket, note = request.form.get("ticket", ""), request.form.get("note")
     try:
-        target = actions.merge(incident, current_user, request.form.get("ticket", ""), request.form.get("note"))
+        target = actions.merge(incident, current_user, ticket, note, confirmed=_confirmed())
+    except Forbidden:
+        abort(403)
+    except actions.NeedsConfirmation as exc:
+        db.session.rollback()
+        return _confirm(incident, "_summary", exc)
+    except ActionError as exc:
+        db.session.rollback()
+        return _respond(incident, "_summary", error=str(exc))
+    return _go_to(target, _("Insiden %(source)s digabung ke %(target)s.", source=incident.ticket, target=target.ticket))
+
+
+@bp.post("/incidents/<int:incident_id>/unmerge")
+@ability_required("merge")
+def unmerge(incident_id: int):
+    incident = _incident(incident_id)
+    try:
+        actions.unmerge(incident, current_user, request.form.get("note"))
     except Forbidden:
         abort(403)
     except ActionError as exc:
         db.session.rollback()
         return _respond(incident, "_summary", error=str(exc))
-    flash(_("Insiden %(source)s digabung ke %(target)s.", source=incident.ticket, target=target.ticket))
-    destination = url_for("incidents.detail", incident_id=target.id)
-    if htmx:
-        return "", 204, {"HX-Redirect": destination}
-    return redirect(destination, code=303)
+    return _go_to(incident, _("Penggabungan %(ticket)s dibatalkan.", ticket=incident.ticket))
 
 
 def _report(report_id: int) -> Report:
@@ -235,7 +352,7 @@ def split(report_id: int):
     return _act(
         source,
         "_reports",
-        lambda: actions.split(report, current_user, request.form.get("note")),
+        lambda: actions.split(report, current_user, request.form.get("note"), confirmed=_confirmed()),
         lambda new: _("Laporan dipisah menjadi insiden baru %(ticket)s.", ticket=new.ticket),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, or_, select
@@ -14,7 +14,18 @@ from sms.vocab import HAZARDS
 
 from ..access import desa_in_reach, scope
 from ..extensions import db
-from ..models import CHANNELS, INCIDENT_STATUSES, OPEN_STATUSES, Incident, Region, Report, User, utcnow
+from ..models import (
+    CHANNELS,
+    INCIDENT_STATUSES,
+    OPEN_STATUSES,
+    Handover,
+    Incident,
+    IncidentEvent,
+    Region,
+    Report,
+    User,
+    utcnow,
+)
 
 PERIODS = {"24j": timedelta(hours=24), "7h": timedelta(days=7), "30h": timedelta(days=30)}
 STATUS_CHOICES = ("aktif", *INCIDENT_STATUSES)  # "aktif": baru, diverifikasi, ditangani
@@ -26,6 +37,11 @@ class BadFilter(ValueError):
     """A filter value that is not one of the choices; the message says which."""
 
 
+MAP_LIMIT = 500  # open incidents on one map: more than a kabupaten has at once
+ORDERS = ("mendesak", "terbaru", "terlama")  # most urgent (the default), newest, longest waiting
+WAITING = ("instansi",)  # handed to an agency, not yet being handled
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str = ""
@@ -34,6 +50,9 @@ class Filters:
     channel: str = ""
     period: str = ""
     q: str = ""
+    menunggu: str = ""
+    sejak: str = ""  # ISO time: only incidents with something new after it ("since my last visit")
+    urutan: str = ""
 
     @classmethod
     def from_args(cls, args) -> Filters:
@@ -44,17 +63,56 @@ class Filters:
             "hazard": (*HAZARDS, UNCLASSIFIED),
             "channel": CHANNELS,
             "period": tuple(PERIODS),
+            "menunggu": WAITING,
+            "urutan": ORDERS,
         }
         for name, choices in allowed.items():
             if values[name] and values[name] not in choices:
                 raise BadFilter(_("Nilai saringan %(name)s tidak dikenal: %(value)s", name=name, value=values[name]))
         if values["desa"] and not (len(values["desa"]) == 13 and values["desa"].replace(".", "").isdigit()):
             raise BadFilter(_("Kode desa tidak sah: %(value)s", value=values["desa"]))
+        if values["sejak"]:
+            try:
+                datetime.fromisoformat(values["sejak"]).astimezone(UTC)
+            except ValueError as exc:
+                raise BadFilter(_("Waktu tidak sah: %(value)s", value=values["sejak"])) from exc
         values["q"] = values["q"][:100]
         return cls(**values)
 
     def as_args(self) -> dict[str, str]:
         return {name: value for name, value in self.__dict__.items() if value}
+
+    def without(self, *names: str) -> dict[str, str]:
+        """The query arguments with ``names`` left out (to switch the order or drop a chip)."""
+        return {name: value for name, value in self.as_args().items() if name not in names}
+
+    @property
+    def narrowing(self) -> int:
+        """How many filters narrow the list (the order does not)."""
+        return len(self.without("urutan"))
+
+
+def last_action():
+    """When a person last acted on the incident (a status, a handover, a note …), or None."""
+    return (
+        select(func.max(IncidentEvent.at))
+        .where(IncidentEvent.incident_id == Incident.id, IncidentEvent.actor_id.is_not(None))
+        .correlate(Incident)
+        .scalar_subquery()
+    )
+
+
+def news_since(user: User, moment: datetime):
+    """Something new for ``user`` since ``moment``: a report came in, or someone else acted on it."""
+    return or_(
+        Incident.last_report_at > moment,
+        exists().where(
+            IncidentEvent.incident_id == Incident.id,
+            IncidentEvent.at > moment,
+            IncidentEvent.actor_id.is_not(None),
+            IncidentEvent.actor_id != user.id,
+        ),
+    )
 
 
 def _filtered(user: User, filters: Filters):
@@ -73,6 +131,10 @@ def _filtered(user: User, filters: Filters):
         stmt = stmt.where(exists().where(Report.incident_id == Incident.id, Report.channel == filters.channel))
     if filters.period:
         stmt = stmt.where(Incident.last_report_at >= utcnow() - PERIODS[filters.period])
+    if filters.menunggu == "instansi":
+        stmt = stmt.where(Incident.status == "diverifikasi", exists().where(Handover.incident_id == Incident.id))
+    if filters.sejak:
+        stmt = stmt.where(news_since(user, datetime.fromisoformat(filters.sejak).astimezone(UTC)))
     if filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
@@ -84,10 +146,16 @@ def _filtered(user: User, filters: Filters):
     return stmt
 
 
-def _urgency():
-    """Open before closed, then severity, then people affected, then the oldest first."""
-    people = Incident.meninggal + Incident.hilang + Incident.luka + Incident.mengungsi + Incident.terdampak
+def _order(order: str):
+    """Most urgent (the default): open before closed, then severity, people affected, the oldest first.
+    Newest: the latest first report first. Longest waiting: open first, then the longest since a person acted."""
     rank = case(_STATUS_RANK, value=Incident.status, else_=9)
+    if order == "terbaru":
+        return (Incident.opened_at.desc(), Incident.id.desc())
+    if order == "terlama":
+        waiting = func.coalesce(last_action(), Incident.opened_at)
+        return (case((Incident.status.in_(OPEN_STATUSES), 0), else_=1), waiting, Incident.id)
+    people = Incident.meninggal + Incident.hilang + Incident.luka + Incident.mengungsi + Incident.terdampak
     return (rank, func.coalesce(Incident.severity, 0).desc(), people.desc(), Incident.opened_at, Incident.id)
 
 
@@ -98,12 +166,63 @@ def incident_list(user: User, filters: Filters, page: int, per_page: int):
         .options(
             selectinload(Incident.desa),
             selectinload(Incident.kecamatan),
-            selectinload(Incident.agency),
+            selectinload(Incident.handovers).selectinload(Handover.agency),
             undefer(Incident.report_count),
         )
-        .order_by(*_urgency())
+        .order_by(*_order(filters.urutan))
     )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def last_actions(incident_ids: list[int]) -> dict[int, datetime]:
+    """When a person last acted on each incident (incidents nobody acted on are left out)."""
+    rows = db.session.execute(
+        select(IncidentEvent.incident_id, func.max(IncidentEvent.at))
+        .where(IncidentEvent.incident_id.in_(incident_ids), IncidentEvent.actor_id.is_not(None))
+        .group_by(IncidentEvent.incident_id)
+    )
+    return {incident_id: _aware(moment) for incident_id, moment in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite's max() hands back naive text
+
+
+def latest_answers(incident_ids: list[int]) -> dict[int, IncidentEvent]:
+    """The latest thing a person did on each incident (its timeline event, with who did it)."""
+    latest = (
+        select(func.max(IncidentEvent.id))
+        .where(IncidentEvent.incident_id.in_(incident_ids), IncidentEvent.actor_id.is_not(None))
+        .group_by(IncidentEvent.incident_id)
+    )
+    events = db.session.scalars(
+        select(IncidentEvent).where(IncidentEvent.id.in_(latest)).options(selectinload(IncidentEvent.actor))
+    )
+    return {event.incident_id: event for event in events}
+
+
+def needs_of(incident_ids: list[int]) -> dict[int, list[str]]:
+    """The urgent needs the reports of each incident asked for (from the web form), in the order first asked."""
+    needs: dict[int, list[str]] = {i: [] for i in incident_ids}
+    rows = db.session.execute(
+        select(Report.incident_id, Report.details)
+        .where(Report.incident_id.in_(incident_ids), Report.details.is_not(None))
+        .order_by(Report.received_at, Report.id)
+    )
+    for incident_id, details in rows:
+        for need in (details or {}).get("needs") or []:
+            if need not in needs[incident_id]:
+                needs[incident_id].append(need)
+    return needs
+
+
+def new_count(user: User) -> int:
+    """How many incidents have something new for ``user`` since they last opened the list (the menu badge)."""
+    if user.list_seen_at is None:
+        return 0
+    return db.session.scalar(
+        select(func.count()).select_from(Incident).where(scope(user, Incident), news_since(user, user.list_seen_at))
+    )
 
 
 def list_version(user: User, filters: Filters, page: int) -> str:
@@ -112,7 +231,9 @@ def list_version(user: User, filters: Filters, page: int) -> str:
     count, updated, last_report = db.session.execute(
         select(func.count(), func.max(subquery.c.updated_at), func.max(subquery.c.last_report_at))
     ).one()
-    raw = f"{count}|{updated}|{last_report}|{page}|{sorted(filters.as_args().items())}"
+    # Waiting times and the late mark move with the clock: the stamp changes every five minutes too.
+    clock = int(utcnow().timestamp() // 300)
+    raw = f"{count}|{updated}|{last_report}|{page}|{sorted(filters.as_args().items())}|{clock}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -147,3 +268,41 @@ def reports_page(user: User, page: int, per_page: int):
         .order_by(Report.received_at.desc(), Report.id.desc())
     )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def locations(incident_ids: list[int]) -> dict[int, tuple[float, float]]:
+    """Where each incident is, from its latest report with a GPS position: {id: (longitude, latitude)}."""
+    found: dict[int, tuple[float, float]] = {}
+    for chunk in range(0, len(incident_ids), 1000):  # bound parameters stay well inside every database's limit
+        rows = db.session.execute(
+            select(Report.incident_id, Report.longitude, Report.latitude)
+            .where(
+                Report.incident_id.in_(incident_ids[chunk : chunk + 1000]),
+                Report.latitude.is_not(None),
+                Report.longitude.is_not(None),
+            )
+            .order_by(Report.received_at, Report.id)
+        )
+        for incident_id, longitude, latitude in rows:
+            found[incident_id] = (longitude, latitude)  # later reports overwrite earlier ones
+    return found
+
+
+def map_incidents(user: User) -> tuple[list[tuple[Incident, tuple[float, float]]], dict[str, list[Incident]]]:
+    """The user's open incidents for the map: those with a GPS position (with it), and the rest by desa name."""
+    incidents = list(
+        db.session.scalars(
+            select(Incident)
+            .where(scope(user, Incident), Incident.status.in_(OPEN_STATUSES))
+            .options(selectinload(Incident.desa))
+            .order_by(*_order("mendesak"))
+            .limit(MAP_LIMIT)
+        )
+    )
+    places = locations([i.id for i in incidents])
+    placed = [(i, places[i.id]) for i in incidents if i.id in places]
+    by_desa: dict[str, list[Incident]] = {}
+    for incident in incidents:
+        if incident.id not in places:
+            by_desa.setdefault(incident.desa.name if incident.desa else "", []).append(incident)
+    return placed, dict(sorted(by_desa.items(), key=lambda item: (not item[0], item[0])))

@@ -2,13 +2,18 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..access import Forbidden, ability_required, can, desa_for_form
 from ..extensions import db
+from ..incidents.service import latest_answers
 from ..intake import ingest
-from ..models import Report
+from ..models import Handover, Incident, Report
+from ..pagination import requested_page
 from . import bp
 from .forms import IDEMPOTENCY_KEY, ReportForm
+
+MINE_PAGE_SIZE = 20
 
 
 def _desa_choices() -> list[tuple[str, str]]:
@@ -18,6 +23,22 @@ def _desa_choices() -> list[tuple[str, str]]:
     except Forbidden:
         abort(403)
     return [(d.code, d.name) for d in desa]
+
+
+@bp.get("/beranda")
+@ability_required("report")
+def mine():
+    """The reporter's home: "Lapor" first, then their own reports and what became of each."""
+    pagination = db.paginate(
+        select(Report)
+        .where(Report.submitted_by_id == current_user.id)
+        .options(selectinload(Report.incident).selectinload(Incident.handovers).selectinload(Handover.agency),
+                 selectinload(Report.desa))
+        .order_by(Report.received_at.desc(), Report.id.desc()),
+        page=requested_page(), per_page=MINE_PAGE_SIZE, error_out=False, count=True,
+    )  # fmt: skip
+    incident_ids = [r.incident_id for r in pagination.items if r.incident_id]
+    return render_template("reports/mine.html", pagination=pagination, answers=latest_answers(incident_ids))
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])

@@ -1,0 +1,30 @@
+from flask import current_app, jsonify, request
+from flask_login import current_user
+
+from ..access import signed_in
+from ..extensions import db
+from . import bp
+from .service import SubscriptionError, subscribe, unsubscribe
+
+
+@bp.post("/subscriptions")
+@signed_in
+def add():
+    """The page's service worker subscribed: keep the subscription (JSON, CSRF token in X-CSRFToken)."""
+    try:
+        subscription = subscribe(current_user, request.get_json(silent=True),
+                                 current_app.config["PUSH_ALLOW_HTTP_LOOPBACK"])  # fmt: skip
+    except SubscriptionError as exc:
+        return jsonify(error=str(exc)), 400
+    db.session.commit()
+    return jsonify(status="ok", id=subscription.id), 201
+
+
+@bp.post("/subscriptions/remove")
+@signed_in
+def remove():
+    """The browser turned notifications off."""
+    data = request.get_json(silent=True) or {}
+    removed = unsubscribe(current_user, data.get("endpoint"))
+    db.session.commit()
+    return jsonify(status="ok", removed=removed)
