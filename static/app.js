@@ -5,6 +5,18 @@
   "use strict";
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch(function () { /* the app works without it */ });
+    /* A push arrived while this page is open: say so on the page too, with a link. */
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (!event.data || event.data.type !== "push" || !document.querySelector("main")) { return; }
+      var note = document.createElement("p");
+      var link = document.createElement("a");
+      note.className = "flash info push-note";
+      note.setAttribute("role", "status");
+      link.href = event.data.url || "/incidents";
+      link.textContent = event.data.title || "Tangguh";
+      note.appendChild(link);
+      document.querySelector("main").prepend(note);
+    });
   }
   var user = document.body.dataset.user;
   if (!user && window.caches) {

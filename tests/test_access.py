@@ -53,6 +53,7 @@ class Place:
     resident: Reporter | None = None
     broadcast: Broadcast | None = None
     merged: Incident | None = None  # merged into the first incident
+    photo_report: int = 0  # the first incident's report with a photo
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -205,6 +206,8 @@ def _world(make_user, make_incident) -> dict:
             make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000003",)),
         ]
         place.incidents[0].reports[0].photo, place.incidents[0].reports[0].photo_type = PNG, "image/png"
+        db.session.flush()
+        place.photo_report = place.incidents[0].reports[0].id
         bpbd = db.session.scalar(select(Agency).where(Agency.name == "BPBD"))
         db.session.add(Handover(incident=place.incidents[0], agency=bpbd))
         place.merged = make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000004",))
@@ -242,7 +245,7 @@ def _fill(value: str, place: Place, area: str | None):
     first, second = place.incidents
     values = {
         "incident": first.id, "other_ticket": second.ticket, "report": first.reports[1].id,
-        "photo_report": first.reports[0].id, "resident": place.resident.id, "desa": place.code, "area": area or "",
+        "photo_report": place.photo_report, "resident": place.resident.id, "desa": place.code, "area": area or "",
         "agency": db.session.scalar(select(Agency.id).where(Agency.name == "PLN")),
         "handed": db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")), "merged": place.merged.id,
     }  # fmt: skip

@@ -106,3 +106,39 @@ def test_event_kinds_are_renamed_forward_and_back(database_uri, tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_an_incidents_agency_becomes_a_handover_and_back(database_uri, tmp_path):
+    uri, drop = _fresh_database(database_uri, tmp_path)
+    try:
+        fresh = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "s" * 40})
+        with fresh.app_context():
+            upgrade(revision="0006")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')")
+                )
+                agency = conn.execute(text("SELECT id FROM agency WHERE name = 'Damkar'")).scalar_one()
+                for number, handed in ((1, agency), (2, None)):
+                    conn.execute(
+                        text(
+                            "INSERT INTO incident (id, ticket, kecamatan_code, status, meninggal, hilang, luka,"
+                            " mengungsi, terdampak, mengungsi_kk, terdampak_kk, rumah_rusak_berat,"
+                            " rumah_rusak_sedang, rumah_rusak_ringan, rumah_terendam, agency_id, opened_at,"
+                            " last_report_at, updated_at) VALUES (:id, :ticket, '35.14.19', 'diverifikasi',"
+                            " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, :agency, :t, :t, :t)"
+                        ),
+                        {"id": number, "ticket": f"AAAA{number}", "agency": handed, "t": "2026-11-01 08:00:00"},
+                    )
+                conn.execute(text("INSERT INTO incident_event (incident_id, at, kind) VALUES (1, :t, 'instansi')"),
+                             {"t": "2026-11-01 08:00:00"})  # fmt: skip
+            upgrade()
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT incident_id, agency_id FROM handover")).all() == [(1, agency)]
+            downgrade(revision="0006")
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, agency_id FROM incident ORDER BY id")).all()
+            assert rows == [(1, agency), (2, None)]
+            db.engine.dispose()
+    finally:
+        drop()

@@ -9,7 +9,7 @@ from .extensions import db
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
+    return request.path.startswith("/api/") or request.is_json or (
         request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     )
 

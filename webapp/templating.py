@@ -143,7 +143,8 @@ def init_app(app):
 
     @app.context_processor
     def _forms():
-        return {"logout_form": LogoutForm() if current_user.is_authenticated else None}
+        # formdata=None: the menu's form never reads the request (which may be JSON, or not a form at all)
+        return {"logout_form": LogoutForm(formdata=None) if current_user.is_authenticated else None}
 
     @app.context_processor
     def _new_items():

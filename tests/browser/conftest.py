@@ -2,6 +2,7 @@
 served by a real threaded HTTP server on the test database."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -51,4 +52,4 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/incidents")
+    page.wait_for_url(re.compile(re.escape(base) + r"/(incidents|beranda)$"))  # each role's home

@@ -1,0 +1,164 @@
+"""The desk at 2 a.m. in real Chromium at 360 px: the merge story (nothing lost, a confirmation, undo), the list's
+counts and waiting times, a push received by a subscribed page, and no page wider than the phone."""
+
+import json
+import re
+from datetime import timedelta
+
+from playwright.sync_api import expect
+from push_fake import FakePushService
+from sqlalchemy import select
+
+from conftest import PASSWORD
+from webapp.extensions import db
+from webapp.incidents import actions
+from webapp.intake import InboundMessage, ingest
+from webapp.models import Agency, Incident, PushSubscription, utcnow
+from webapp.outbound import deliver_due
+
+from .conftest import sign_in
+
+WINONGAN = "35.14.19"
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_merge_story_loses_nothing_asks_first_and_can_be_undone(server, browser_context, make_user, make_incident):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    verified = make_incident(WINONGAN, "Gading", reports=("+6281211110001",), hilang=2)
+    actions.change_status(verified, staff, "diverifikasi")
+    actions.hand_over(verified, staff, db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")))
+    fresh = make_incident(WINONGAN, "Prodo", reports=("+6281211110002",), mengungsi=40)
+    page = browser_context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    sign_in(page, server, staff.email, PASSWORD)
+
+    page.goto(f"{server}/incidents/{verified.id}")
+    assert _no_horizontal_scroll(page)
+    page.click("details.more summary")
+    page.fill("#merge-ticket", fresh.ticket)
+    page.click("form:has(#merge-ticket) button[type=submit]")
+    confirm = page.locator("section.confirm")
+    expect(confirm).to_contain_text("berbeda")  # Gading and Prodo: asked before anything happens
+    assert "Gading" in confirm.inner_text() and "Prodo" in confirm.inner_text() and _no_horizontal_scroll(page)
+    db.session.expire_all()
+    assert db.session.get(Incident, verified.id).status == "diverifikasi"
+    confirm.locator("button.danger").click()
+    page.wait_for_url(f"{server}/incidents/{fresh.id}")
+    summary = page.inner_text("#summary")
+    assert "Diverifikasi" in summary and "BPBD" in summary  # the verification and the handover were kept
+    assert "status Diverifikasi" in page.inner_text("#timeline")
+
+    page.click("#timeline button:has-text('batalkan penggabungan')")
+    page.wait_for_url(f"{server}/incidents/{verified.id}")  # back on the incident that was merged, as it was
+    assert "Diverifikasi" in page.inner_text("#summary") and "BPBD" in page.inner_text("#summary")
+    db.session.expire_all()
+    restored, target = db.session.get(Incident, verified.id), db.session.get(Incident, fresh.id)
+    assert (restored.status, target.status, len(target.handovers), target.mengungsi) == ("diverifikasi", "baru", 0, 40)
+
+    page.goto(f"{server}/incidents/{fresh.id}")
+    page.fill("#reply-text", "Tim menuju lokasi")
+    expect(page.locator("#reply-count")).to_have_text("17/160 karakter · 1 SMS")
+    page.fill("#reply-text", "Tetap tenang \U0001f64f")
+    expect(page.locator("#reply-count")).to_contain_text("70 karakter per SMS")
+    assert errors == []
+
+
+def test_the_list_shows_counts_waiting_time_and_the_late_mark(server, browser_context, make_user, make_incident):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    make_incident(WINONGAN, "Gading", opened_at=utcnow() - timedelta(hours=2), meninggal=1, mengungsi=25)
+    page = browser_context.new_page()
+    sign_in(page, server, staff.email, PASSWORD)
+    card = page.locator("#incident-list li").first
+    text = card.inner_text()
+    assert "Meninggal 1" in text and "Mengungsi (jiwa) 25" in text and "(2 jam lalu)" in text
+    assert "Belum diverifikasi lebih dari 30 menit" in text
+    assert page.evaluate("getComputedStyle(document.querySelector('.late')).borderLeftWidth") == "10px"
+    assert page.locator("details.filters-fold").get_attribute("open") is None  # filters folded on the phone
+    assert _no_horizontal_scroll(page)
+
+
+def test_a_push_reaches_a_subscribed_page(server, browser_context, make_user, app, monkeypatch):
+    """The server pushes through the local push service (VAPID checked, payload decrypted there), which hands
+    the payload to the page's service worker as a browser's push service would; the page shows it."""
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_HTTP_LOOPBACK", True)
+    push = FakePushService().start()
+    try:
+        staff = make_user("kecamatan_staff", WINONGAN)
+        browser_context.grant_permissions(["notifications"], origin=server)
+        page = browser_context.new_page()
+        sign_in(page, server, staff.email, PASSWORD)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now controlled by the service worker
+        cdp = browser_context.new_cdp_session(page)
+        registrations = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        page.wait_for_timeout(300)
+        (registration,) = [r for r in registrations if not r.get("isDeleted")]
+
+        subscription = push.subscription("chromium")
+        csrf = page.evaluate("document.body.dataset.csrf")
+        status = page.evaluate(
+            "([body, csrf]) => fetch('/push/subscriptions', {method: 'POST', body: JSON.stringify(body),"
+            " headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf}}).then(r => r.status)",
+            [subscription, csrf],
+        )
+        assert status == 201 and db.session.scalar(select(PushSubscription.user_id)) == staff.id
+
+        ingest(InboundMessage("sms", "push-1", "kebakaran di gading", WINONGAN, "+6281234599999"))
+        assert deliver_due() == {"sent": 1}
+        (payload,) = push.received
+        payload = {k: payload[k] for k in ("title", "body", "url", "tag")}
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": server, "registrationId":
+                 registration["registrationId"], "data": json.dumps(payload)})  # fmt: skip
+        note = page.locator(".push-note")
+        expect(note).to_contain_text("Insiden baru")
+        assert re.fullmatch(r"/incidents/\d+", note.locator("a").get_attribute("href"))
+    finally:
+        push.stop()
+
+
+def test_no_page_is_wider_than_the_phone(server, browser_context, make_user, make_incident):
+    staff, official = make_user("kecamatan_staff", WINONGAN), make_user("desa_official", WINONGAN, desa="Gading")
+    incident = make_incident(WINONGAN, "Gading", meninggal=1, rumah_terendam=300)
+    incident.reports[0].latitude, incident.reports[0].longitude = -7.71, 112.91
+    db.session.commit()
+    pages = {
+        staff: ["/incidents", f"/incidents/{incident.id}", "/peta", "/reports/new", "/residents", "/broadcasts",
+                "/broadcasts/new", "/dashboard", "/dashboard/recap"],
+        official: ["/beranda", "/incidents", f"/incidents/{incident.id}", "/reports/new", "/broadcasts/new"],
+    }  # fmt: skip
+    wide = []
+    for user, paths in pages.items():
+        context = browser_context.browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+        context.route(re.compile(r"https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())  # offline tiles
+        page = context.new_page()
+        sign_in(page, server, user.email, PASSWORD)
+        for path in paths:
+            page.goto(f"{server}{path}")
+            page.wait_for_load_state("networkidle")
+            if not _no_horizontal_scroll(page):
+                wide.append((user.role, path, page.evaluate("document.documentElement.scrollWidth")))
+        context.close()
+    page = browser_context.new_page()
+    page.goto(f"{server}/login")
+    assert _no_horizontal_scroll(page)
+    assert wide == []
+
+
+def test_the_map_shows_points_even_without_tiles(server, browser_context, make_user, make_incident):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    incident = make_incident(WINONGAN, "Gading")
+    incident.reports[0].latitude, incident.reports[0].longitude = -7.71, 112.91
+    db.session.commit()
+    browser_context.route(re.compile(r"https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())
+    page = browser_context.new_page()
+    sign_in(page, server, staff.email, PASSWORD)
+    page.goto(f"{server}/peta")
+    expect(page.locator("#map")).to_have_attribute("data-ready", "1")
+    assert incident.ticket in page.inner_text(".leaflet-tooltip")
+    assert page.locator(".leaflet-interactive").count() == 1
