@@ -1,7 +1,7 @@
 """``make bench``: every benchmark on SQLite and on PostgreSQL, printed as a table and written to
 ``bench/results.json``.
 
-- page weight: bytes on the wire per page in real Chromium (budget 14 KB);
+- page weight: bytes on the wire per page in real Chromium (budget 14 KB), and the map library apart;
 - webhook throughput: signed Twilio SMS per second through gunicorn, against a trivial Flask route served the
   same way (target: at least half), p50 and p99 latency, and a worker's resident memory after it (≤ 120 MB);
 - scale: ``/incidents`` and ``/api/incidents`` server time with 10 000 and 100 000 reports (p95 ≤ 50 ms, and
@@ -79,6 +79,7 @@ def report(results: dict) -> None:
             print(f"  page weight (bytes on the wire, budget {p['budget']}): {_check(not p['over_budget'])}")
             for path, size in p["bytes"].items():
                 print(f"    {path:24} {size:>7}")
+            print(f"    map library (gzip, apart) {p['map_library_bytes']:>6}")
         elif "pages" in parts:
             print(f"  page weight: {parts['pages']['skipped']}")
         if "throughput" in parts:
