@@ -236,6 +236,18 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
+def signed_in(app, user):
+    """A browser of its own, signed in as ``user``."""
+    client = app.test_client()
+    login(client, user.email)
+    return client
+
+
+def tickets_in(html: str) -> list[str]:
+    """The tickets a list page shows, in its order."""
+    return re.findall(r'<span class="ticket">([A-Z0-9]+)</span>', html)
+
+
 def login(client, email: str, password: str = PASSWORD):
     """Sign in through the real form, CSRF token included, as a browser would."""
     token = csrf_token(client, "/login")

@@ -17,13 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 
-class _Fake:
+class LocalServer:
+    """An HTTP server on 127.0.0.1 and a free port, in a thread; subclasses give ``_handler()``."""
+
     def __init__(self):
-        self.lock = threading.Lock()
-        self.messages: list[dict] = []  # what the gateway accepted (and would send)
-        self.requests: list[tuple[str, str]] = []  # (method, path) of every request
-        self.failures: list = []  # what to do for the next requests, in order
-        self.slow = 0.0  # seconds to wait before answering: ``"timeout"`` waits this long
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
@@ -38,6 +35,19 @@ class _Fake:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def _handler(self):
+        raise NotImplementedError
+
+
+class _Fake(LocalServer):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages: list[dict] = []  # what the gateway accepted (and would send)
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every request
+        self.failures: list = []  # what to do for the next requests, in order
+        self.slow = 0.0  # seconds to wait before answering: ``"timeout"`` waits this long
+        super().__init__()
 
     def fail_next(self, *behaviours):
         self.failures.extend(behaviours)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import http_ece
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from gateway_fakes import LocalServer
 
 
 def b64url(data: bytes) -> str:
@@ -47,26 +48,13 @@ def vapid_ok(authorization: str, audience: str) -> bool:
     return claims.get("aud") == audience and claims.get("exp", 0) > time.time() and "sub" in claims
 
 
-class FakePushService:
+class FakePushService(LocalServer):
     def __init__(self):
         self.received: list[dict] = []  # decrypted payloads, with the endpoint they were pushed to
         self.refused: list[str] = []  # why requests were refused
         self.gone: set[str] = set()
         self.browsers: dict[str, tuple] = {}  # endpoint path → (private key, auth secret)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def subscription(self, name: str) -> dict:
         """A browser's subscription, as ``PushSubscription.toJSON()`` gives it, with keys made here."""

@@ -7,23 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from conftest import csrf_token, desa_code, login
+from conftest import csrf_token, desa_code, signed_in, tickets_in
 from webapp.dashboard.service import Period
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.models import Agency, IncidentEvent, Reporter, utcnow
 
 WINONGAN = "35.14.19"
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    login(client, user.email)
-    return client
-
-
-def tickets_in(html: str) -> list[str]:
-    return re.findall(r'<span class="ticket">([A-Z0-9]+)</span>', html)
 
 
 def test_a_card_shows_severity_people_needs_and_waiting(app, make_user, make_incident):

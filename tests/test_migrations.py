@@ -69,6 +69,21 @@ def test_upgrade_from_empty_then_down_and_up_again(database_uri, tmp_path):
         drop()
 
 
+def _insert_incident(conn, number: int, agency: int | None = None) -> None:
+    """An incident of Winongan written in plain SQL, as the schema of 0003 to 0006 holds it."""
+    if number == 1:
+        conn.execute(text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')"))
+    conn.execute(
+        text(
+            "INSERT INTO incident (id, ticket, kecamatan_code, status, meninggal, hilang, luka, mengungsi, terdampak,"
+            " mengungsi_kk, terdampak_kk, rumah_rusak_berat, rumah_rusak_sedang, rumah_rusak_ringan, rumah_terendam,"
+            " agency_id, opened_at, last_report_at, updated_at) VALUES (:id, :ticket, '35.14.19', 'diverifikasi',"
+            " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, :agency, :t, :t, :t)"
+        ),
+        {"id": number, "ticket": f"AAAA{number}", "agency": agency, "t": "2026-11-01 08:00:00"},
+    )
+
+
 def test_event_kinds_are_renamed_forward_and_back(database_uri, tmp_path):
     uri, drop = _fresh_database(database_uri, tmp_path)
     try:
@@ -76,19 +91,7 @@ def test_event_kinds_are_renamed_forward_and_back(database_uri, tmp_path):
         with fresh.app_context():
             upgrade(revision="0005")
             with db.engine.begin() as conn:
-                conn.execute(
-                    text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')")
-                )
-                conn.execute(
-                    text(
-                        "INSERT INTO incident (id, ticket, kecamatan_code, status, meninggal, hilang, luka, mengungsi,"
-                        " terdampak, mengungsi_kk, terdampak_kk, rumah_rusak_berat, rumah_rusak_sedang,"
-                        " rumah_rusak_ringan, rumah_terendam, opened_at, last_report_at, updated_at)"
-                        " VALUES (1, 'AAAAA',"
-                        " '35.14.19', 'baru', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, :t, :t, :t)"
-                    ),
-                    {"t": "2026-11-01 08:00:00"},
-                )
+                _insert_incident(conn, 1)
                 for kind in ("dibuka", "instansi", "keparahan", "dipisah", "status"):
                     conn.execute(
                         text("INSERT INTO incident_event (incident_id, at, kind) VALUES (1, :t, :kind)"),
@@ -115,21 +118,9 @@ def test_an_incidents_agency_becomes_a_handover_and_back(database_uri, tmp_path)
         with fresh.app_context():
             upgrade(revision="0006")
             with db.engine.begin() as conn:
-                conn.execute(
-                    text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')")
-                )
                 agency = conn.execute(text("SELECT id FROM agency WHERE name = 'Damkar'")).scalar_one()
-                for number, handed in ((1, agency), (2, None)):
-                    conn.execute(
-                        text(
-                            "INSERT INTO incident (id, ticket, kecamatan_code, status, meninggal, hilang, luka,"
-                            " mengungsi, terdampak, mengungsi_kk, terdampak_kk, rumah_rusak_berat,"
-                            " rumah_rusak_sedang, rumah_rusak_ringan, rumah_terendam, agency_id, opened_at,"
-                            " last_report_at, updated_at) VALUES (:id, :ticket, '35.14.19', 'diverifikasi',"
-                            " 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, :agency, :t, :t, :t)"
-                        ),
-                        {"id": number, "ticket": f"AAAA{number}", "agency": handed, "t": "2026-11-01 08:00:00"},
-                    )
+                _insert_incident(conn, 1, agency)
+                _insert_incident(conn, 2)
                 conn.execute(text("INSERT INTO incident_event (incident_id, at, kind) VALUES (1, :t, 'instansi')"),
                              {"t": "2026-11-01 08:00:00"})  # fmt: skip
             upgrade()

@@ -7,18 +7,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from conftest import csrf_token, desa_code, login
+from conftest import csrf_token, desa_code, signed_in
 from webapp.extensions import db
 from webapp.models import Incident, Report
 
 WINONGAN = "35.14.19"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    login(client, user.email)
-    return client
 
 
 def form_fields(client) -> dict:

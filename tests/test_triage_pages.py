@@ -7,22 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from conftest import csrf_token, login
+from conftest import csrf_token, signed_in, tickets_in
 from webapp.extensions import db
 from webapp.models import Incident, IncidentEvent, utcnow
 
 WINONGAN, REJOSO = "35.14.19", "35.14.23"
 HX = {"HX-Request": "true"}
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    login(client, user.email)
-    return client
-
-
-def tickets_in(html: str) -> list[str]:
-    return re.findall(r'<span class="ticket">([A-Z0-9]+)</span>', html)
 
 
 # --- The list ---------------------------------------------------------------------------------------------------
