@@ -9,8 +9,10 @@ from .extensions import db
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.is_json or (
-        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or (request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json")
     )
 
 

@@ -22,7 +22,11 @@ WINONGAN = "35.14.19"
 
 
 def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """Nothing scrolls sideways, and no choice's label spills out of its box (a long desa name, cut)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth && Array.from("
+        "document.querySelectorAll('.checks li')).every(l => l.scrollWidth <= l.clientWidth + 1)"
+    )
 
 
 def test_the_merge_story_loses_nothing_asks_first_and_can_be_undone(server, browser_context, make_user, make_incident):
