@@ -64,7 +64,9 @@ def test_demo_maps_a_number_per_demo_kecamatan(runner, ctx):
     assert "demo reports: 14 new" in result.output
     again = runner.invoke(args=["demo"])
     assert "demo reports: 0 new, 14 already there" in again.output
-    assert db.session.scalar(select(func.count()).select_from(Report)) == 14
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 14 + 1  # and the official's web report, once
+    (web,) = db.session.scalars(select(Report).where(Report.channel == "web"))
+    assert web.submitted_by.email == "desa.sumberrejo@tangguh.test" and web.latitude is not None
     residents = db.session.execute(
         select(Reporter.name, Reporter.opted_out).where(Reporter.desa_code.is_not(None)).order_by(Reporter.phone)
     ).all()  # registered by DAFTAR, so the broadcast page has someone to reach; Pak Darmo then sent BERHENTI

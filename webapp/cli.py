@@ -286,9 +286,19 @@ def demo():
             db.session.commit()
         region = db.session.get(Region, region_code) if region_code else None
         click.echo(f"  {email:32} {role:16} {region.label if region else 'semua wilayah'}")
+    _demo_web_report()
     click.echo('\nDemo receiving numbers (try: flask sms simulate --from 081234567890 --to NUMBER "banjir di ..."):')
     for number, kecamatan in DEMO_NUMBERS:
         click.echo(f"  {number}  Kecamatan {db.session.get(Region, kecamatan).name}")
+
+
+def _demo_web_report() -> None:
+    """The Sumberrejo official's own report from the web form, with a GPS position: their home and the map
+    have something to show."""
+    official = find_user("desa.sumberrejo@tangguh.test")
+    ingest(InboundMessage("web", f"u{official.id}:demo-web-1", "Tanggul Kali Rejoso retak 3 meter, air mulai rembes",
+                          "35.14.19", submitted_by_id=official.id, hazard="banjir", desa_code=official.region_code,
+                          latitude=-7.7421, longitude=112.9163, details={"needs": ["evakuasi"]}))  # fmt: skip
 
 
 def init_app(app):
