@@ -30,7 +30,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, select, true
 
 from sms.vocab import COUNT_FIELDS
 
@@ -241,23 +241,25 @@ def incident_facts(area: Area, period: Period) -> list[IncidentFacts]:
         facts[row.id] = IncidentFacts(row.id, row.ticket, row.hazard, row.status, row.kecamatan_code, row.desa_code,
                                       row.opened_at, counts)  # fmt: skip
     ids = select(Incident.id).where(chosen)
-    # An incident merged into another counts there: its verification is the target's (a merge keeps the
-    # furthest status), and an undone merge counts again where it was.
-    merged_in = select(Incident.id).where(Incident.merged_into_id.in_(ids))
-    owner = func.coalesce(Incident.merged_into_id, IncidentEvent.incident_id)
     new = IncidentEvent.data["new"].as_string()  # json_extract on SQLite, ->> on PostgreSQL
-    reached = db.session.execute(
-        select(owner, new, func.min(IncidentEvent.at))
-        .join(Incident, Incident.id == IncidentEvent.incident_id)
-        .where(
-            IncidentEvent.kind == "status",
-            new.in_(MILESTONES),
-            or_(IncidentEvent.incident_id.in_(ids), IncidentEvent.incident_id.in_(merged_in)),
+
+    def first_reached(incident_ids):
+        return db.session.execute(
+            select(IncidentEvent.incident_id, new, func.min(IncidentEvent.at))
+            .where(IncidentEvent.kind == "status", new.in_(MILESTONES), IncidentEvent.incident_id.in_(incident_ids))
+            .group_by(IncidentEvent.incident_id, new)
         )
-        .group_by(owner, new)
-    )
-    for incident_id, status, moment in reached:
+
+    for incident_id, status, moment in first_reached(ids):
         facts[incident_id].reached[status] = _aware(moment)
+    # An incident merged into another counts there: its verification is the target's (a merge keeps the
+    # furthest status), and an undone merge counts again where it was. Merges are few: usually no second query.
+    merged_into = dict(db.session.execute(select(Incident.id, Incident.merged_into_id).where(
+        Incident.merged_into_id.in_(ids))).all())  # fmt: skip
+    for incident_id, status, moment in first_reached(list(merged_into)) if merged_into else ():
+        reached = facts[merged_into[incident_id]].reached
+        if status not in reached or _aware(moment) < reached[status]:
+            reached[status] = _aware(moment)
     return list(facts.values())
 
 
