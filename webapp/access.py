@@ -119,12 +119,6 @@ def can(user: User, ability: str, target=None) -> bool:
     return target is None or reaches(user, target)
 
 
-def require(user: User, ability: str, target=None) -> None:
-    """``can`` or raise ``Forbidden``."""
-    if not can(user, ability, target):
-        raise Forbidden(ability)
-
-
 def scope(user: User, model, ability: str = "incidents"):
     """A SQL condition limiting ``model`` to the rows ``user`` reaches with ``ability``.
 
