@@ -157,3 +157,56 @@ def test_a_merged_verification_still_counts_on_the_dashboard(app, make_user, mak
     assert "2 insiden dalam periode ini." in page
     kinds = [e.kind for e in db.session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == fresh.id))]
     assert kinds[-2:] == ["merge_in", "unmerge_out"]
+
+
+def test_rejecting_asks_first_with_htmx_and_then_rejects(app, make_user, make_incident):
+    incident = make_incident(WINONGAN, "Gading")
+    client = signed_in(app, make_user("kecamatan_staff", WINONGAN))
+    token = csrf_token(client, f"/incidents/{incident.id}")
+    headers = {"HX-Request": "true", "X-CSRFToken": token}
+    asked = client.post(f"/incidents/{incident.id}/status", data={"status": "ditolak"}, headers=headers)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and html.startswith('<section id="summary" class="card confirm">')
+    assert f"Tolak insiden {incident.ticket}?" in html and 'name="confirm" value="1"' in html
+    db.session.expire_all()
+    assert db.session.get(type(incident), incident.id).status == "baru"
+    done = client.post(f"/incidents/{incident.id}/status", data={"status": "ditolak", "confirm": "1"}, headers=headers)
+    assert done.status_code == 200 and "Ditolak" in done.get_data(as_text=True)
+
+
+def test_splitting_without_javascript_asks_on_a_page_of_its_own(app, make_user, make_incident):
+    incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111", "+6282222222222"))
+    client = signed_in(app, make_user("kecamatan_staff", WINONGAN))
+    token = csrf_token(client, f"/incidents/{incident.id}")
+    report = incident.reports[1].id
+    asked = client.post(f"/reports/{report}/split", data={"csrf_token": token})
+    assert asked.status_code == 200 and "<html" in asked.get_data(as_text=True)
+    assert f"Pisahkan laporan #{report} menjadi insiden baru?" in asked.get_data(as_text=True)
+    done = client.post(f"/reports/{report}/split", data={"csrf_token": token, "confirm": "1"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert len(db.session.get(type(incident), incident.id).reports) == 1
+
+
+def test_taking_an_incident_back_from_an_agency_over_http(app, make_user, make_incident):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    incident = make_incident(WINONGAN, "Gading")
+    damkar = db.session.scalar(select(Agency.id).where(Agency.name == "Damkar"))
+    actions.hand_over(incident, staff, damkar)
+    client = signed_in(app, staff)
+    token = csrf_token(client, f"/incidents/{incident.id}")
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "tarik dari Damkar" in page
+    client.post(f"/incidents/{incident.id}/agency/withdraw", data={"agency_id": damkar, "csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(type(incident), incident.id).handovers == []
+    refused = client.post(f"/incidents/{incident.id}/agency/withdraw", data={"agency_id": damkar},
+                          headers={"HX-Request": "true", "X-CSRFToken": token})  # fmt: skip
+    assert refused.status_code == 422 and "tidak diserahkan" in refused.get_data(as_text=True)
+
+
+def test_the_worker_escalates_on_its_round(app, runner, make_incident):
+    make_incident(WINONGAN, "Gading", opened_at=utcnow() - timedelta(hours=1))
+    first = runner.invoke(args=["sms", "worker", "--once"])
+    assert first.exit_code == 0 and "escalated=1" in first.output
+    assert "escalated" not in runner.invoke(args=["sms", "worker", "--once"]).output

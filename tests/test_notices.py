@@ -130,3 +130,12 @@ def test_turning_notifications_off_forgets_the_browser(app, ctx, make_user, push
     assert response.json == {"status": "ok", "removed": True}
     assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
     assert desa_code(WINONGAN, "Gading")  # the region table is still there for the next test
+
+
+def test_a_browser_that_signs_in_as_someone_else_notifies_them(app, ctx, make_user, push_service):
+    first, second = make_user("kecamatan_staff", WINONGAN), make_user("kecamatan_staff", WINONGAN)
+    shared = push_service.subscription("hp-bersama")
+    subscribe(app, first, shared)
+    subscribe(app, second, shared)
+    (kept,) = db.session.scalars(select(PushSubscription))
+    assert kept.user_id == second.id
