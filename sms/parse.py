@@ -21,7 +21,10 @@ _KEYWORDS = {
     "bantuan": "bantuan", "info": "bantuan", "help": "bantuan", "?": "bantuan", "format": "bantuan",
     "berhenti": "berhenti", "stop": "berhenti", "unreg": "berhenti", "keluar": "berhenti",
     "mulai": "mulai", "start": "mulai", "gabung": "mulai",
+    # An agency's answer to a handover: TERIMA <tiket>, TANGANI <tiket>, SELESAI <tiket> <catatan>.
+    "terima": "terima", "trima": "terima", "tangani": "tangani", "ditangani": "tangani", "selesai": "selesai",
 }  # fmt: skip
+AGENCY_COMMANDS = ("terima", "tangani", "selesai")
 # Keywords that are commands only when the message is little more than the keyword ("info", "STOP").
 _SHORT_ONLY = {"bantuan", "berhenti", "mulai"}
 
@@ -51,6 +54,7 @@ class Parsed:
     counts: dict[str, int] = field(default_factory=dict)
     ticket: str | None = None
     name: str | None = None  # DAFTAR <nama>
+    note: str | None = None  # SELESAI <tiket> <catatan>
     desa_ambiguous: bool = False
 
     def as_dict(self) -> dict:
@@ -272,6 +276,14 @@ def parse(text: str, gazetteer: Gazetteer) -> Parsed:
     if keyword in _SHORT_ONLY and len(words) <= 3 and not find_hazard(words[1:]):
         parsed.command = keyword
         return parsed
+    if keyword in AGENCY_COMMANDS:
+        raw = re.split(r"[\s,.:;#]+", text.strip(), maxsplit=2)
+        ticket = clean_ticket(raw[1]) if len(raw) > 1 else None
+        if ticket:  # without a ticket it is a villager's report that starts with the word ("selesai banjir?")
+            parsed.command, parsed.ticket = keyword, ticket
+            parsed.note = raw[2].strip()[:500] if len(raw) > 2 and raw[2].strip() else None
+            return parsed
+        keyword = None
     if keyword == "cek":
         parsed.command = "cek"
         raw_words = re.split(r"[\s,.:;#]+", text.strip())[1:3]  # tickets mix letters and digits: not tokenised

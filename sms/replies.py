@@ -42,11 +42,20 @@ TEMPLATES = {
     "Stop info: BERHENTI. Darurat: 112",
     "duty_new": "Tangguh: insiden baru {ticket}, {hazard} di {desa}. Mohon diverifikasi di daftar insiden.",
     "duty_unverified": "Tangguh: insiden {ticket} ({hazard}, {desa}) belum diverifikasi setelah {minutes} menit.",
+    "handover": "TANGGUH {agency}: tiket {ticket}, {hazard} di {desa}.{counts} Balas TERIMA {ticket}, TANGANI {ticket}"
+    " atau SELESAI {ticket} catatan",
+    "handover_link": "TANGGUH {agency}: tiket {ticket}, {hazard} di {desa}.{counts} Balas TERIMA/TANGANI/SELESAI "
+    "{ticket}. {link}",
+    "duty_handover_late": "Tangguh: {agency} belum menerima tiket {ticket} ({hazard}, {desa}) setelah {minutes} menit.",
+    "agency_recorded": "Tiket {ticket}: {stage} oleh {agency} tercatat. Terima kasih.",
+    "agency_already": "Tiket {ticket}: {stage} oleh {agency} sudah tercatat sebelumnya.",
+    "agency_not_handed": "Tiket {ticket} tidak diserahkan ke instansi Anda. Tidak ada yang diubah.",
+    "agency_unknown_sender": "Nomor ini tidak terdaftar sebagai petugas instansi. Hubungi kecamatan.",
     "rate_limited": "Terlalu banyak pesan dari nomor ini. Pesan berikutnya akan dibaca petugas nanti.",
 }
 
 # Parts that may be shortened to fit, in the order they give way.
-_SHRINKABLE = ("name", "desa", "example", "hazard")
+_SHRINKABLE = ("name", "desa", "example", "counts", "agency", "hazard")
 _MIN_PART = 6
 
 

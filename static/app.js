@@ -1,5 +1,6 @@
-/* Tangguh page script: registers the service worker; on the report form, keeps every submission in the
-   outbox until the server has it, takes the phone's GPS position, and shrinks photos to at most 100 KB.
+/* Tangguh page script: registers the service worker; on the report form (and any form marked data-outbox, such as
+   a konsultasi), keeps every submission in the outbox until the server has it, takes the phone's GPS position,
+   and shrinks photos to at most 100 KB.
    Without JavaScript the form is a plain POST and works all the same. */
 (function () {
   "use strict";
@@ -24,7 +25,9 @@
     caches.keys().then(function (names) {
       return Promise.all(names.map(function (name) {
         return caches.open(name).then(function (cache) {
-          return Promise.all(["/incidents", "/reports/new"].map(function (path) { return cache.delete(path); }));
+          return Promise.all(["/incidents", "/reports/new", "/konsultasi/baru"].map(function (path) {
+            return cache.delete(path);
+          }));
         });
       }));
     }).catch(function () { /* nothing cached */ });
@@ -109,7 +112,7 @@
     }).catch(function () { /* no service worker: the live list and the SMS to the on-duty phone remain */ });
   }
 
-  var form = document.getElementById("report-form");
+  var form = document.getElementById("report-form") || document.querySelector("form[data-outbox]");
   if (!form || !user || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
   var outbox = document.getElementById("outbox");
   var outboxList = document.getElementById("outbox-list");
@@ -191,7 +194,9 @@
     data.delete("photo");
     data.set("idempotency_key", key);
     shrink(photo).then(function (small) {
-      var hazard = form.elements.hazard.options[form.elements.hazard.selectedIndex].text;
+      var label = form.elements.hazard ? form.elements.hazard.options[form.elements.hazard.selectedIndex].text
+        : form.dataset.outboxLabel;
+      var textField = form.dataset.outboxText || "description";
       var entry = {
         key: key,
         user: user,
@@ -200,7 +205,7 @@
         fields: Array.from(data.entries()),
         photo: small,
         created: Date.now(),
-        summary: hazard + ": " + String(data.get("description")).slice(0, 60)
+        summary: label + ": " + String(data.get(textField)).slice(0, 60)
       };
       return TangguhOutbox.put(entry).then(function () { return TangguhOutbox.send(entry, entry.csrf); });
     }).then(function (result) {

@@ -6,7 +6,7 @@ importScripts({{ asset_url("outbox.js")|tojson }});
 
 var CACHE = "tangguh-{{ version }}";
 var PRECACHE = {{ precache|tojson }};
-var PAGES = ["/reports/new", "/incidents"];
+var PAGES = ["/reports/new", "/incidents", "/konsultasi/baru"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(PRECACHE); }).then(function () {

@@ -172,10 +172,11 @@ def make_user(ctx):
     """Create a user: ``make_user("desa_official", "35.14.19", desa="Sumberrejo")``."""
     counter = itertools.count(1)
 
-    def make(role: str, kecamatan: str | None = None, desa: str | None = None, email: str | None = None, phone=None):
+    def make(role: str, kecamatan: str | None = None, desa: str | None = None, email: str | None = None, phone=None,
+             agency: int | None = None):  # fmt: skip
         region = desa_code(kecamatan, desa) if desa else kecamatan
         email = email or f"{role}{next(counter)}@uji.test"
-        return create_user(email, role.replace("_", " ").title(), role, PASSWORD, region, phone)
+        return create_user(email, role.replace("_", " ").title(), role, PASSWORD, region, phone, agency)
 
     return make
 

@@ -23,6 +23,7 @@ from webapp.incidents import actions
 from webapp.models import (
     Agency,
     Broadcast,
+    Consultation,
     Handover,
     Incident,
     IncidentEvent,
@@ -31,6 +32,7 @@ from webapp.models import (
     Region,
     Report,
     Reporter,
+    User,
 )
 
 WINONGAN, REJOSO, LAMPIHONG, PASURUAN = "35.14.19", "35.14.23", "63.11.05", "35.14"
@@ -53,6 +55,8 @@ class Place:
     resident: Reporter | None = None
     broadcast: Broadcast | None = None
     merged: Incident | None = None  # merged into the first incident
+    official: User | None = None  # the desa's official, whose account managers may reset
+    consultation: Consultation | None = None  # the official's question, forwarded to BPBD
     photo_report: int = 0  # the first incident's report with a photo
 
 
@@ -60,11 +64,14 @@ class Place:
 # this raise: say here where its own, parent and other regions are.
 HOME = {
     None: {"own": ("35.14.19", "Gading"), "parent": (REJOSO, "Patuguran"), "other": (LAMPIHONG, "Lajar")},
+    # Kabupaten Pasuruan's parent is Jawa Timur, where no other kabupaten is loaded: both lie in Balangan.
+    "kabupaten": {"own": (WINONGAN, "Gading"), "parent": (LAMPIHONG, "Lajar"), "other": (LAMPIHONG, "Lajar")},
     "kecamatan": {"own": (WINONGAN, "Gading"), "parent": (REJOSO, "Patuguran"), "other": (LAMPIHONG, "Lajar")},
     "desa": {"own": (WINONGAN, "Gading"), "parent": (WINONGAN, "Prodo"), "other": (LAMPIHONG, "Lajar")},
 }
 AREA = {  # the dashboard's ``wilayah`` for each variant: the user's own region, its parent, another
     None: {"own": WINONGAN, "parent": PASURUAN, "other": LAMPIHONG},
+    "kabupaten": {"own": PASURUAN, "parent": "35", "other": LAMPIHONG},
     "kecamatan": {"own": WINONGAN, "parent": PASURUAN, "other": LAMPIHONG},
     "desa": {"own": "35.14.19.2018", "parent": WINONGAN, "other": LAMPIHONG},  # own: Gading, a desa
 }
@@ -73,7 +80,7 @@ AREA = {  # the dashboard's ``wilayah`` for each variant: the user's own region,
 def allowed(role: str, ability: str, variant: str | None) -> bool:
     """The table's answer: the role holds the ability, and the target lies in its region (or it has none)."""
     row = ROLES[role]
-    return ability in row.abilities and (variant in (None, "own") or row.level is None)
+    return ability in row.abilities and (variant in (None, "own") or not row.levels)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,7 @@ CASES: dict[str, list[Case]] = {
     ],
     "incidents.unmerge": [Case("post", "/incidents/{merged}/unmerge", "merge")],
     "incidents.split": [Case("post", "/reports/{report}/split", "split", {"confirm": "1"})],
+    "incidents.record_handover": [Case("post", "/incidents/{incident}/handover", "handover", {"stage": "terima"})],
     "incidents.map_page": [Case("get", "/peta", "incidents", target=False, listing="ticket")],
     "incidents.reveal_phone": [Case("post", "/reports/{report}/phone", "reveal")],
     "reports.photo": [Case("get", "/reports/{photo_report}/photo", "incidents")],
@@ -161,6 +169,36 @@ CASES: dict[str, list[Case]] = {
         Case("api", "/api/dashboard", "dashboard", target=False),
     ],  # fmt: skip
     "auth.logout": [Case("post", "/logout", SIGNED_IN, target=False)],
+    "incidents.timeline": [Case("get", "/incidents/{incident}/timeline", "incidents")],
+    "people.index": [Case("get", "/akun", "accounts", target=False, listing="official")],
+    "people.create": [
+        Case(
+            "post",
+            "/akun",
+            "accounts",
+            {"name": "Kades Baru", "email": "baru-{desa}@uji.test", "role": "desa_official", "region": "{desa}"},
+        )
+    ],  # fmt: skip
+    "people.reset": [Case("post", "/akun/{official}/sandi", "accounts")],
+    "people.toggle": [Case("post", "/akun/{official}/aktif", "accounts")],
+    "people.own_password": [Case("get", "/sandi", SIGNED_IN, target=False)],
+    "consultations.index": [Case("get", "/konsultasi", "consultations", target=False, listing="question")],
+    "consultations.new": [
+        Case("get", "/konsultasi/baru", "consult", target=False),
+        Case(
+            "post",
+            "/konsultasi/baru",
+            "consult",
+            {"question": "Bagaimana minta terpal?", "idempotency_key": "tanya-uji-0001"},
+            target=False,
+        ),  # fmt: skip
+    ],
+    "consultations.detail": [Case("get", "/konsultasi/{consultation}", "consultations")],
+    "consultations.reply": [Case("post", "/konsultasi/{consultation}/jawab", "answer", {"text": "Ajukan ke BPBD."})],
+    "consultations.forward_to_agency": [
+        Case("post", "/konsultasi/{consultation}/teruskan", "forward", {"agency_id": "{agency}"})
+    ],
+    "consultations.photo": [Case("get", "/konsultasi/{consultation}/foto", "consultations")],
     "push.add": [
         Case(
             "json",
@@ -197,6 +235,7 @@ def test_every_registered_route_is_in_the_test_and_declares_its_ability(app):
 
 def _world(make_user, make_incident) -> dict:
     places = {}
+    bpbd = db.session.scalar(select(Agency).where(Agency.name == "BPBD"))
     for kecamatan, desa in {place for variants in HOME.values() for place in variants.values()}:
         place = Place(kecamatan, desa, desa_code(kecamatan, desa))
         place.incidents = [
@@ -208,7 +247,6 @@ def _world(make_user, make_incident) -> dict:
         place.incidents[0].reports[0].photo, place.incidents[0].reports[0].photo_type = PNG, "image/png"
         db.session.flush()
         place.photo_report = place.incidents[0].reports[0].id
-        bpbd = db.session.scalar(select(Agency).where(Agency.name == "BPBD"))
         db.session.add(Handover(incident=place.incidents[0], agency=bpbd))
         place.merged = make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000004",))
         place.resident = Reporter(phone=f"+62813{len(places):02d}000009", name=f"Warga {desa}", desa_code=place.code)
@@ -217,6 +255,13 @@ def _world(make_user, make_incident) -> dict:
     creator = make_user("admin")
     for place in places.values():
         actions.merge(place.merged, creator, place.incidents[0].ticket)
+        place.official = make_user(
+            "desa_official", place.kecamatan, desa=place.desa, email=f"kades-{place.code}@uji.test"
+        )
+        place.consultation = Consultation(key=f"k-{place.code}", desa_code=place.code, kecamatan_code=place.kecamatan,
+                                          asked_by_id=place.official.id, question=f"Tanya dari {place.desa}",
+                                          photo=PNG, photo_type="image/png", agency_id=bpbd.id)  # fmt: skip
+        db.session.add(place.consultation)
         place.broadcast = Broadcast(key=f"b-{place.desa}", kind="informasi", body=f"INFO siaran {place.desa}",
                                     kecamatan_code=place.kecamatan, created_by_id=creator.id,
                                     desa=[db.session.get(Region, place.code)])  # fmt: skip
@@ -236,9 +281,15 @@ def _snapshot() -> tuple:
     handovers = db.session.execute(select(Handover.incident_id, Handover.agency_id).order_by(Handover.id)).all()
     reports = db.session.execute(select(Report.id, Report.incident_id).order_by(Report.id)).all()
     residents = db.session.execute(select(Reporter.id, Reporter.desa_code).order_by(Reporter.id)).all()
+    users = db.session.execute(select(User.id, User.active, User.password_hash).order_by(User.id)).all()
+    consultations = db.session.execute(
+        select(Consultation.id, Consultation.status, Consultation.answer, Consultation.agency_id).order_by(
+            Consultation.id
+        )
+    ).all()
     tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription)
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in tables]
-    return incidents, handovers, reports, residents, counts
+    return incidents, handovers, reports, residents, users, consultations, counts
 
 
 def _fill(value: str, place: Place, area: str | None):
@@ -248,6 +299,7 @@ def _fill(value: str, place: Place, area: str | None):
         "photo_report": place.photo_report, "resident": place.resident.id, "desa": place.code, "area": area or "",
         "agency": db.session.scalar(select(Agency.id).where(Agency.name == "PLN")),
         "handed": db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")), "merged": place.merged.id,
+        "official": place.official.id, "consultation": place.consultation.id,
     }  # fmt: skip
     if value == "{csv}":
         return io.BytesIO(f"nama,telepon,desa\nBu Ani,081299990001,{place.desa}\n".encode()), "warga.csv"
@@ -275,16 +327,26 @@ def _request(app, user, case: Case, place: Place, area: str | None):
 def _listing(place: Place, what: str) -> str:
     return {
         "ticket": place.incidents[0].ticket, "resident": place.resident.name, "broadcast": place.broadcast.body,
-        "report_text": place.incidents[0].reports[0].raw_text,
+        "report_text": place.incidents[0].reports[0].raw_text, "official": place.official.email,
+        "question": place.consultation.question,
     }[what]  # fmt: skip
 
 
+def _level(role: str) -> str | None:
+    """The region level the test binds an account of ``role`` to: the widest it may have."""
+    levels = ROLES[role].levels
+    return levels[0] if levels else None
+
+
 def _user(make_user, role: str):
-    level = ROLES[role].level
-    kecamatan, desa = HOME[level]["own"]
+    """An account of ``role`` at home in Winongan (its desa Gading, its kabupaten Pasuruan); an agency's member
+    belongs to BPBD, to which every place's first incident is handed."""
+    level = _level(role)
     if level is None:
         return make_user(role)
-    return make_user(role, kecamatan, desa=desa if level == "desa" else None)
+    region = {"kabupaten": PASURUAN, "kecamatan": WINONGAN, "desa": WINONGAN}[level]
+    agency = db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")) if ROLES[role].handed_only else None
+    return make_user(role, region, desa="Gading" if level == "desa" else None, agency=agency)
 
 
 CASE_IDS = [(endpoint, n) for endpoint, cases in CASES.items() for n in range(len(cases))]
@@ -296,7 +358,7 @@ def test_role_by_route_by_region(app, make_user, make_incident, role, endpoint, 
     case = CASES[endpoint][n]
     places = _world(make_user, make_incident)
     user = _user(make_user, role)
-    level = ROLES[role].level
+    level = _level(role)
     variants = VARIANTS if case.target else (None,)
     for variant in variants:
         kecamatan, desa = HOME[level][variant or "own"]
@@ -325,11 +387,10 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
     login(client, user.email)
     for endpoint, cases in CASES.items():
         for case in cases:
-            if not any(part in case.path for part in ("{incident}", "{report}", "{photo_report}", "{resident}",
-                                                      "{merged}")):  # fmt: skip
+            ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation")
+            if not any("{" + part + "}" in case.path for part in ids):
                 continue
-            path = case.path.format(incident=999999, report=999999, photo_report=999999, resident=999999,
-                                    merged=999999)  # fmt: skip
+            path = case.path.format(**dict.fromkeys(ids, 999999))
             if case.method == "get":
                 status = client.get(path).status_code
             else:
@@ -342,7 +403,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
     client = app.test_client()
     for endpoint, cases in CASES.items():
         for case in cases:
-            path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, area=WINONGAN)
+            path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
+                                    consultation=1, area=WINONGAN)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

@@ -24,6 +24,8 @@ TABLES = {
     "receiving_number",
     "agency",
     "handover",
+    "agency_member",
+    "consultation",
     "push_subscription",
     "alembic_version",
 }

@@ -28,6 +28,10 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 example=desa.upper(),
                 keyword=HAZARD_KEYWORDS.get(hazard, "BANJIR"),
                 minutes="999",
+                agency="Dinas Pekerjaan Umum dan Penataan Ruang",
+                counts=" 1200 meninggal, 300 hilang, 5000 luka, 40000 ngungsi.",
+                stage="penanganan di lokasi",
+                link="https://tangguh.example.go.id/incidents/123456",
             ),
         )
 

@@ -47,9 +47,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .broadcasts import bp as broadcasts_bp
+    from .consultations import bp as consultations_bp
     from .dashboard import bp as dashboard_bp
     from .health import bp as health_bp
     from .incidents import bp as incidents_bp
+    from .people import bp as people_bp
+    from .people.routes import init_app as people_init
     from .push import bp as push_bp
     from .push.service import public_key
     from .reports import bp as reports_bp
@@ -66,6 +69,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(push_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(consultations_bp)
+    people_init(app)
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])
     errors.init_app(app)
     templating.init_app(app)

@@ -20,11 +20,11 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import false, select, true
+from sqlalchemy import and_, false, select, true
 
 from .extensions import db
 from .models import ROLES as STORED_ROLES
-from .models import Broadcast, Region, User, broadcast_desa
+from .models import Broadcast, Consultation, Handover, Incident, Region, Report, User, broadcast_desa
 
 # What can be done to one incident from its page; each is also an ability below.
 INCIDENT_ACTIONS = ("verify", "status", "agency", "severity", "counts", "note", "reply", "merge", "split", "reveal")
@@ -38,28 +38,74 @@ ABILITIES = {
     "broadcasts": "see the broadcasts sent to their region",
     "broadcast": "send a broadcast to the residents of desa",
     "dashboard": "see the SPM figures of a kecamatan or kabupaten",
+    "handover": "record their agency's answer to a handover: received, on site, done",
+    "consultations": "see the konsultasi of their region (an agency: those forwarded to it)",
+    "consult": "ask the kecamatan a question (konsultasi)",
+    "answer": "answer a konsultasi",
+    "forward": "forward a konsultasi to an agency",
+    "accounts": "create, deactivate and reset the accounts of people in their region",
 }
 
 
 @dataclass(frozen=True)
 class Role:
-    level: str | None  # the region level an account of this role is bound to; None: bound to none, reaches all
+    levels: tuple[str, ...]  # the region levels an account may be bound to; none: bound to none, reaches all
     abilities: frozenset[str]
     home: str = "incidents.index"  # the page the role lands on after signing in
+    handed_only: bool = False  # reaches only what was handed to the account's agency, inside its region
+    manages: tuple[str, ...] = ()  # the roles whose accounts it may manage (with "accounts")
 
 
+TRIAGE = frozenset({"incidents", *INCIDENT_ACTIONS})
 ROLES: dict[str, Role] = {
     # Admins oversee everything; they report, keep residents and broadcast through a desa or kecamatan account.
-    "admin": Role(None, frozenset({"incidents", *INCIDENT_ACTIONS, "broadcasts", "dashboard"})),
+    "admin": Role(
+        (),
+        TRIAGE | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"},
+        manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
+    ),
+    # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
+    # the incidents' threads; the kecamatan does its own triage.
+    "kabupaten_staff": Role(("kabupaten",), frozenset({"incidents", "agency", "note", "dashboard", "broadcasts"})),
     "kecamatan_staff": Role(
-        "kecamatan",
-        frozenset({"incidents", *INCIDENT_ACTIONS, "report", "residents", "broadcasts", "broadcast", "dashboard"}),
+        ("kecamatan",),
+        TRIAGE
+        | {
+            "report",
+            "residents",
+            "broadcasts",
+            "broadcast",
+            "dashboard",
+            "consultations",
+            "answer",
+            "forward",
+            "accounts",
+        },
+        manages=("desa_official",),
     ),
     # A desa official reports first: their home is the report button and what became of their reports.
     "desa_official": Role(
-        "desa",
-        frozenset({"incidents", "verify", "note", "report", "residents", "broadcasts", "broadcast"}),
+        ("desa",),
+        frozenset(
+            {
+                "incidents",
+                "verify",
+                "note",
+                "report",
+                "residents",
+                "broadcasts",
+                "broadcast",
+                "consultations",
+                "consult",
+            }
+        ),
         home="reports.mine",
+    ),
+    # Someone at BPBD, the Puskesmas, Damkar …: the incidents and questions handed to their agency in its area.
+    "agency": Role(
+        ("kabupaten", "kecamatan"),
+        frozenset({"incidents", "note", "reveal", "handover", "consultations", "answer"}),
+        handed_only=True,
     ),
 }
 
@@ -75,14 +121,29 @@ def role_of(user: User) -> Role:
     return ROLES[user.role]
 
 
-def region_level(role: str) -> str | None:
-    """The region level an account of ``role`` must be bound to (None: no region)."""
-    return ROLES[role].level
+def region_levels(role: str) -> tuple[str, ...]:
+    """The region levels an account of ``role`` may be bound to (none: no region)."""
+    return ROLES[role].levels
 
 
 def _reach(user: User) -> str | None:
     """The region code the user reaches (with all inside it); None for a role bound to no region."""
-    return user.region_code if role_of(user).level else None
+    return user.region_code if role_of(user).levels else None
+
+
+def _level(code: str) -> str:
+    return ("provinsi", "kabupaten", "kecamatan", "desa")[code.count(".")]
+
+
+def _handed(user: User, target) -> bool:
+    """For a role that reaches only what was handed to its agency: was ``target`` handed to the user's agency?"""
+    if isinstance(target, Report):
+        target = target.incident
+    if isinstance(target, Incident):
+        return any(h.agency_id == user.agency_id for h in target.handovers)
+    if isinstance(target, Consultation):
+        return target.agency_id == user.agency_id
+    return True  # a region code: the region rule alone
 
 
 def _inside(code: str | None, reach: str) -> bool:
@@ -106,7 +167,9 @@ def reaches(user: User, target) -> bool:
         return False
     reach = _reach(user)
     if reach is None:
-        return role_of(user).level is None
+        return not role_of(user).levels
+    if role_of(user).handed_only and not _handed(user, target):
+        return False
     return any(_inside(place, reach) for place in _places(target))
 
 
@@ -122,15 +185,23 @@ def can(user: User, ability: str, target=None) -> bool:
 def scope(user: User, model, ability: str = "incidents"):
     """A SQL condition limiting ``model`` to the rows ``user`` reaches with ``ability``.
 
-    ``model`` has ``kecamatan_code`` and ``desa_code`` columns (incidents, reports, outbound messages), or is
-    ``Broadcast``, which reaches a desa through its list of desa.
+    ``model`` has ``kecamatan_code`` and ``desa_code`` columns (incidents, reports, consultations, outbound
+    messages), or is ``Broadcast``, which reaches a desa through its list of desa. An agency's people reach
+    only the incidents and konsultasi handed to their agency.
     """
     if not can(user, ability):
         return false()
     reach = _reach(user)
     if reach is None:
         return true()
-    level = role_of(user).level
+    clause = _region_clause(model, reach)
+    if role_of(user).handed_only:
+        clause = and_(clause, _handed_clause(model, user))
+    return clause
+
+
+def _region_clause(model, reach: str):
+    level = _level(reach)
     if level == "desa":
         if model is Broadcast:
             return Broadcast.id.in_(select(broadcast_desa.c.broadcast_id).where(broadcast_desa.c.desa_code == reach))
@@ -138,6 +209,17 @@ def scope(user: User, model, ability: str = "incidents"):
     if level == "kecamatan":
         return model.kecamatan_code == reach
     return model.kecamatan_code.like(f"{reach}.%")  # a kabupaten or province: every kecamatan inside it
+
+
+def _handed_clause(model, user: User):
+    handed = select(Handover.incident_id).where(Handover.agency_id == user.agency_id)
+    if model is Incident:
+        return Incident.id.in_(handed)
+    if model is Report:
+        return Report.incident_id.in_(handed)
+    if model is Consultation:
+        return Consultation.agency_id == user.agency_id
+    return false()
 
 
 def desa_in_reach(user: User, ability: str) -> list[Region]:
@@ -212,3 +294,21 @@ def ability_required(ability: str):
         return wrapped
 
     return decorator
+
+
+def manages(user: User, other: User) -> bool:
+    """May ``user`` create, deactivate and reset ``other``'s account: a role it manages, inside its region."""
+    return (
+        can(user, "accounts")
+        and other.role in role_of(user).manages
+        and (not role_of(user).levels or bool(other.region_code) and reaches(user, other.region_code))
+    )
+
+
+def managed_users(user: User):
+    """A query for the accounts ``user`` manages (``manages``, as SQL)."""
+    query = select(User).where(User.role.in_(role_of(user).manages) if can(user, "accounts") else false())
+    reach = _reach(user)
+    if reach is not None:
+        query = query.where((User.region_code == reach) | User.region_code.like(f"{reach}.%"))
+    return query

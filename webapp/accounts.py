@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from .access import region_level
+from .access import region_levels
 from .extensions import db
-from .models import ROLES, Region, User
+from .models import ROLES, Agency, Region, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -27,7 +27,13 @@ def normalize_email(email: str) -> str:
 
 
 def create_user(
-    email: str, name: str, role: str, password: str, region_code: str | None = None, phone: str | None = None
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    region_code: str | None = None,
+    phone: str | None = None,
+    agency_id: int | None = None,
 ) -> User:
     """Create and commit a user whose region matches the role.
 
@@ -48,9 +54,11 @@ def create_user(
         region = db.session.get(Region, region_code.strip())
         if region is None:
             raise AccountError(f"unknown region code {region_code!r}; load it first with 'flask regions load'")
-    needed = region_level(role)
-    if needed and (region is None or region.level != needed):
-        raise AccountError(f"role {role} needs a {needed} region code (--region)")
+    needed = region_levels(role)
+    if needed and (region is None or region.level not in needed):
+        raise AccountError(f"role {role} needs a {' or '.join(needed)} region code (--region)")
+    if (role == "agency") != bool(agency_id) or (agency_id and db.session.get(Agency, agency_id) is None):
+        raise AccountError("an agency member needs their agency (--agency), and only they have one")
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AccountError(f"an account with email {email} already exists")
     if phone:
@@ -66,6 +74,7 @@ def create_user(
         role=role,
         region_code=region.code if region else None,
         phone=phone or None,
+        agency_id=agency_id or None,
     )
     user.set_password(password)
     db.session.add(user)

@@ -16,7 +16,7 @@ from sms.phone import InvalidPhone, normalize_phone
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .extensions import db
 from .intake import InboundMessage, ingest
-from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
+from .models import GATEWAYS, ROLES, Agency, AgencyMember, ReceivingNumber, Region
 from .notices import escalate_due
 from .outbound import deliver_due, worker_name
 from .regions import RegionError, load_kabupaten
@@ -62,11 +62,15 @@ def regions_load(codes):
 @click.option("--region", "region_code", help="Kecamatan code for staff, desa code for officials.")
 @click.option("--name", default="", help="Display name (defaults to the email).")
 @click.option("--phone", default=None, help="The official's mobile number, so CEK <tiket> by SMS answers them.")
+@click.option("--agency", "agency_name", default=None, help="For role agency: the agency they belong to.")
 @click.password_option(envvar="TANGGUH_PASSWORD", help="Prompted for when not given (or TANGGUH_PASSWORD).")
-def users_create(email, role, region_code, name, phone, password):
+def users_create(email, role, region_code, name, phone, agency_name, password):
     """Create an account."""
+    agency = _agency(agency_name) if agency_name else None
+    if agency_name and agency is None:
+        raise click.ClickException(f"no agency called {agency_name!r}; nothing was written")
     try:
-        user = create_user(email, name, role, password, region_code, phone)
+        user = create_user(email, name, role, password, region_code, phone, agency.id if agency else None)
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc}; nothing was written") from exc
@@ -235,6 +239,53 @@ def agencies_remove(name):
     agency.active = False
     db.session.commit()
     click.echo(f"inactive: {agency.name}")
+
+
+def _region_or_fail(code: str | None, levels: tuple[str, ...]) -> str | None:
+    if not code:
+        return None
+    region = db.session.get(Region, code.strip())
+    if region is None or region.level not in levels:
+        raise click.ClickException(f"{code!r} is not a loaded {' or '.join(levels)} code; nothing was written")
+    return region.code
+
+
+@agencies_cli.command("area")
+@click.argument("name")
+@click.argument("region", required=False)
+def agencies_area(name, region):
+    """Set the kabupaten or kecamatan an agency covers (none: wherever it is handed an incident)."""
+    agency = _agency(name)
+    if agency is None:
+        raise click.ClickException(f"no agency called {name!r}")
+    agency.region_code = _region_or_fail(region, ("kabupaten", "kecamatan"))
+    db.session.commit()
+    click.echo(f"{agency.name}: {agency.region_code or 'every region'}")
+
+
+@agencies_cli.command("member")
+@click.option("--agency", "agency_name", required=True)
+@click.option("--name", required=True)
+@click.option("--phone", required=True, help="Told of every handover in the place they cover, by SMS.")
+@click.option("--region", help="A kecamatan or kabupaten they cover (default: the agency's area).")
+@click.option("--whatsapp", is_flag=True, help="Send to this number by WhatsApp instead of SMS.")
+def agencies_member(agency_name, name, phone, region, whatsapp):
+    """Add a member who answers handovers by SMS (TERIMA/TANGANI/SELESAI <tiket>) without signing in."""
+    agency = _agency(agency_name)
+    if agency is None:
+        raise click.ClickException(f"no agency called {agency_name!r}")
+    try:
+        phone = normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise click.ClickException(f"invalid phone number {phone!r}; nothing was written") from exc
+    if db.session.scalar(select(AgencyMember.id).where(AgencyMember.phone == phone)):
+        raise click.ClickException(f"{phone} is already an agency member; nothing was written")
+    area = _region_or_fail(region, ("kabupaten", "kecamatan"))
+    member = AgencyMember(agency=agency, name=name.strip()[:120], phone=phone,
+                          channel="whatsapp" if whatsapp else "sms", region_code=area)  # fmt: skip
+    db.session.add(member)
+    db.session.commit()
+    click.echo(f"{agency.name}: {member.name} {phone} ({member.channel}, {member.region_code or 'agency area'})")
 
 
 # Sample villagers' SMS for the demo, sent through the real intake door (their ids make it idempotent).

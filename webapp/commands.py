@@ -1,4 +1,5 @@
-"""What the SMS keywords do: ``CEK <tiket>``, ``DAFTAR <nama> <desa>``, ``BERHENTI``/``MULAI`` and ``BANTUAN``.
+"""What the SMS keywords do: ``CEK <tiket>``, ``DAFTAR <nama> <desa>``, ``BERHENTI``/``MULAI``, ``BANTUAN``, and
+an agency member's ``TERIMA``/``TANGANI``/``SELESAI <tiket>``.
 
 The intake calls ``run`` for a message the parser read as a command (anything but a report). Each handler
 changes what the command asks for (the caller commits) and returns the one-segment answer.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from sms.parse import Parsed
+from sms.parse import AGENCY_COMMANDS, Parsed
 from sms.replies import STATUS_WORDS, hazard_label, render
 
 from .access import can
 from .extensions import db
-from .models import Incident, Region, Report, Reporter, User, utcnow
+from .incidents.actions import handover_progress
+from .models import AgencyMember, Incident, Region, Report, Reporter, User, utcnow
 
 
 def example_desa(kecamatan_code: str) -> str:
@@ -30,11 +32,35 @@ def run(parsed: Parsed, reporter: Reporter | None, phone: str | None, kecamatan_
         return check(parsed.ticket, phone, reporter)
     if parsed.command == "daftar":
         return register(reporter, parsed, kecamatan_code)
+    if parsed.command in AGENCY_COMMANDS:
+        return agency_answer(parsed, phone)
     if parsed.command in ("berhenti", "mulai"):
         if reporter is not None:
             reporter.opted_out = parsed.command == "berhenti"
         return render(parsed.command)
     return render("bantuan")
+
+
+STAGE_WORDS = {"terima": "diterima", "tangani": "penanganan di lokasi", "selesai": "selesai"}
+
+
+def agency_answer(parsed: Parsed, phone: str | None) -> str:
+    """``TERIMA``/``TANGANI``/``SELESAI <tiket> [catatan]`` from an agency member's phone: recorded on the handover
+    to their agency, exactly once (a repeat is told it was recorded before)."""
+    member = db.session.scalar(
+        select(AgencyMember).where(AgencyMember.phone == phone, AgencyMember.active.is_(True))
+    ) if phone else None  # fmt: skip
+    if member is None:
+        return render("agency_unknown_sender")
+    incident = db.session.scalar(select(Incident).where(Incident.ticket == parsed.ticket))
+    if incident is None:
+        return render("cek_unknown", ticket=parsed.ticket)
+    handover = next((h for h in incident.handovers if h.agency_id == member.agency_id), None)
+    if handover is None:
+        return render("agency_not_handed", ticket=parsed.ticket)
+    recorded = handover_progress(handover, parsed.command, member=member.name, note=parsed.note)
+    template = "agency_recorded" if recorded else "agency_already"
+    return render(template, ticket=incident.ticket, stage=STAGE_WORDS[parsed.command], agency=member.agency.name)
 
 
 def _official_may_see(phone: str | None, incident: Incident) -> bool:

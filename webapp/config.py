@@ -158,6 +158,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "ON_DUTY_PHONES": on_duty_phones(env.get("ON_DUTY_PHONES", "")),
         # An incident still unverified this many minutes after its first report is marked and escalated.
         "UNVERIFIED_ALERT_MINUTES": int(env.get("UNVERIFIED_ALERT_MINUTES", 30)),
+        # A handover no agency member acknowledged (TERIMA) this many minutes later is escalated once.
+        "HANDOVER_ACK_MINUTES": int(env.get("HANDOVER_ACK_MINUTES", 30)),
         # Map tiles (empty: no tiles, the map still shows points and names). OpenStreetMap asks for attribution.
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "MAP_ATTRIBUTION": env.get("MAP_ATTRIBUTION", "© OpenStreetMap contributors"),

@@ -46,5 +46,24 @@ NEED_LABELS = {
     "obat": _l("Obat-obatan"),
     "evakuasi": _l("Evakuasi"),
 }
+HANDOVER_STAGE_LABELS = {
+    "diserahkan": _l("diserahkan, belum diterima"),
+    "diterima": _l("diterima"),
+    "di_lokasi": _l("di lokasi"),
+    "selesai": _l("selesai"),
+}
+# The next answer an agency gives at each stage: (SMS keyword, button label).
+HANDOVER_NEXT = {
+    "diserahkan": ("terima", _l("Terima")),
+    "diterima": ("tangani", _l("Tiba di lokasi")),
+    "di_lokasi": ("selesai", _l("Selesai")),
+}
+ROLE_LABELS = {
+    "admin": _l("Admin"),
+    "kabupaten_staff": _l("Staf BPBD kabupaten / Pusdalops"),
+    "kecamatan_staff": _l("Staf kecamatan"),
+    "desa_official": _l("Perangkat desa"),
+    "agency": _l("Petugas instansi"),
+}
 SEVERITY_LABELS = {1: _l("rendah"), 2: _l("sedang"), 3: _l("tinggi")}
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}

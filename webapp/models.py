@@ -101,7 +101,7 @@ class Region(db.Model):
 
 
 # The roles an account can hold; what each may see and do is ``webapp.access.ROLES``.
-ROLES = ("admin", "kecamatan_staff", "desa_official")
+ROLES = ("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency")
 
 
 class User(UserMixin, db.Model):
@@ -121,12 +121,17 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the user last opened the incident list: what came after is "new" in the menu and the chip.
     list_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)  # role "agency": whose
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # a temporary one was set
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sessions from before end
 
     region: Mapped[Region | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
 
     __table_args__ = (
         CheckConstraint(role.in_(ROLES), name="role"),
         CheckConstraint("role = 'admin' OR region_code IS NOT NULL", name="scoped_role_has_region"),
+        CheckConstraint("(role = 'agency') = (agency_id IS NOT NULL)", name="agency_role_has_agency"),
     )
 
     @property
@@ -225,13 +230,43 @@ class Report(db.Model):
 
 
 class Agency(db.Model):
-    """An agency an incident can be handed to (BPBD, Puskesmas, Damkar, …); admins keep the list."""
+    """An agency an incident can be handed to (BPBD, Puskesmas, Damkar, …), covering a kabupaten or one kecamatan
+    (none: wherever it is handed an incident); its members are told of each handover in the place they cover."""
 
     __tablename__ = "agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+
+    region: Mapped[Region | None] = relationship()
+    members: Mapped[list[AgencyMember]] = relationship(back_populates="agency", order_by="AgencyMember.id")
+
+
+MEMBER_CHANNELS = ("sms", "whatsapp")
+
+
+class AgencyMember(db.Model):
+    """Someone at an agency who is told of handovers: by phone only, or with an account (role ``agency``).
+
+    ``region_code`` narrows what they cover (a Puskesmas nurse for one kecamatan); none: the agency's area."""
+
+    __tablename__ = "agency_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)  # E.164
+    channel: Mapped[str] = mapped_column(String(10), default="sms")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), unique=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agency: Mapped[Agency] = relationship(back_populates="members")
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint(channel.in_(MEMBER_CHANNELS), name="channel"),)
 
 
 class Incident(db.Model):
@@ -298,10 +333,56 @@ class Handover(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
+    # The agency's answers, by SMS (TERIMA, TANGANI, SELESAI) or from its list: when, and which member.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_site_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # not acknowledged in time: staff told
+
     incident: Mapped[Incident] = relationship(back_populates="handovers")
     agency: Mapped[Agency] = relationship()
 
     __table_args__ = (UniqueConstraint("incident_id", "agency_id", name="uq_handover_incident_agency"),)
+
+    @property
+    def stage(self) -> str:
+        """diserahkan → diterima → di_lokasi → selesai."""
+        if self.done_at:
+            return "selesai"
+        if self.on_site_at:
+            return "di_lokasi"
+        return "diterima" if self.acknowledged_at else "diserahkan"
+
+
+CONSULTATION_STATUSES = ("terbuka", "dijawab", "diteruskan")
+
+
+class Consultation(db.Model):
+    """A desa official's question to the kecamatan that is not an incident; answered, or forwarded to an agency."""
+
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # u<id>:<Idempotency-Key>: the outbox sends once
+    desa_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="terbuka")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)  # forwarded to
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    desa: Mapped[Region] = relationship(foreign_keys=[desa_code])
+    asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+    agency: Mapped[Agency | None] = relationship()
+
+    __table_args__ = (CheckConstraint(status.in_(CONSULTATION_STATUSES), name="status"),)
 
 
 class IncidentEvent(db.Model):

@@ -6,6 +6,8 @@
   (``ON_DUTY_PHONES``) for the desk without a smartphone at hand.
 - An answer on a desa official's own web report (someone else verified it, handed it over, wrote a note): a
   web push to that official.
+- A handover: an SMS to every member of the agency who covers the place; one not acknowledged within
+  ``HANDOVER_ACK_MINUTES`` is escalated once to those who triage and to the on-duty (camat's) phone.
 
 Every notice is a row in the outbound queue (``outbound.enqueue``), once per key; the caller commits. Pushes
 carry the ticket, hazard and desa, never a reporter's name, number or words.
@@ -23,7 +25,7 @@ from sms.replies import hazard_label, render
 
 from .access import can
 from .extensions import db
-from .models import Incident, IncidentEvent, PushSubscription, Report, User, utcnow
+from .models import AgencyMember, Handover, Incident, IncidentEvent, PushSubscription, Report, User, utcnow
 from .outbound import enqueue
 
 
@@ -67,11 +69,47 @@ def incident_opened(incident: Incident) -> None:
     _tell_triage(incident, "new", title, body, "duty_new")
 
 
+def _covers(member: AgencyMember, incident: Incident) -> bool:
+    area = member.region_code or member.agency.region_code
+    place = incident.desa_code or incident.kecamatan_code
+    return area is None or place == area or place.startswith(area + ".")
+
+
+def _counts_line(incident: Incident) -> str:
+    words = {"meninggal": "meninggal", "hilang": "hilang", "luka": "luka", "mengungsi": "ngungsi"}
+    parts = [f"{getattr(incident, name)} {word}" for name, word in words.items() if getattr(incident, name)]
+    return (" " + ", ".join(parts) + ".") if parts else ""
+
+
+def handed_over(handover: Handover) -> int:
+    """Tell every member of the agency who covers the incident's place, by SMS (WhatsApp for WhatsApp numbers),
+    in one segment: ticket, hazard, desa, counts and how to answer; a link when ``PUBLIC_URL`` is set and it
+    fits. Returns how many were queued."""
+    incident = handover.incident
+    members = [m for m in handover.agency.members if m.active and m.phone and _covers(m, incident)]
+    parts = dict(agency=handover.agency.name, ticket=incident.ticket, hazard=hazard_label(incident.hazard),
+                 desa=_place(incident), counts=_counts_line(incident))  # fmt: skip
+    public = current_app.config["PUBLIC_URL"]
+    try:
+        text = render("handover_link", link=f"{public}/incidents/{incident.id}", **parts) if public else None
+    except ValueError:
+        text = None  # the link does not fit one segment: the ticket is enough to answer
+    text = text or render("handover", **parts)
+    for member in members:
+        enqueue(key=f"handover-{handover.id}-{member.id}", to=member.phone, body=text, purpose="notify",
+                channel=member.channel, kecamatan_code=incident.kecamatan_code, desa_code=incident.desa_code,
+                incident_id=incident.id)  # fmt: skip
+    return len(members)
+
+
 def escalate_due(now: datetime | None = None) -> int:
-    """Escalate, once each, the incidents still unverified ``UNVERIFIED_ALERT_MINUTES`` after their first report;
-    commits, and returns how many. The worker calls this on every round."""
+    """Escalate, once each, the incidents still unverified ``UNVERIFIED_ALERT_MINUTES`` after their first report,
+    and the handovers no agency member acknowledged within ``HANDOVER_ACK_MINUTES``; commits, and returns how
+    many. The worker calls this on every round."""
+    now = now or utcnow()
+    late = _escalate_handovers(now)
     minutes = current_app.config["UNVERIFIED_ALERT_MINUTES"]
-    due = (now or utcnow()) - timedelta(minutes=minutes)
+    due = now - timedelta(minutes=minutes)
     escalated = exists().where(IncidentEvent.incident_id == Incident.id, IncidentEvent.kind == "escalated")
     incidents = list(
         db.session.scalars(select(Incident).where(Incident.status == "baru", Incident.opened_at <= due, ~escalated))
@@ -83,20 +121,43 @@ def escalate_due(now: datetime | None = None) -> int:
         body = f"{hazard_label(incident.hazard).capitalize()} di {_place(incident)}, lebih dari {minutes} menit"
         _tell_triage(incident, "late", title, body, "duty_unverified", minutes=str(minutes))
     db.session.commit()
-    return len(incidents)
+    return len(incidents) + late
 
 
-def answered(incident: Incident, actor: User) -> None:
-    """Someone acted on the incident: tell the desa officials whose web reports are in it (not the actor)."""
-    officials = set(
+def _escalate_handovers(now: datetime) -> int:
+    minutes = current_app.config["HANDOVER_ACK_MINUTES"]
+    handovers = list(
         db.session.scalars(
-            select(Report.submitted_by_id).where(
-                Report.incident_id == incident.id,
-                Report.submitted_by_id.is_not(None),
-                Report.submitted_by_id != actor.id,
+            select(Handover).where(
+                Handover.acknowledged_at.is_(None),
+                Handover.escalated_at.is_(None),
+                Handover.created_at <= now - timedelta(minutes=minutes),
             )
         )
     )
+    for handover in handovers:
+        handover.escalated_at = now
+        incident = handover.incident
+        if incident.status not in ("baru", "diverifikasi", "ditangani"):
+            continue  # closed meanwhile: nobody needs chasing
+        db.session.add(IncidentEvent(incident=incident, kind="handover_late",
+                                     data={"agency": handover.agency.name, "minutes": minutes}))  # fmt: skip
+        title = f"{handover.agency.name} belum menjawab: {incident.ticket}"
+        body = f"Diserahkan lebih dari {minutes} menit lalu, belum diterima"
+        _tell_triage(incident, f"handover-{handover.id}", title, body, "duty_handover_late",
+                     agency=handover.agency.name, minutes=str(minutes))  # fmt: skip
+    return len(handovers)
+
+
+def answered(incident: Incident, actor: User | None) -> None:
+    """Someone acted on the incident (``actor`` None: an agency member by SMS): tell the desa officials whose web
+    reports are in it, never the actor."""
+    submitted = select(Report.submitted_by_id).where(
+        Report.incident_id == incident.id, Report.submitted_by_id.is_not(None)
+    )
+    if actor is not None:
+        submitted = submitted.where(Report.submitted_by_id != actor.id)
+    officials = set(db.session.scalars(submitted))
     if not officials:
         return
     db.session.flush()

@@ -8,13 +8,23 @@ from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sms.gsm import GSM7_BASIC, GSM7_EXTENDED
+from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, fits_one_segment
 from sms.phone import mask_phone
 
 from .access import can
 from .auth.forms import LogoutForm
 from .incidents.service import new_count
-from .labels import COUNT_LABELS, HAZARD_LABELS, LANGUAGES, NEED_LABELS, SEVERITY_LABELS, STATUS_LABELS
+from .labels import (
+    COUNT_LABELS,
+    HANDOVER_NEXT,
+    HANDOVER_STAGE_LABELS,
+    HAZARD_LABELS,
+    LANGUAGES,
+    NEED_LABELS,
+    ROLE_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+)
 from .regions import ZONES, zone_for
 
 
@@ -108,6 +118,15 @@ def describe_event(event) -> str:
     if kind == "unmerge_out":
         return _("Penggabungan %(ticket)s dibatalkan (%(num)s laporan dikembalikan)", ticket=data.get("into"),
                  num=data.get("reports"))  # fmt: skip
+    if kind == "handover":
+        stage = {"terima": _("menerima"), "tangani": _("tiba di lokasi"), "selesai": _("menyelesaikan")}.get(
+            data.get("stage"), data.get("stage")
+        )
+        return _("%(agency)s %(stage)s (%(member)s, lewat %(via)s)", agency=data.get("agency"), stage=stage,
+                 member=data.get("member") or "?", via="SMS" if data.get("via") == "sms" else "web")  # fmt: skip
+    if kind == "handover_late":
+        return _("%(agency)s belum menerima setelah %(num)s menit: petugas diberi tahu", agency=data.get("agency"),
+                 num=data.get("minutes"))  # fmt: skip
     if kind == "escalated":
         return _("Belum diverifikasi setelah %(num)s menit: petugas diberi tahu", num=data.get("minutes"))
     if kind == "split":
@@ -126,6 +145,7 @@ def init_app(app):
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["share"] = share
     app.jinja_env.filters["waited"] = waited
+    app.jinja_env.filters["fits_one_sms"] = lambda text: fits_one_segment(" ".join(text.split()))
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
     app.jinja_env.globals.update(
@@ -133,6 +153,9 @@ def init_app(app):
         COUNT_LABELS=COUNT_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         SEVERITIES=SEVERITY_LABELS,
+        HANDOVER_STAGES=HANDOVER_STAGE_LABELS,
+        HANDOVER_NEXT=HANDOVER_NEXT,
+        ROLE_LABELS=ROLE_LABELS,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
         can=lambda ability, target=None: can(current_user, ability, target),

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -30,6 +30,8 @@ def login():
         user = find_user(form.email.data)
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user)
+            # The password this session was opened with: when it changes (a reset), the session ends.
+            session["password_changed_at"] = user.password_changed_at.isoformat() if user.password_changed_at else ""
             return redirect(_safe_next(request.args.get("next")), code=303)
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 422 if form.errors else 200

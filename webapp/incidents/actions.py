@@ -14,7 +14,18 @@ from sms.vocab import COUNT_FIELDS
 from .. import notices
 from ..access import can
 from ..extensions import db
-from ..models import SEVERITIES, Agency, Handover, Incident, IncidentEvent, Report, Reporter, User, utcnow
+from ..models import (
+    OPEN_STATUSES,
+    SEVERITIES,
+    Agency,
+    Handover,
+    Incident,
+    IncidentEvent,
+    Report,
+    Reporter,
+    User,
+    utcnow,
+)
 from ..outbound import enqueue
 from .matching import open_incident_for
 
@@ -51,8 +62,10 @@ def _require(user: User, incident: Incident, action: str) -> None:
         raise Forbidden(_("Anda tidak berwenang melakukan ini pada insiden %(ticket)s.", ticket=incident.ticket))
 
 
-def _event(incident: Incident, user: User, kind: str, note: str | None = None, **data) -> None:
-    db.session.add(IncidentEvent(incident=incident, actor_id=user.id, kind=kind, note=note or None, data=data or None))
+def _event(incident: Incident, user: User | None, kind: str, note: str | None = None, **data) -> None:
+    """One timeline line; ``user`` None for what an agency member answered by SMS (``data`` says who)."""
+    actor = user.id if user else None
+    db.session.add(IncidentEvent(incident=incident, actor_id=actor, kind=kind, note=note or None, data=data or None))
 
 
 def _clean_note(note: str | None) -> str | None:
@@ -76,14 +89,14 @@ def reporter_contacts(incident: Incident) -> list[tuple[Reporter, Report]]:
     return list(latest.values())
 
 
-def _notify(incident: Incident, user: User, text: str, purpose: str) -> int:
+def _notify(incident: Incident, user: User | None, text: str, purpose: str) -> int:
     """Queue ``text`` for every reporter of the incident, once each, by the channel they reported on; those who
     sent BERHENTI are left out. The timeline records how many it was queued for."""
     contacts = reporter_contacts(incident)
     reachable = [(reporter, report) for reporter, report in contacts if not reporter.opted_out]
     event = IncidentEvent(
         incident=incident,
-        actor_id=user.id,
+        actor_id=user.id if user else None,
         kind="sms",
         note=text,
         data={"purpose": purpose, "recipients": len(reachable), "opted_out": len(contacts) - len(reachable)},
@@ -148,11 +161,58 @@ def hand_over(incident: Incident, user: User, agency_id: int | None, note: str |
         raise ActionError(_("Instansi tidak dikenal."))
     if any(h.agency_id == agency.id for h in incident.handovers):
         raise ActionError(_("Insiden ini sudah diserahkan ke %(agency)s.", agency=agency.name))
-    db.session.add(Handover(incident=incident, agency=agency, created_by_id=user.id))
+    handover = Handover(incident=incident, agency=agency, created_by_id=user.id)
+    db.session.add(handover)
     incident.updated_at = utcnow()  # the list shows handovers: its version must change
     _event(incident, user, "agency", _clean_note(note), agency=agency.name)
+    db.session.flush()
+    notices.handed_over(handover)
     notices.answered(incident, user)
     db.session.commit()
+
+
+# An agency's answer to a handover, and the column it fills; a later stage fills the earlier ones too.
+HANDOVER_STAGES = {"terima": "acknowledged_at", "tangani": "on_site_at", "selesai": "done_at"}
+
+
+def handover_progress(
+    handover: Handover, stage: str, *, user: User | None = None, member: str | None = None, note: str | None = None
+) -> bool:
+    """The agency received the incident (``terima``), is on site (``tangani``) or is done (``selesai``), from its
+    list or by SMS (``member``: who sent it). On site moves the incident to ``ditangani``; once every agency
+    handed it is done, the incident is ``selesai`` and its reporters are told. The caller commits. Returns
+    False, changing nothing, when that stage was already recorded (a repeated SMS)."""
+    if user is not None:
+        _require(user, handover.incident, "handover")
+        if user.agency_id != handover.agency_id:
+            raise Forbidden(_("Insiden ini diserahkan ke instansi lain."))
+    column = HANDOVER_STAGES[stage]
+    if getattr(handover, column) is not None:
+        return False
+    now = utcnow()
+    for earlier in list(HANDOVER_STAGES.values())[: list(HANDOVER_STAGES).index(stage) + 1]:
+        if getattr(handover, earlier) is None:
+            setattr(handover, earlier, now)
+    incident = handover.incident
+    incident.updated_at = now
+    _event(incident, user, "handover", _clean_note(note), agency=handover.agency.name, stage=stage,
+           member=member or (user.name if user else None), via="web" if user else "sms")  # fmt: skip
+    if stage == "tangani" and incident.status in ("baru", "diverifikasi"):
+        _system_status(incident, user, "ditangani")
+    if stage == "selesai" and all(h.done_at for h in incident.handovers) and incident.status in OPEN_STATUSES:
+        _system_status(incident, user, "selesai")
+    notices.answered(incident, user)
+    return True
+
+
+def _system_status(incident: Incident, user: User | None, status: str) -> None:
+    """A status an agency's answer brings about (not a triage decision); reporters are told when it is resolved."""
+    old, incident.status = incident.status, status
+    _event(incident, user, "status", old=old, new=status, by="instansi")
+    if status == "selesai":
+        desa = incident.desa.label if incident.desa else f"Kecamatan {incident.kecamatan.name}"
+        text = render("resolved", ticket=incident.ticket, hazard=hazard_label(incident.hazard), desa=desa)
+        _notify(incident, user, text, "resolved")
 
 
 def withdraw_handover(incident: Incident, user: User, agency_id: int | None) -> None:

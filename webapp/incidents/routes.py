@@ -213,6 +213,14 @@ def _optional_int(name: str) -> int | None:
     return int(raw)
 
 
+@bp.get("/incidents/<int:incident_id>/timeline")
+@ability_required("incidents")
+def timeline(incident_id: int):
+    """The incident's conversation and timeline, refreshed every 30 seconds on its page."""
+    incident = _incident(incident_id)
+    return render_template("incidents/_timeline.html", **_detail_context(incident))
+
+
 @bp.post("/incidents/<int:incident_id>/status")
 @ability_required("incidents")
 def change_status(incident_id: int):
@@ -248,6 +256,27 @@ def withdraw_handover(incident_id: int):
         lambda: actions.withdraw_handover(incident, current_user, _optional_int("agency_id")),
         _("Penyerahan ke instansi ditarik."),
     )
+
+
+@bp.post("/incidents/<int:incident_id>/handover")
+@ability_required("handover")
+def record_handover(incident_id: int):
+    """An agency member records their agency's answer from the list or the incident page."""
+    incident = _incident(incident_id)
+    stage = request.form.get("stage", "")
+    handover = next((h for h in incident.handovers if h.agency_id == current_user.agency_id), None)
+    if handover is None or stage not in actions.HANDOVER_STAGES:
+        abort(403 if handover is None else 400)
+
+    def run():
+        actions.handover_progress(handover, stage, user=current_user, note=request.form.get("note"))
+        db.session.commit()
+
+    if request.form.get("from") == "list":  # a plain form on the list: back to the list
+        run()
+        flash(_("Tiket %(ticket)s: tercatat.", ticket=incident.ticket))
+        return redirect(url_for("incidents.index"), code=303)
+    return _act(incident, "_summary", run, _("Tercatat."))
 
 
 @bp.post("/incidents/<int:incident_id>/severity")

@@ -39,6 +39,20 @@ def photo_type(data: bytes) -> str | None:
     return None
 
 
+def check_photo(field) -> None:
+    """An optional photo field: at most 100 KB, and a JPEG, PNG or WebP by its first bytes."""
+    if not field.data:
+        return
+    data = field.data.read(MAX_PHOTO_BYTES + 1)
+    field.data.seek(0)
+    if not data:
+        return
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ValidationError(_l("Foto terlalu besar: paling besar 100 KB."))
+    if photo_type(data) is None:
+        raise ValidationError(_l("Foto harus JPEG, PNG atau WebP."))
+
+
 class CheckboxList(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -108,16 +122,7 @@ class ReportForm(Form):
         return valid
 
     def validate_photo(self, field):
-        if not field.data:
-            return
-        data = field.data.read(MAX_PHOTO_BYTES + 1)
-        field.data.seek(0)
-        if not data:
-            return
-        if len(data) > MAX_PHOTO_BYTES:
-            raise ValidationError(_l("Foto terlalu besar: paling besar 100 KB."))
-        if photo_type(data) is None:
-            raise ValidationError(_l("Foto harus JPEG, PNG atau WebP."))
+        check_photo(field)
 
 
 # One number field per BNPB count, added to the class so the template can loop over them.

@@ -1,0 +1,146 @@
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, managed_users, role_of, signed_in
+from ..accounts import AccountError, normalize_email
+from ..extensions import db
+from ..labels import ROLE_LABELS
+from ..models import Agency, Region, User
+from ..pagination import requested_page
+from . import bp
+from .forms import AccountForm, ActionForm, PasswordForm
+from .service import change_own_password, create_account, reset_password, set_active
+
+PAGE_SIZE = 50
+
+
+def _form() -> AccountForm:
+    form = AccountForm()
+    form.role.choices = [(role, str(ROLE_LABELS[role])) for role in role_of(current_user).manages]
+    regions = desa_in_reach(current_user, "accounts")
+    if role_of(current_user).levels:
+        form.region.choices = [(d.code, d.name) for d in regions]
+    else:  # an admin places an account anywhere: kabupaten, kecamatan or desa
+        form.region.choices = [("", _("(tanpa wilayah: admin)"))] + [
+            (r.code, f"{r.code} {r.label}")
+            for r in db.session.scalars(select(Region).where(Region.level != "provinsi").order_by(Region.code))
+        ]
+    form.agency.choices = [("", "-")] + [
+        (str(a.id), a.name)
+        for a in db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
+    ]
+    return form
+
+
+def _page(form=None, created=None, status=200):
+    pagination = db.paginate(managed_users(current_user).order_by(User.role, User.name), page=requested_page(),
+                             per_page=PAGE_SIZE, error_out=False, count=True)  # fmt: skip
+    return render_template("people/index.html", pagination=pagination, form=form or _form(), created=created,
+                           action_form=ActionForm()), status  # fmt: skip
+
+
+@bp.get("/akun")
+@ability_required("accounts")
+def index():
+    return _page()
+
+
+@bp.post("/akun")
+@ability_required("accounts")
+def create():
+    if role_of(current_user).levels:
+        try:  # a region outside the manager's, forced into the form: refused outright
+            desa_for_form(current_user, "accounts", [request.form.get("region", "")])
+        except Forbidden:
+            abort(403)
+    form = _form()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    if db.session.scalar(select(User.id).where(User.email == normalize_email(form.email.data))):
+        form.email.errors.append(_("Email ini sudah dipakai akun lain."))
+        return _page(form, status=422)
+    try:
+        user, password = create_account(current_user, form.email.data, form.name.data, form.role.data,
+                                        form.region.data, form.phone.data,
+                                        int(form.agency.data) if form.agency.data else None)  # fmt: skip
+    except Forbidden:
+        abort(403)
+    except AccountError as exc:
+        form.email.errors.append(_("Akun tidak dapat dibuat: %(reason)s", reason=str(exc)))
+        return _page(form, status=422)
+    return _page(created=(user, password))  # the temporary password is shown this once, never stored in clear
+
+
+def _managed(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return user
+
+
+@bp.post("/akun/<int:user_id>/sandi")
+@ability_required("accounts")
+def reset(user_id: int):
+    user = _managed(user_id)
+    try:
+        password = reset_password(current_user, user)
+    except Forbidden:
+        abort(403)
+    return _page(created=(user, password))
+
+
+@bp.post("/akun/<int:user_id>/aktif")
+@ability_required("accounts")
+def toggle(user_id: int):
+    user = _managed(user_id)
+    try:
+        set_active(current_user, user, not user.active)
+    except Forbidden:
+        abort(403)
+    flash(
+        _("%(name)s dinonaktifkan.", name=user.name) if not user.active else _("%(name)s aktif lagi.", name=user.name)
+    )
+    return redirect(url_for("people.index"), code=303)
+
+
+@bp.route("/sandi", methods=["GET", "POST"])
+@signed_in
+def own_password():
+    """Change one's own password; after a temporary one, every page leads here first."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user, form.current.data, form.new.data, form.repeat.data)
+        except AccountError as exc:
+            form.new.errors.append(str(exc))
+        else:
+            session["password_changed_at"] = current_user.password_changed_at.isoformat()
+            flash(_("Kata sandi diganti."))
+            return redirect(url_for("incidents.home"), code=303)
+    return render_template("people/password.html", form=form), 422 if form.errors else 200
+
+
+def init_app(app):
+    @app.before_request
+    def temporary_password_first():
+        """Someone signed in with a temporary password changes it before anything else; a session from before
+        the password last changed (someone else reset it) ends."""
+        if not current_user.is_authenticated:
+            return None
+        changed = current_user.password_changed_at
+        if changed and session.get("password_changed_at") != changed.isoformat():
+            logout_user()
+            return redirect(url_for("auth.login"))
+        if current_user.must_change_password and request.endpoint not in (
+            "people.own_password",
+            "auth.logout",
+            "static",
+            "service_worker",
+            "auth.language",
+        ):
+            return redirect(url_for("people.own_password"))
+        return None

@@ -1,0 +1,77 @@
+"""Creating, deactivating and resetting accounts in the browser, within ``access.manages``."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import gettext as _
+
+from ..access import Forbidden, manages
+from ..accounts import MIN_PASSWORD_LENGTH, AccountError, create_user
+from ..extensions import db
+from ..models import AgencyMember, User, utcnow
+
+
+def temporary_password() -> str:
+    """Twelve characters people can read out over the phone (no 0/O, 1/l/I)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def create_account(manager: User, email: str, name: str, role: str, region_code: str | None, phone: str | None,
+                   agency_id: int | None) -> tuple[User, str]:  # fmt: skip
+    """A new account with a temporary password, to be changed at first sign-in; an agency's account is also a
+    member of it (told of handovers by SMS when it has a phone). Returns the user and the password."""
+    probe = User(role=role, region_code=region_code or None)
+    if not manages(manager, probe):
+        raise Forbidden(role)
+    password = temporary_password()
+    try:
+        user = create_user(email, name, role, password, region_code or None, phone or None, agency_id or None)
+    except AccountError as exc:
+        db.session.rollback()
+        raise AccountError(str(exc)) from exc
+    user.must_change_password = True
+    if role == "agency":
+        db.session.add(AgencyMember(agency_id=agency_id, name=user.name, phone=user.phone, user_id=user.id))
+    db.session.commit()
+    return user, password
+
+
+def reset_password(manager: User, user: User) -> str:
+    """A new temporary password for ``user``; their sessions end and they must change it at sign-in."""
+    if not manages(manager, user):
+        raise Forbidden(user.email)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    db.session.commit()
+    return password
+
+
+def set_active(manager: User, user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account: it can no longer sign in and its API token stops working; what it
+    did stays on the timelines."""
+    if not manages(manager, user) or user.id == manager.id:
+        raise Forbidden(user.email)
+    user.active = active
+    for member in db.session.query(AgencyMember).filter(AgencyMember.user_id == user.id):
+        member.active = active
+    db.session.commit()
+
+
+def change_own_password(user: User, current: str, new: str, repeated: str) -> None:
+    """The user's own new password; ``AccountError`` says what is wrong and nothing changes."""
+    if not user.check_password(current or ""):
+        raise AccountError(_("Kata sandi sekarang salah."))
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("Kata sandi baru paling sedikit %(num)d karakter.", num=MIN_PASSWORD_LENGTH))
+    if new != repeated:
+        raise AccountError(_("Ulangan kata sandi baru tidak sama."))
+    if new == current:
+        raise AccountError(_("Kata sandi baru harus berbeda dari yang lama."))
+    user.set_password(new)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    db.session.commit()
