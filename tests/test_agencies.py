@@ -143,3 +143,25 @@ def test_a_signed_in_member_answers_from_their_list(app, damkar, make_incident, 
     assert refused.status_code == 403
     events = db.session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "handover")).all()
     assert [(e.data["via"], e.actor_id) for e in events] == [("web", member.id)]
+
+
+def test_the_thread_is_shared_and_a_message_can_go_to_the_reporters(app, damkar, make_incident, make_user):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    member = make_user("agency", "35.14", agency=damkar.id)
+    pusdalops = make_user("kabupaten_staff", "35.14")
+    incident = make_incident(WINONGAN, "Gading", reports=("+6281233334444",))
+    actions.hand_over(incident, staff, damkar.id)
+    for user, text in ((member, "Regu 2 menuju lokasi, 15 menit."), (pusdalops, "Pusdalops memantau.")):
+        client = signed_in(app, user)
+        token = csrf_token(client, f"/incidents/{incident.id}")
+        assert (
+            client.post(f"/incidents/{incident.id}/notes", data={"note": text, "csrf_token": token}).status_code == 303
+        )
+    desk = signed_in(app, staff)
+    page = desk.get(f"/incidents/{incident.id}/timeline").get_data(as_text=True)
+    assert "Regu 2 menuju lokasi" in page and "Pusdalops memantau." in page and "kirim ke pelapor lewat SMS" in page
+    token = csrf_token(desk, f"/incidents/{incident.id}")
+    desk.post(f"/incidents/{incident.id}/reply", data={"text": "Regu 2 menuju lokasi, 15 menit.", "csrf_token": token})
+    assert [m.body for m in queued_to("+6281233334444")] == ["Regu 2 menuju lokasi, 15 menit."]
+    kabupaten_page = signed_in(app, pusdalops).get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert 'value="diverifikasi"' not in kabupaten_page  # the kecamatan does its own triage

@@ -88,3 +88,14 @@ def test_agencies_are_an_editable_list(runner, ctx):
     assert db.session.scalar(select(func.count()).select_from(Agency).where(Agency.name == "PLN")) == 1
     bad = runner.invoke(args=["agencies", "remove", "Pemadam Antah"])
     assert bad.exit_code != 0 and "no agency" in bad.output
+
+
+def test_agency_area_and_phone_only_members(runner, ctx):
+    assert runner.invoke(args=["agencies", "area", "Damkar", "35.14"]).exit_code == 0
+    added = runner.invoke(args=["agencies", "member", "--agency", "Damkar", "--name", "Pak Budi", "--phone",
+                                "0812 5555 0001", "--region", "35.14.19", "--whatsapp"])  # fmt: skip
+    assert added.exit_code == 0 and "+6281255550001 (whatsapp, 35.14.19)" in added.output
+    twice = runner.invoke(args=["agencies", "member", "--agency", "Damkar", "--name", "X", "--phone", "081255550001"])
+    assert twice.exit_code != 0 and "already an agency member" in twice.output
+    bad = runner.invoke(args=["agencies", "area", "Damkar", "35.14.19.2018"])
+    assert bad.exit_code != 0 and "nothing was written" in bad.output

@@ -41,7 +41,10 @@ DEMO_ACCOUNTS = [
     ("desa.sumberrejo@tangguh.test", "Perangkat Desa Sumberrejo", "desa_official", "35.14.19", "Sumberrejo"),
     ("desa.patuguran@tangguh.test", "Perangkat Desa Patuguran", "desa_official", "35.14.23", "Patuguran"),
     ("desa.lajar@tangguh.test", "Perangkat Desa Lajar", "desa_official", "63.11.05", "Lajar"),
+    ("bpbd.pasuruan@tangguh.test", "Pusdalops BPBD Pasuruan", "kabupaten_staff", "35.14", None),
+    ("damkar.pasuruan@tangguh.test", "Regu Damkar Pasuruan", "agency", "35.14", None),
 ]
+DEMO_AGENCY = ("Damkar", "35.14", "damkar.pasuruan@tangguh.test", "+6281230000020")  # covers Pasuruan
 
 
 @regions_cli.command("load")
@@ -331,7 +334,11 @@ def demo():
             )
         user = find_user(email)
         if user is None:
-            user = create_user(email, name, role, DEMO_PASSWORD, region_code)
+            agency = _demo_agency() if role == "agency" else None
+            user = create_user(email, name, role, DEMO_PASSWORD, region_code, agency_id=agency.id if agency else None)
+            if agency:
+                db.session.add(AgencyMember(agency=agency, name=name, phone=DEMO_AGENCY[3], user_id=user.id))
+                db.session.commit()
         else:
             user.set_password(DEMO_PASSWORD)
             db.session.commit()
@@ -341,6 +348,13 @@ def demo():
     click.echo('\nDemo receiving numbers (try: flask sms simulate --from 081234567890 --to NUMBER "banjir di ..."):')
     for number, kecamatan in DEMO_NUMBERS:
         click.echo(f"  {number}  Kecamatan {db.session.get(Region, kecamatan).name}")
+
+
+def _demo_agency() -> Agency:
+    """Damkar covering Kabupaten Pasuruan: its member's phone gets the handovers of Winongan and Rejoso."""
+    agency = _agency(DEMO_AGENCY[0])
+    agency.region_code = DEMO_AGENCY[1]
+    return agency
 
 
 def _demo_web_report() -> None:
