@@ -89,7 +89,7 @@ def test_the_whole_story_from_a_villagers_sms_to_the_agencys_times(app, client, 
     assert lines[1].note == "api padam, 1 rumah rusak berat"
 
     page = signed_in(app, staff).get("/dashboard").get_data(as_text=True)
-    row = page.split("Waktu tanggap instansi")[1].split("<th scope=\"row\">Damkar</th>")[1].split("</tr>")[0]
+    row = page.split("Waktu tanggap instansi")[1].split('<th scope="row">Damkar</th>')[1].split("</tr>")[0]
     assert row.count("(1)") == 3 and row.strip().endswith("<td>0</td>")  # acknowledged, on site, done; none late
 
 
