@@ -107,3 +107,11 @@ def test_android_delivery_event_without_a_message_id_is_400(client, ctx):
     body, headers = android_signed({"event": "sms:delivered", "id": "ev-y", "deviceId": "d", "payload": {}})
     response = client.post("/sms/android", data=body, headers=headers)
     assert response.status_code == 400 and "messageId" in response.json["error"]
+
+
+def test_superscript_digits_in_a_timestamp_or_message_id_are_refused_not_a_crash(client, ctx):
+    body, headers = android_signed({"event": "sms:delivered", "id": "ev-z", "deviceId": "d",
+                                    "payload": {"messageId": "tangguh-²"}})  # fmt: skip
+    assert client.post("/sms/android", data=body, headers=headers).json["status"] == "ignored"
+    headers["X-Timestamp"] = "²"
+    assert client.post("/sms/android", data=body, headers=headers).status_code == 401

@@ -210,3 +210,15 @@ def test_the_worker_escalates_on_its_round(app, runner, make_incident):
     first = runner.invoke(args=["sms", "worker", "--once"])
     assert first.exit_code == 0 and "escalated=1" in first.output
     assert "escalated" not in runner.invoke(args=["sms", "worker", "--once"]).output
+
+
+def test_superscript_digits_are_not_numbers(app, make_user, make_incident):
+    """Found by `make reliability`'s fuzzing: "²".isdigit() is True, but int("²") fails."""
+    incident = make_incident(WINONGAN, "Gading")
+    client = signed_in(app, make_user("kecamatan_staff", WINONGAN))
+    assert client.get("/incidents?page=²").status_code == 400
+    assert client.get("/api/incidents?page=²").status_code in (400, 401)
+    token = csrf_token(client, f"/incidents/{incident.id}")
+    refused = client.post(f"/incidents/{incident.id}/agency", data={"agency_id": "²"},
+                          headers={"HX-Request": "true", "X-CSRFToken": token})  # fmt: skip
+    assert refused.status_code == 422 and "harus angka" in refused.get_data(as_text=True)

@@ -425,7 +425,7 @@ def message_by_provider(gateway: str, provider_id: str) -> OutboundMessage | Non
     )
     if message is None and provider_id.startswith(MESSAGE_ID_PREFIX):
         number = provider_id.removeprefix(MESSAGE_ID_PREFIX)
-        if number.isdigit():
+        if number.isascii() and number.isdigit():
             candidate = db.session.get(OutboundMessage, int(number))
             if candidate is not None and candidate.gateway == gateway:
                 message = candidate

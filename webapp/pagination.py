@@ -17,7 +17,7 @@ def page_number(raw: str | None, name: str = "page", default: int = 1) -> int:
     absent. The one parser of every page parameter, for pages and the API alike."""
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:  # "²" is a digit, not a number
         raise BadPage(f"{name} must be a whole number from 1 to {MAX_PAGE}")
     return int(raw)
 

@@ -14,7 +14,7 @@ login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
 
 
 from . import routes  # noqa: E402,F401

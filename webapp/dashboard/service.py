@@ -241,8 +241,9 @@ class AgencyTimes:
 AGENCY_STAGES = {"diterima": "acknowledged_at", "di_lokasi": "on_site_at", "selesai": "done_at"}
 
 
-def agency_times(incident_ids: list[int]) -> list[AgencyTimes]:
-    """Per agency, over the handovers of ``incident_ids``: one query."""
+def agency_times(area: Area, period: Period) -> list[AgencyTimes]:
+    """Per agency, over the handovers of the period's incidents: one query."""
+    incident_ids = select(Incident.id).where(_chosen(area, period))
     rows = db.session.execute(
         select(Agency.name, Handover.created_at, Handover.acknowledged_at, Handover.on_site_at, Handover.done_at,
                Handover.escalated_at)
@@ -263,15 +264,20 @@ def agency_times(incident_ids: list[int]) -> list[AgencyTimes]:
     return result
 
 
-def incident_facts(area: Area, period: Period) -> list[IncidentFacts]:
-    """The period's incidents with their milestone times: two queries, whatever the size."""
+def _chosen(area: Area, period: Period):
+    """The incidents the figures cover: opened in the period inside the area, merged ones left out."""
     start, end = period.bounds(area.zone)
-    chosen = and_(
+    return and_(
         area.covers(Incident.kecamatan_code),
         Incident.opened_at >= start,
         Incident.opened_at < end,
         Incident.status != "digabung",
     )
+
+
+def incident_facts(area: Area, period: Period) -> list[IncidentFacts]:
+    """The period's incidents with their milestone times: two queries, whatever the size."""
+    chosen = _chosen(area, period)
     columns = [Incident.id, Incident.ticket, Incident.hazard, Incident.status, Incident.kecamatan_code,
                Incident.desa_code, Incident.opened_at, *(getattr(Incident, name) for name in COUNT_FIELDS)]  # fmt: skip
     facts = {}
@@ -400,4 +406,4 @@ def dashboard(area: Area, period: Period, now: datetime) -> Dashboard:
         by_hazard[incident.hazard].append(incident)
     hazard_rows = [_fill(Group(key, key or ""), group, now) for key, group in by_hazard.items()]
     hazard_rows.sort(key=lambda g: (-g.incidents, g.key or "~"))
-    return Dashboard(area, period, overall, area_rows, hazard_rows, incidents, agency_times([i.id for i in incidents]))
+    return Dashboard(area, period, overall, area_rows, hazard_rows, incidents, agency_times(area, period))

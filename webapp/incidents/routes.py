@@ -208,7 +208,7 @@ def _optional_int(name: str) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ActionError(_("Isian %(name)s harus angka.", name=name))
     return int(raw)
 
@@ -273,8 +273,15 @@ def record_handover(incident_id: int):
         db.session.commit()
 
     if request.form.get("from") == "list":  # a plain form on the list: back to the list
-        run()
-        flash(_("Tiket %(ticket)s: tercatat.", ticket=incident.ticket))
+        try:
+            run()
+        except Forbidden:
+            abort(403)
+        except ActionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("Tiket %(ticket)s: tercatat.", ticket=incident.ticket))
         return redirect(url_for("incidents.index"), code=303)
     return _act(incident, "_summary", run, _("Tercatat."))
 

@@ -21,7 +21,7 @@ def android_signature_ok(
 ) -> bool:
     """True when ``X-Signature`` is the hex HMAC-SHA256 of the raw body followed by ``X-Timestamp``, and that
     timestamp (Unix seconds) is within ``max_skew`` seconds of now (so an old request cannot be replayed)."""
-    if not signing_key or not signature or not timestamp.isdigit():
+    if not signing_key or not signature or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs((now if now is not None else time.time()) - int(timestamp)) > max_skew:
         return False
