@@ -14,6 +14,14 @@ class AccountForm(Form):
     phone = StringField(_l("Nomor HP (opsional)"), validators=[Optional(), Length(max=40)])
 
 
+class AdminAccountForm(AccountForm):
+    """An admin places an account anywhere: the region's code is typed (a list of every desa would not fit)."""
+
+    region = StringField(
+        _l("Kode wilayah (kosong untuk admin), misalnya 35.14.19"), validators=[Optional(), Length(max=13)]
+    )
+
+
 class ActionForm(Form):
     """An empty form: deactivating or resetting is a POST with a CSRF token."""
 

@@ -7,26 +7,21 @@ from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, 
 from ..accounts import AccountError, normalize_email
 from ..extensions import db
 from ..labels import ROLE_LABELS
-from ..models import Agency, Region, User
+from ..models import Agency, User
 from ..pagination import requested_page
 from . import bp
-from .forms import AccountForm, ActionForm, PasswordForm
+from .forms import AccountForm, ActionForm, AdminAccountForm, PasswordForm
 from .service import change_own_password, create_account, reset_password, set_active
 
 PAGE_SIZE = 50
 
 
 def _form() -> AccountForm:
-    form = AccountForm()
+    scoped = bool(role_of(current_user).levels)
+    form = AccountForm() if scoped else AdminAccountForm()
     form.role.choices = [(role, str(ROLE_LABELS[role])) for role in role_of(current_user).manages]
-    regions = desa_in_reach(current_user, "accounts")
-    if role_of(current_user).levels:
-        form.region.choices = [(d.code, d.name) for d in regions]
-    else:  # an admin places an account anywhere: kabupaten, kecamatan or desa
-        form.region.choices = [("", _("(tanpa wilayah: admin)"))] + [
-            (r.code, f"{r.code} {r.label}")
-            for r in db.session.scalars(select(Region).where(Region.level != "provinsi").order_by(Region.code))
-        ]
+    if scoped:
+        form.region.choices = [(d.code, d.name) for d in desa_in_reach(current_user, "accounts")]
     form.agency.choices = [("", "-")] + [
         (str(a.id), a.name)
         for a in db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
