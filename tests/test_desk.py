@@ -155,7 +155,12 @@ def test_a_merged_verification_still_counts_on_the_dashboard(app, make_user, mak
     actions.unmerge(verified, staff)
     page = signed_in(app, staff).get("/dashboard?bulan=2026-11").get_data(as_text=True)
     assert "2 insiden dalam periode ini." in page
-    kinds = [e.kind for e in db.session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == fresh.id))]
+    kinds = [
+        e.kind
+        for e in db.session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == fresh.id).order_by(IncidentEvent.id)
+        )
+    ]
     assert kinds[-2:] == ["merge_in", "unmerge_out"]
 
 
