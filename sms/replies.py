@@ -52,10 +52,16 @@ TEMPLATES = {
     "agency_not_handed": "Tiket {ticket} tidak diserahkan ke instansi Anda. Tidak ada yang diubah.",
     "agency_unknown_sender": "Nomor ini tidak terdaftar sebagai petugas instansi. Hubungi kecamatan.",
     "rate_limited": "Terlalu banyak pesan dari nomor ini. Pesan berikutnya akan dibaca petugas nanti.",
+    "gateway_silent": "Tangguh: {gateway} ({kecamatan}) diam sejak {since}. SMS warga tidak masuk. Cek baterai, "
+    "pulsa, sinyal dan aplikasi gateway.",
+    "gateway_failing": "Tangguh: {gateway} ({kecamatan}) gagal kirim SMS sejak {since}: {reason}. Cek pulsa dan "
+    "sinyal.",
+    "gateway_online": "Tangguh: {gateway} ({kecamatan}) tersambung lagi {at}. SMS warga masuk kembali.",
+    "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
 }
 
 # Parts that may be shortened to fit, in the order they give way.
-_SHRINKABLE = ("name", "desa", "example", "counts", "agency", "hazard")
+_SHRINKABLE = ("name", "desa", "example", "counts", "agency", "hazard", "reason", "gateway", "kecamatan")
 _MIN_PART = 6
 
 

@@ -185,3 +185,38 @@ class FakeAndroid(_Fake):
         if not found:
             return 404, {"message": "not found"}
         return 200, self._state(found[0])
+
+
+class FakeSmtp:
+    """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps every email it is given."""
+
+    def __init__(self):
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        fake = self
+        self.emails: list = []
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                from email import message_from_bytes
+
+                fake.emails.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+                return "250 OK"
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp+plain://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()

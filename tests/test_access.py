@@ -22,13 +22,17 @@ from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.models import (
     Agency,
+    AgencyMember,
+    AuditEntry,
     Broadcast,
     Consultation,
+    GatewayTest,
     Handover,
     Incident,
     IncidentEvent,
     OutboundMessage,
     PushSubscription,
+    ReceivingNumber,
     Region,
     Report,
     Reporter,
@@ -58,6 +62,10 @@ class Place:
     official: User | None = None  # the desa's official, whose account managers may reset
     consultation: Consultation | None = None  # the official's question, forwarded to BPBD
     photo_report: int = 0  # the first incident's report with a photo
+    number: ReceivingNumber | None = None  # an Android gateway of the kecamatan, named after the desa
+    agency: Agency | None = None  # an agency covering the kecamatan, with one member
+    member: AgencyMember | None = None
+    index: int = 0
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -209,6 +217,47 @@ CASES: dict[str, list[Case]] = {
             form={"endpoint": "https://push.example.test/abc", "keys": {"p256dh": "BNc", "auth": "tBH"}},
         )
     ],
+    "setup.gateways": [Case("get", "/pengaturan/gateway", "gateway_status", target=False, listing="gateway")],
+    "setup.add_gateway": [
+        Case(
+            "post",
+            "/pengaturan/gateway",
+            "gateways",
+            {"gateway": "android", "address": "dev-baru", "label": "HP baru", "kecamatan": WINONGAN},
+            target=False,
+        ),  # fmt: skip
+        # Taking over another kecamatan's device is acting in that kecamatan.
+        Case(
+            "post",
+            "/pengaturan/gateway",
+            "gateways",
+            {"gateway": "android", "address": "{device}", "kecamatan": WINONGAN},
+        ),  # fmt: skip
+    ],
+    "setup.gateway": [Case("get", "/pengaturan/gateway/{number}", "gateway_status")],
+    "setup.edit_gateway": [
+        Case("post", "/pengaturan/gateway/{number}", "gateways", {"label": "HP gateway baru", "phone": "081234500000"})
+    ],
+    "setup.new_key": [Case("post", "/pengaturan/gateway/{number}/kunci", "gateways")],
+    "setup.test_sms": [Case("post", "/pengaturan/gateway/{number}/uji", "gateways")],
+    "setup.tests": [Case("get", "/pengaturan/gateway/{number}/uji", "gateway_status")],
+    "setup.remove_gateway": [Case("post", "/pengaturan/gateway/{number}/hapus", "gateways")],
+    "setup.agencies": [Case("get", "/pengaturan/instansi", "agencies", target=False, listing="agency")],
+    "setup.add_agency_view": [
+        Case("post", "/pengaturan/instansi", "agencies", {"name": "Puskesmas Baru {desa}", "area": "{kecamatan}"})
+    ],
+    "setup.toggle_agency": [Case("post", "/pengaturan/instansi/{local_agency}/aktif", "agencies")],
+    "setup.add_member_view": [
+        Case(
+            "post",
+            "/pengaturan/instansi/{local_agency}/petugas",
+            "agencies",
+            {"name": "Bu Bidan", "phone": "{member_phone}", "channel": "sms"},
+        )  # fmt: skip
+    ],
+    "setup.remove_member_view": [Case("post", "/pengaturan/instansi/petugas/{member}/hapus", "agencies")],
+    "setup.sign_ins": [Case("get", "/pengaturan/masuk", "audit", target=False)],
+    "setup.audit": [Case("get", "/pengaturan/audit", "audit", target=False)],
     "push.remove": [
         Case(
             "json",
@@ -237,7 +286,12 @@ def _world(make_user, make_incident) -> dict:
     places = {}
     bpbd = db.session.scalar(select(Agency).where(Agency.name == "BPBD"))
     for kecamatan, desa in {place for variants in HOME.values() for place in variants.values()}:
-        place = Place(kecamatan, desa, desa_code(kecamatan, desa))
+        place = Place(kecamatan, desa, desa_code(kecamatan, desa), index=len(places))
+        place.number = ReceivingNumber(gateway="android", address=f"dev-{desa.lower()}", kecamatan_code=kecamatan,
+                                       label=f"HP gateway {desa}", phone=f"+62812{len(places):02d}555555")  # fmt: skip
+        place.agency = Agency(name=f"Puskesmas {desa}", region_code=kecamatan)
+        place.member = AgencyMember(agency=place.agency, name=f"Perawat {desa}", phone=f"+62812{len(places):02d}666666")
+        db.session.add_all([place.number, place.agency, place.member])
         place.incidents = [
             make_incident(
                 kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
@@ -287,9 +341,20 @@ def _snapshot() -> tuple:
             Consultation.id
         )
     ).all()
-    tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription)
+    numbers = db.session.execute(
+        select(
+            ReceivingNumber.address,
+            ReceivingNumber.kecamatan_code,
+            ReceivingNumber.label,
+            ReceivingNumber.phone,
+            ReceivingNumber.signing_key,
+        ).order_by(ReceivingNumber.id)  # fmt: skip
+    ).all()
+    agencies = db.session.execute(select(Agency.id, Agency.active, Agency.region_code).order_by(Agency.id)).all()
+    members = db.session.execute(select(AgencyMember.id, AgencyMember.active).order_by(AgencyMember.id)).all()
+    tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription, GatewayTest, AuditEntry)
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in tables]
-    return incidents, handovers, reports, residents, users, consultations, counts
+    return incidents, handovers, reports, residents, users, consultations, numbers, agencies, members, counts
 
 
 def _fill(value: str, place: Place, area: str | None):
@@ -299,7 +364,9 @@ def _fill(value: str, place: Place, area: str | None):
         "photo_report": place.photo_report, "resident": place.resident.id, "desa": place.code, "area": area or "",
         "agency": db.session.scalar(select(Agency.id).where(Agency.name == "PLN")),
         "handed": db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")), "merged": place.merged.id,
-        "official": place.official.id, "consultation": place.consultation.id,
+        "official": place.official.id, "consultation": place.consultation.id, "number": place.number.id,
+        "device": place.number.address, "kecamatan": place.kecamatan, "local_agency": place.agency.id,
+        "member": place.member.id, "member_phone": f"08127{place.index:02d}77777",
     }  # fmt: skip
     if value == "{csv}":
         return io.BytesIO(f"nama,telepon,desa\nBu Ani,081299990001,{place.desa}\n".encode()), "warga.csv"
@@ -328,7 +395,7 @@ def _listing(place: Place, what: str) -> str:
     return {
         "ticket": place.incidents[0].ticket, "resident": place.resident.name, "broadcast": place.broadcast.body,
         "report_text": place.incidents[0].reports[0].raw_text, "official": place.official.email,
-        "question": place.consultation.question,
+        "question": place.consultation.question, "gateway": place.number.label, "agency": place.agency.name,
     }[what]  # fmt: skip
 
 
@@ -387,7 +454,8 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
     login(client, user.email)
     for endpoint, cases in CASES.items():
         for case in cases:
-            ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation")
+            ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
+                   "local_agency", "member")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -404,7 +472,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
     for endpoint, cases in CASES.items():
         for case in cases:
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
-                                    consultation=1, area=WINONGAN)  # fmt: skip
+                                    consultation=1, area=WINONGAN, number=1, local_agency=1, member=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

@@ -27,6 +27,9 @@ TABLES = {
     "agency_member",
     "consultation",
     "push_subscription",
+    "gateway_test",
+    "sign_in",
+    "audit_entry",
     "alembic_version",
 }
 

@@ -31,9 +31,9 @@ def test_map_list_and_remove_numbers(runner, ctx):
 
 def test_bad_mappings_are_clear_errors_and_write_nothing(runner, ctx):
     for args, message in [
-        (["--gateway", "twilio", "--address", "halo", "--kecamatan", "35.14.19"], "invalid address"),
-        (["--gateway", "twilio", "--address", "+6281100351419", "--kecamatan", "35.14"], "not a loaded kecamatan"),
-        (["--gateway", "android", "--address", "dev 1", "--kecamatan", "35.14.19"], "invalid address"),
+        (["--gateway", "twilio", "--address", "halo", "--kecamatan", "35.14.19"], "Nomor Twilio tidak sah: halo"),
+        (["--gateway", "twilio", "--address", "+6281100351419", "--kecamatan", "35.14"], "bukan kode kecamatan"),
+        (["--gateway", "android", "--address", "dev 1", "--kecamatan", "35.14.19"], "tanpa spasi"),
     ]:
         result = runner.invoke(args=["sms", "numbers", "add", *args])
         assert result.exit_code != 0 and message in result.output
@@ -96,6 +96,6 @@ def test_agency_area_and_phone_only_members(runner, ctx):
                                 "0812 5555 0001", "--region", "35.14.19", "--whatsapp"])  # fmt: skip
     assert added.exit_code == 0 and "+6281255550001 (whatsapp, 35.14.19)" in added.output
     twice = runner.invoke(args=["agencies", "member", "--agency", "Damkar", "--name", "X", "--phone", "081255550001"])
-    assert twice.exit_code != 0 and "already an agency member" in twice.output
+    assert twice.exit_code != 0 and "sudah terdaftar sebagai petugas instansi" in twice.output
     bad = runner.invoke(args=["agencies", "area", "Damkar", "35.14.19.2018"])
     assert bad.exit_code != 0 and "nothing was written" in bad.output

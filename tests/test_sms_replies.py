@@ -32,6 +32,12 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 counts=" 1200 meninggal, 300 hilang, 5000 luka, 40000 ngungsi.",
                 stage="penanganan di lokasi",
                 link="https://tangguh.example.go.id/incidents/123456",
+                gateway=f"HP gateway {name}",
+                kecamatan=f"Kecamatan {desa}",
+                since="23:59 WITA",
+                at="00:01 WIT",
+                reason="Android gateway 503: fake error 503 " + name,
+                token="ABCD2345",
             ),
         )
 

@@ -235,7 +235,7 @@ def test_android_malformed_event_is_400_and_stores_nothing(client, numbers, even
 
 
 def test_android_other_events_are_acknowledged_and_ignored(client, numbers):
-    event = {"event": "system:ping", "id": "ev-9", "deviceId": "dev-winongan", "payload": {"health": "pass"}}
+    event = {"event": "mms:received", "id": "ev-9", "deviceId": "dev-winongan", "payload": {}}
     response = post_android(client, event)
     assert response.status_code == 200 and response.json["status"] == "ignored"
     assert reports() == []

@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import assets, cli, errors, templating
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .auth.routes import init_app as auth_init
     from .broadcasts import bp as broadcasts_bp
     from .consultations import bp as consultations_bp
     from .dashboard import bp as dashboard_bp
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .push.service import public_key
     from .reports import bp as reports_bp
     from .residents import bp as residents_bp
+    from .setup import bp as setup_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -71,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(push_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(setup_bp)
+    auth_init(app)
     people_init(app)
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])
     errors.init_app(app)

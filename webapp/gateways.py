@@ -18,8 +18,13 @@ clients (``sms/`` stays pure: parsing and text, no I/O). The outbound worker (``
 from __future__ import annotations
 
 import logging
+import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlsplit
 
 import requests
 from android_sms_gateway import client as android_client
@@ -263,3 +268,55 @@ class WebPushGateway:
 
     def find(self, message: Outgoing) -> str | None:
         return None
+
+
+class SmtpGateway:
+    """Email through an SMTP server (``SMTP_URL``): ``smtp://user:pass@host:587`` with STARTTLS, ``smtps://…:465``
+    with TLS from the start, ``smtp+plain://host:25`` without TLS (a relay on the same machine). Used for the
+    alerts that must not depend on the SMS gateway they are about. The subject is the body's first words."""
+
+    name = "smtp"
+
+    def __init__(self, url: str, sender: str, timeout: float = DEFAULT_TIMEOUT):
+        if not url:
+            raise PermanentFailure("email is not configured (SMTP_URL)")
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps", "smtp+plain") or not parts.hostname:
+            raise PermanentFailure("SMTP_URL must look like smtp://user:password@host:587")
+        self.scheme, self.host = parts.scheme, parts.hostname
+        self.port = parts.port or {"smtp": 587, "smtps": 465, "smtp+plain": 25}[parts.scheme]
+        self.user = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else ""
+        self.sender, self.timeout = sender, timeout
+
+    def send(self, message: Outgoing) -> str:
+        email = EmailMessage()
+        email["From"], email["To"] = self.sender, message.to
+        email["Subject"] = " ".join(message.body.split()[:8])[:78]
+        email["Message-ID"] = make_msgid(idstring=message.message_id, domain="tangguh")
+        email.set_content(message.body)
+        try:
+            if self.scheme == "smtps":
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                          context=ssl.create_default_context())  # fmt: skip
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with client:
+                if self.scheme == "smtp":
+                    client.starttls(context=ssl.create_default_context())
+                if self.user:
+                    client.login(self.user, self.password)
+                client.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure(f"SMTP refused the address {message.to}") from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentFailure(f"SMTP refused the login ({exc.smtp_code})") from exc
+        except smtplib.SMTPResponseException as exc:
+            reason = f"SMTP {exc.smtp_code}"
+            raise _refused(reason, 500 if 400 <= exc.smtp_code < 500 else 400) from exc  # 4xx: try again later
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"the mail server is unreachable: {exc.__class__.__name__}") from exc
+        return message.message_id
+
+    def find(self, message: Outgoing) -> str | None:
+        return None  # a repeated alert email is harmless

@@ -67,3 +67,23 @@ ROLE_LABELS = {
 }
 SEVERITY_LABELS = {1: _l("rendah"), 2: _l("sedang"), 3: _l("tinggi")}
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+
+AUDIT_LABELS = {
+    "account_created": _l("Akun dibuat"),
+    "password_reset": _l("Kata sandi sementara dibuat"),
+    "account_deactivated": _l("Akun dinonaktifkan"),
+    "account_activated": _l("Akun diaktifkan lagi"),
+    "api_token_issued": _l("Token API dibuat"),
+    "number_added": _l("Nomor/HP gateway dipasang"),
+    "number_changed": _l("Nomor/HP gateway diubah"),
+    "number_removed": _l("Nomor/HP gateway dihapus"),
+    "key_rotated": _l("Kunci webhook dibuat baru"),
+    "gateway_test": _l("SMS uji gateway"),
+    "agency_added": _l("Instansi ditambahkan"),
+    "agency_changed": _l("Wilayah instansi diubah"),
+    "agency_deactivated": _l("Instansi dinonaktifkan"),
+    "agency_activated": _l("Instansi diaktifkan"),
+    "agency_member_added": _l("Petugas instansi ditambahkan"),
+    "agency_member_removed": _l("Petugas instansi dihapus"),
+    "database_restored": _l("Basis data dipulihkan dari cadangan"),
+}

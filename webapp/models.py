@@ -423,6 +423,21 @@ class ReceivingNumber(db.Model):
     address: Mapped[str] = mapped_column(String(100))
     kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    label: Mapped[str | None] = mapped_column(String(80))  # what people call it: "HP gateway Winongan"
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164: the SIM's own number, for test SMS
+    # Android: the key the app signs its webhooks with (Settings → Webhooks → Signing key); shown once when set.
+    signing_key: Mapped[str | None] = mapped_column(String(64))
+    key_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Health, from what the device sends (pings, messages, delivery reports) and what the worker sees.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ping_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # sends failed in a row
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # declared offline (people were told)
 
     kecamatan: Mapped[Region] = relationship()
 
@@ -431,11 +446,92 @@ class ReceivingNumber(db.Model):
         CheckConstraint(gateway.in_(GATEWAYS), name="gateway"),
     )
 
+    @property
+    def device(self) -> str:
+        """The Android device id (the address without its ``/<sim>``)."""
+        return self.address.partition("/")[0]
+
+    @property
+    def sim(self) -> int | None:
+        sim = self.address.partition("/")[2]
+        return int(sim) if sim.isdigit() else None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.address
+
+
+class GatewayTest(db.Model):
+    """A test SMS sent to a gateway's own SIM, expected back through the gateway: from the setup page's button
+    (``requested_by``) or the periodic canary (none). At most one is pending per number."""
+
+    __tablename__ = "gateway_test"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receiving_number_id: Mapped[int] = mapped_column(ForeignKey("receiving_number.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(12), unique=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id", ondelete="SET NULL"))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)  # neither arrived nor given up
+
+    number: Mapped[ReceivingNumber] = relationship()
+    message: Mapped[OutboundMessage | None] = relationship()
+
+    __table_args__ = (
+        db.Index(
+            "uq_gateway_test_pending",
+            "receiving_number_id",
+            unique=True,
+            sqlite_where=db.text("pending"),
+            postgresql_where=db.text("pending"),
+        ),
+    )
+
+
+SIGN_IN_OUTCOMES = ("ok", "wrong", "inactive", "throttled")
+
+
+class SignIn(db.Model):
+    """One attempt to sign in, for admins to review: who was tried, from where, and how it ended."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(254))  # as typed (normalised): an unknown one is kept too
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    address: Mapped[str | None] = mapped_column(String(45))
+    outcome: Mapped[str] = mapped_column(String(10))
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint(outcome.in_(SIGN_IN_OUTCOMES), name="outcome"),)
+
+
+class AuditEntry(db.Model):
+    """One administrative action (accounts, receiving numbers, signing keys, agencies): who, when, what.
+
+    Append-only, like the incident timeline. ``actor`` none: done from the command line."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(13), index=True)  # where it applies, for scoping
+    data: Mapped[dict | None] = mapped_column(JSONType)
+
+    actor: Mapped[User | None] = relationship()
+
 
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
-OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush")
-OUTBOUND_PURPOSES = ("reply", "notify", "broadcast")
-OUTBOUND_CHANNELS = ("sms", "whatsapp", "push")
+OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush", "smtp")
+OUTBOUND_PURPOSES = ("reply", "notify", "broadcast", "test")
+OUTBOUND_CHANNELS = ("sms", "whatsapp", "push", "email")
 
 
 class OutboundMessage(db.Model):
@@ -453,7 +549,8 @@ class OutboundMessage(db.Model):
     purpose: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(10), default="sms")
     gateway: Mapped[str] = mapped_column(String(10))
-    to_phone: Mapped[str | None] = mapped_column(String(16))  # E.164; none for a web push
+    to_phone: Mapped[str | None] = mapped_column(String(16))  # E.164; none for a web push or an email
+    to_email: Mapped[str | None] = mapped_column(String(254))  # an email (gateway alerts when SMTP is set up)
     push_subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscription.id", ondelete="SET NULL"), index=True
     )
@@ -486,7 +583,10 @@ class OutboundMessage(db.Model):
         CheckConstraint(gateway.in_(OUTBOUND_GATEWAYS), name="gateway"),
         CheckConstraint(purpose.in_(OUTBOUND_PURPOSES), name="purpose"),
         CheckConstraint(channel.in_(OUTBOUND_CHANNELS), name="channel"),
-        CheckConstraint("channel = 'push' OR to_phone IS NOT NULL", name="has_recipient"),
+        CheckConstraint(
+            "(channel = 'push') OR (channel = 'email' AND to_email IS NOT NULL) OR to_phone IS NOT NULL",
+            name="has_recipient",
+        ),
         UniqueConstraint("gateway", "provider_id", name="uq_outbound_message_gateway_provider_id"),
         db.Index("ix_outbound_message_due", "status", "next_attempt_at"),
     )
@@ -543,8 +643,10 @@ class Broadcast(db.Model):
 
 @event.listens_for(IncidentEvent, "before_update")
 @event.listens_for(IncidentEvent, "before_delete")
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
 def _events_are_append_only(mapper, connection, target):
-    raise RuntimeError("incident events are append-only")
+    raise RuntimeError(f"{mapper.local_table.name} rows are append-only")
 
 
 # How many reports an incident has, loaded on demand (``undefer``) as one correlated subquery, not one query a row.

@@ -39,6 +39,7 @@ from .gateways import (
     ConsoleGateway,
     Outgoing,
     PermanentFailure,
+    SmtpGateway,
     SubscriptionGone,
     TemporaryFailure,
     TwilioGateway,
@@ -57,6 +58,8 @@ def gateway_for(channel: str, via: str | None = None) -> str:
     from) or the configured SMS gateway."""
     if channel == "push":
         return "webpush"  # a browser notification, whatever carries the SMS
+    if channel == "email":
+        return "smtp"  # only queued when SMTP_URL is set
     configured = current_app.config["SMS_GATEWAY"]
     if configured == "console":
         return "console"
@@ -74,6 +77,7 @@ def _row(
     key: str,
     to: str | None,
     body: str,
+    to_email: str | None = None,
     purpose: str,
     kecamatan_code: str,
     channel: str = "sms",
@@ -95,6 +99,7 @@ def _row(
         channel=channel,
         gateway=gateway_for(channel, via),
         to_phone=to,
+        to_email=to_email,
         sender=sender,
         sim_number=sim_number,
         body=body,
@@ -117,9 +122,9 @@ def enqueue(**message) -> OutboundMessage:
     """Queue one message, once per ``key``; returns the queued row, or the one queued earlier with that key.
 
     Arguments: ``key``, ``to`` (E.164), ``body``, ``purpose`` and ``kecamatan_code``; optionally ``channel``
-    (sms, whatsapp, or push with ``push_subscription_id`` instead of ``to``), ``via`` (the gateway an answer
-    must go back through), ``sender`` and ``sim_number``, and the ``desa_code``, ``reporter_id``,
-    ``incident_id`` or ``broadcast_id`` it belongs to.
+    (sms, whatsapp, push with ``push_subscription_id`` instead of ``to``, or email with ``to_email``), ``via``
+    (the gateway an answer must go back through), ``sender`` and ``sim_number``, and the ``desa_code``,
+    ``reporter_id``, ``incident_id`` or ``broadcast_id`` it belongs to.
 
     Who commits: never the producer. The caller commits with the change that made the message, so a message
     exists exactly when its cause does.
@@ -213,6 +218,10 @@ class Gateways:
                     api_url=config["TWILIO_API_URL"],
                     timeout=config["GATEWAY_TIMEOUT"],
                 )
+            elif name == "smtp":
+                self.built[name] = SmtpGateway(
+                    config["SMTP_URL"], config["MAIL_FROM"], timeout=config["GATEWAY_TIMEOUT"]
+                )
             elif name == "webpush":
                 self.built[name] = WebPushGateway(
                     config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"], timeout=config["GATEWAY_TIMEOUT"]
@@ -251,10 +260,10 @@ def _subscription(message: OutboundMessage) -> dict | None:
 
 
 def _outgoing(message: OutboundMessage) -> Outgoing:
-    sender, sim = _sender(message) if message.channel != "push" else (None, None)
+    sender, sim = _sender(message) if message.channel in ("sms", "whatsapp") else (None, None)
     return Outgoing(
         message_id=f"{MESSAGE_ID_PREFIX}{message.id}",
-        to=message.to_phone,
+        to=message.to_email if message.channel == "email" else message.to_phone,
         body=message.body,
         channel=message.channel,
         sender=sender,
@@ -294,7 +303,10 @@ def _opted_out(message: OutboundMessage) -> bool:
 
 
 def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
-    """Send one claimed message and record the outcome; returns the status it ended in."""
+    """Send one claimed message and record the outcome (and, for an Android device, its health); returns the
+    status it ended in."""
+    from .gateway_health import record_send  # the health rules queue their notices through this module
+
     # Renew the lease just before sending: a batch may take a while, and the lease must cover this one send,
     # not the whole batch. A message another worker took over meanwhile is left to it.
     if not _record(message_id, worker, claimed_at=utcnow()):
@@ -322,6 +334,8 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
     except Exception as exc:  # temporary, or unexpected (a bug, an odd client error): retried with backoff
         if isinstance(exc, TemporaryFailure):
             reason, doubt = str(exc), in_doubt or exc.in_doubt
+            if gateway_name == "android":  # the phone (or its relay) did not answer: a sign of a dead gateway
+                record_send(outgoing.sender, ok=False, reason=reason)
         else:
             log.exception("sending outbound message %s failed unexpectedly", message_id)
             reason, doubt = f"unexpected error: {exc.__class__.__name__}", True
@@ -341,6 +355,8 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
         message_id, worker, status="sent", provider_id=provider_id, sent_at=utcnow(), error=None, in_doubt=False
     ):
         _late_provider_id(message_id, provider_id)
+    if gateway_name == "android":
+        record_send(outgoing.sender, ok=True)
     return "sent"
 
 

@@ -13,8 +13,10 @@ from sms.phone import mask_phone
 
 from .access import can
 from .auth.forms import LogoutForm
+from .gateway_health import troubles_for
 from .incidents.service import new_count
 from .labels import (
+    AUDIT_LABELS,
     COUNT_LABELS,
     HANDOVER_NEXT,
     HANDOVER_STAGE_LABELS,
@@ -156,6 +158,7 @@ def init_app(app):
         HANDOVER_STAGES=HANDOVER_STAGE_LABELS,
         HANDOVER_NEXT=HANDOVER_NEXT,
         ROLE_LABELS=ROLE_LABELS,
+        AUDIT_LABELS=AUDIT_LABELS,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
         can=lambda ability, target=None: can(current_user, ability, target),
@@ -168,6 +171,13 @@ def init_app(app):
     def _forms():
         # formdata=None: the menu's form never reads the request (which may be JSON, or not a form at all)
         return {"logout_form": LogoutForm(formdata=None) if current_user.is_authenticated else None}
+
+    @app.context_processor
+    def _gateway_troubles():
+        """Offline SMS gateways of the user's kecamatan: the strip on every staff page."""
+        if not current_user.is_authenticated or not can(current_user, "gateway_status"):
+            return {"gateway_troubles": []}
+        return {"gateway_troubles": troubles_for(current_user)}
 
     @app.context_processor
     def _new_items():

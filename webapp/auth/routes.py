@@ -1,13 +1,19 @@
+import math
+import time
+from functools import cache
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..access import public, signed_in
-from ..accounts import find_user
+from ..accounts import find_user, normalize_email
+from ..extensions import db
 from ..labels import LANGUAGES
-from . import bp
+from ..models import SignIn
+from . import bp, throttle
 from .forms import LoginForm, LogoutForm
 
 
@@ -20,6 +26,25 @@ def _safe_next(target: str | None) -> str:
     return url_for("incidents.home")
 
 
+@cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash("not anyone's password", method=method)
+
+
+def _password_ok(user, password: str) -> bool:
+    """Check the password; for an unknown email, spend the same hashing time so timing reveals nothing."""
+    if user is None:
+        check_password_hash(_decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
+        return False
+    return user.check_password(password)
+
+
+def _note(email: str, user, outcome: str) -> None:
+    db.session.add(SignIn(email=email[:254], user_id=user.id if user else None,
+                          address=(request.remote_addr or "")[:45] or None, outcome=outcome))  # fmt: skip
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -27,12 +52,25 @@ def login():
         return redirect(url_for("incidents.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.active and user.check_password(form.password.data):
+        email, address = normalize_email(form.email.data), request.remote_addr or ""
+        wait = throttle.wait_seconds(email, address)
+        if wait:  # refused before the password is looked at; the same words whether or not the account exists
+            _note(email, find_user(email), "throttled")
+            form.password.errors.append(
+                _("Terlalu banyak percobaan masuk. Coba lagi dalam %(num)d menit.", num=math.ceil(wait / 60))
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+        user = find_user(email)
+        if _password_ok(user, form.password.data) and user.active:
             login_user(user)
+            session.permanent = True  # the cookie lasts SESSION_IDLE_MINUTES from the last request
+            session["seen"] = int(time.time())
             # The password this session was opened with: when it changes (a reset), the session ends.
             session["password_changed_at"] = user.password_changed_at.isoformat() if user.password_changed_at else ""
+            _note(email, user, "ok")
             return redirect(_safe_next(request.args.get("next")), code=303)
+        throttle.failed(email, address)
+        _note(email, user, "inactive" if user is not None and not user.active else "wrong")
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -57,3 +95,21 @@ def language(code: str):
     response = redirect(_safe_next(request.args.get("next")), code=303)
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+def init_app(app):
+    @app.before_request
+    def end_idle_sessions():
+        """A session unused for ``SESSION_IDLE_MINUTES`` ends (a phone left on a desk, a borrowed browser); the
+        last-use time lives in the signed session, refreshed at most once a minute."""
+        if not current_user.is_authenticated:
+            return None
+        now, seen = int(time.time()), session.get("seen")
+        if seen is None or now - int(seen) > app.config["SESSION_IDLE_MINUTES"] * 60:
+            logout_user()
+            session.pop("seen", None)
+            flash(_("Sesi berakhir karena lama tidak dipakai. Silakan masuk lagi."))
+            return None  # the view's own rule now sends the visitor to sign in
+        if now - int(seen) >= 60:
+            session["seen"] = now
+        return None

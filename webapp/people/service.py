@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..access import Forbidden, manages
 from ..accounts import MIN_PASSWORD_LENGTH, AccountError, create_user
+from ..audit import record
 from ..extensions import db
 from ..models import AgencyMember, User, utcnow
 
@@ -34,6 +35,7 @@ def create_account(manager: User, email: str, name: str, role: str, region_code:
     user.must_change_password = True
     if role == "agency":
         db.session.add(AgencyMember(agency_id=agency_id, name=user.name, phone=user.phone, user_id=user.id))
+    record(manager, "account_created", user.email, user.region_code, role=role)
     db.session.commit()
     return user, password
 
@@ -46,6 +48,7 @@ def reset_password(manager: User, user: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.password_changed_at = utcnow()
+    record(manager, "password_reset", user.email, user.region_code)
     db.session.commit()
     return password
 
@@ -58,6 +61,7 @@ def set_active(manager: User, user: User, active: bool) -> None:
     user.active = active
     for member in db.session.query(AgencyMember).filter(AgencyMember.user_id == user.id):
         member.active = active
+    record(manager, "account_activated" if active else "account_deactivated", user.email, user.region_code)
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from sms.phone import InvalidPhone, normalize_phone
 
+from .. import gateway_health
 from ..access import public
 from ..extensions import csrf, db
 from ..intake import InboundMessage, ingest
@@ -200,29 +201,62 @@ def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, si
     db.session.commit()
 
 
+def _device_of(body: bytes) -> str | None:
+    """The device a body claims to come from, to pick its signing key (the signature is checked next)."""
+    try:
+        event = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    device = event.get("deviceId") if isinstance(event, dict) else None
+    return device if isinstance(device, str) and device.strip() else None
+
+
+def _android_signed(body: bytes) -> bool:
+    """X-Signature matches the body and X-Timestamp under the device's own key (or the global one)."""
+    device = _device_of(body)
+    keys = gateway_health.signing_keys(device) if device else []
+    keys = keys or [k for k in [current_app.config["ANDROID_WEBHOOK_SIGNING_KEY"]] if k]
+    timestamp, signature = request.headers.get("X-Timestamp", ""), request.headers.get("X-Signature", "")
+    skew = current_app.config["ANDROID_WEBHOOK_MAX_SKEW"]
+    return any(android_signature_ok(key, body, timestamp, signature, skew) for key in keys)
+
+
+def _android_ping(device: str):
+    """``system:ping``: the device is alive. One from a device nobody set up is acknowledged and logged only."""
+    known = gateway_health.device_event(device, "ping")
+    db.session.commit()
+    if not known:
+        return jsonify(status="ignored", reason=f"device {device} is not set up")
+    return jsonify(status="ok")
+
+
 @bp.post("/android")
 @public
 def android():
-    """SMS Gateway for Android, signed with HMAC-SHA256 (X-Signature, X-Timestamp): ``sms:received`` is a
-    report; ``sms:sent``, ``sms:delivered`` and ``sms:failed`` update a message the worker sent."""
+    """SMS Gateway for Android, signed with HMAC-SHA256 (X-Signature, X-Timestamp) by the device's own key (set
+    on the setup page) or ``ANDROID_WEBHOOK_SIGNING_KEY``: ``sms:received`` is a report (or a test SMS coming
+    back); ``sms:sent``, ``sms:delivered`` and ``sms:failed`` update a message the worker sent; ``system:ping``
+    says the device is alive. Every signed event counts as the device being seen."""
     if _too_large():
         return jsonify(error="request body too large"), 413
     body = request.get_data(cache=True)
-    config = current_app.config
-    if not android_signature_ok(
-        config["ANDROID_WEBHOOK_SIGNING_KEY"],
-        body,
-        request.headers.get("X-Timestamp", ""),
-        request.headers.get("X-Signature", ""),
-        config["ANDROID_WEBHOOK_MAX_SKEW"],
-    ):
+    if not _android_signed(body):
         return jsonify(error="invalid, missing or expired X-Signature/X-Timestamp"), 401
     try:
         event, payload = _android_event(body)
-        if event.get("event") in ANDROID_DELIVERY:
-            return _android_delivery(event["event"], payload)
-        if event.get("event") != "sms:received":
-            return jsonify(status="ignored", event=event.get("event"))
+        kind = event.get("event")
+        if kind == "system:ping":
+            return _android_ping(_text_field(event, "deviceId"))
+        if kind in ANDROID_DELIVERY:
+            response = _android_delivery(kind, payload)
+            device = _device_of(body)
+            if device:
+                reason = payload.get("reason") if isinstance(payload.get("reason"), str) else None
+                gateway_health.device_event(device, kind.removeprefix("sms:"), reason=reason)
+                db.session.commit()
+            return response
+        if kind != "sms:received":
+            return jsonify(status="ignored", event=kind)
         event_id = _text_field(event, "id")
         device = _text_field(event, "deviceId")
         text = _text_field(payload, "message", required=False)
@@ -233,6 +267,11 @@ def android():
         received_at = _moment(payload, "receivedAt")
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400
+    test = gateway_health.test_arrived(text, device)
+    if test is not None:  # our own test SMS, back through the device: timed, not a report
+        gateway_health.device_event(device, "inbound", sim)
+        db.session.commit()
+        return jsonify(status="ok", test=test.token)
     kecamatan = kecamatan_for("android", f"{device}/{sim}", device)
     if kecamatan is None:
         current_app.logger.error("event %s from unmapped Android device %s (SIM %s)", event_id, device, sim)
@@ -248,4 +287,6 @@ def android():
     result = ingest(message, rate_limited=True)
     if result.reply:  # queued once per report, so a retried delivery queues nothing new
         _queue_android_reply(result.report_id, result.reply, phone, device, sim, kecamatan)
+    gateway_health.device_event(device, "inbound", sim)
+    db.session.commit()
     return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)
