@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from webapp.accounts import create_user
 from webapp.extensions import db
-from webapp.models import Incident, Region, Report, Reporter
+from webapp.models import Incident, ReceivingNumber, Region, Report, Reporter
 
 CHROMIUM = os.environ.get("TANGGUH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -84,8 +84,10 @@ def run(url: str) -> dict:
     app = prepare(url)
     with app.app_context():
         incident_id = seed()
+        device = db.session.scalar(select(ReceivingNumber.id).where(ReceivingNumber.gateway == "android"))
     paths = ["/reports/new", "/incidents", f"/incidents/{incident_id}", "/peta", "/broadcasts/new", "/residents",
-             "/dashboard", "/dashboard/recap", "/akun", "/konsultasi"]  # fmt: skip
+             "/dashboard", "/dashboard/recap", "/akun", "/konsultasi", "/pengaturan/gateway",
+             f"/pengaturan/gateway/{device}", "/pengaturan/instansi"]  # fmt: skip
     results = {}
     with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

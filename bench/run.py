@@ -6,7 +6,8 @@
   same way (target: at least half), p50 and p99 latency, and a worker's resident memory after it (≤ 120 MB);
 - scale: ``/incidents`` and ``/api/incidents`` server time with 10 000 and 100 000 reports (p95 ≤ 50 ms, and
   at most 1.5× the 10 000 figure);
-- the SPM dashboard on a year of a kabupaten; the SMS parser's accuracy and speed.
+- the SPM dashboard on a year of a kabupaten; the SMS parser's accuracy and speed;
+- password guessing through gunicorn: when the 429s start and what each answer costs.
 
 PostgreSQL is the server at ``BENCH_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``), where each
 part gets a throw-away database; without a reachable server only SQLite runs.
@@ -27,12 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboard  # noqa: E402
 import pages  # noqa: E402
 import scale  # noqa: E402
+import signin  # noqa: E402
 import sms_parse  # noqa: E402
 import throughput  # noqa: E402
 from harness import database, postgres_available  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-PARTS = {"pages": pages.run, "throughput": throughput.run, "scale": scale.run, "dashboard": dashboard.run}
+PARTS = {"pages": pages.run, "throughput": throughput.run, "scale": scale.run, "dashboard": dashboard.run,
+         "signin": signin.run}  # fmt: skip
 
 
 def main() -> dict:
@@ -104,6 +107,17 @@ def report(results: dict) -> None:
             d = parts["dashboard"]
             print(f"  dashboard, a year of a kabupaten ({d['kabupaten_incidents_in_year']} incidents): page "
                   f"{d['kabupaten_page_ms']} ms; one kecamatan {d['kecamatan_page_ms']} ms")  # fmt: skip
+        if "signin" in parts:
+            g = parts["signin"]
+            for name in ("one_account_one_address", "fifty_emails_one_address"):
+                r = g[name]
+                answers = ", ".join(f"{k}: {v['count']} × {v['median_ms']} ms" for k, v in r["answers"].items())
+                print(f"  sign-in, 50 guesses, {name.replace('_', ' ')} ({g['storage']}): first 429 at attempt "
+                      f"{r['first_429_at_attempt']}; {answers}; {r['total_s']} s in all")  # fmt: skip
+            c = g["colleague_sign_in"]
+            print(
+                f"  a colleague's sign-in from elsewhere meanwhile: {c['during']} ({c['ms']} ms), after: {c['after']}"
+            )
 
 
 if __name__ == "__main__":

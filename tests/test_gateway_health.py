@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -63,6 +64,8 @@ def test_a_silent_gateway_is_flagged_once_and_its_recovery_told_once(app, client
     number, key = device
     staff = make_user("kecamatan_staff", WINONGAN, phone="081211112222")
     browser = signed_in(app, staff)
+    before = browser.get("/incidents")
+    version = re.search(r'"v": "([0-9a-f-g.]+)"', before.get_data(as_text=True)).group(1)
     for minute in range(0, 25, 5):
         clock.at(minute)
         assert ping(client, key).json["status"] == "ok"
@@ -80,8 +83,13 @@ def test_a_silent_gateway_is_flagged_once_and_its_recovery_told_once(app, client
     assert alert.to_phone == "+6281211112222" and alert.purpose == "notify" and alert.gateway != "android"
     assert alert.body.startswith("Tangguh: HP gateway Winongan (Winongan) diam sejak 14:20 WIB")
     assert alert.segments == 1
-    page = browser.get("/incidents").get_data(as_text=True)
-    assert "HP gateway Winongan diam sejak 24-11-2026 14:20 WIB" in page
+    page = browser.get("/incidents", headers={"If-None-Match": before.headers["ETag"]})
+    assert page.status_code == 200  # not the cached list without the strip
+    assert "HP gateway Winongan diam sejak 24-11-2026 14:20 WIB" in page.get_data(as_text=True)
+    # A list left open refreshes itself every 30 seconds: the strip comes with the refresh.
+    refresh = browser.get(f"/incidents?v={version}", headers={"HX-Request": "true", "HX-Target": "incident-list"})
+    assert refresh.status_code == 200
+    assert 'id="gateway-strip" hx-swap-oob="true" class="strip"' in refresh.get_data(as_text=True)
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json["status"] == "degraded"
     assert health.json["gateways"]["offline_kecamatan"] == [WINONGAN]

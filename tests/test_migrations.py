@@ -138,3 +138,34 @@ def test_an_incidents_agency_becomes_a_handover_and_back(database_uri, tmp_path)
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_android_devices_set_up_before_0009_get_a_grace_period_not_an_alarm(database_uri, tmp_path):
+    uri, drop = _fresh_database(database_uri, tmp_path)
+    try:
+        fresh = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "s" * 40})
+        with fresh.app_context():
+            upgrade(revision="0008")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')")
+                )
+                insert = text(
+                    "INSERT INTO receiving_number (gateway, address, kecamatan_code, created_at) "
+                    "VALUES (:g, :a, '35.14.19', '2026-01-01 00:00:00')"
+                )
+                for gateway, address in (("android", "dev-lama"), ("twilio", "+6281100351419")):
+                    conn.execute(insert, {"g": gateway, "a": address})
+            upgrade()
+            fresh.config["GATEWAY_SILENT_MINUTES"] = 30
+            with fresh.test_request_context():
+                from webapp.gateway_health import offline_kecamatan
+
+                assert offline_kecamatan() == []  # a year-old device is not called silent the minute we upgrade
+                query = "SELECT gateway, failures, last_seen_at IS NOT NULL FROM receiving_number ORDER BY gateway"
+                rows = db.session.execute(text(query)).all()
+                assert rows == [("android", 0, True), ("twilio", 0, False)]
+                db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()

@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -109,13 +109,25 @@ def troubles_for(user: User, now: datetime | None = None) -> list[Trouble]:
     """The offline gateways of the kecamatan ``user`` reaches (for the strip on every staff page)."""
     if not can(user, "gateway_status"):
         return []
-    now = now or utcnow()
+    if now is None and has_request_context() and "gateway_troubles" in g:
+        return g.gateway_troubles  # the strip and the list's stamp ask in the same request
+    cached, now = now is None, now or utcnow()
     rows = db.session.scalars(
         select(ReceivingNumber)
         .where(offline_clause(now), scope(user, ReceivingNumber, "gateway_status"))
         .order_by(ReceivingNumber.kecamatan_code, ReceivingNumber.id)
     )
-    return [t for t in (trouble(row, now) for row in rows) if t]
+    troubles = [t for t in (trouble(row, now) for row in rows) if t]
+    if cached and has_request_context():
+        g.gateway_troubles = troubles
+    return troubles
+
+
+def state(user: User) -> str:
+    """A short stamp of the offline gateways ``user`` sees ("" when none): pages cached or refreshed by it change
+    when a gateway goes down or comes back."""
+    troubles = troubles_for(user)
+    return ("-g" + ".".join(str(t.number.id) for t in troubles)) if troubles else ""
 
 
 def offline_kecamatan(now: datetime | None = None) -> list[str]:
@@ -128,6 +140,14 @@ def offline_kecamatan(now: datetime | None = None) -> list[str]:
 # --- What the devices and the worker report -------------------------------------------------------------------
 
 
+# Health is kept to the half minute: a burst of SMS through one phone writes its row once, not once per message.
+FRESH = timedelta(seconds=30)
+
+
+def _stale(moment: datetime | None, now: datetime) -> bool:
+    return moment is None or now - moment >= FRESH
+
+
 def device_event(device: str, kind: str, sim: int | None = None, reason: str | None = None) -> list:
     """A signed webhook from an Android device: ``ping``, ``inbound``, ``sent``, ``delivered`` or ``failed``.
 
@@ -136,14 +156,16 @@ def device_event(device: str, kind: str, sim: int | None = None, reason: str | N
     now = utcnow()
     rows = _device_rows(device)
     for row in rows:
-        row.last_seen_at = now
+        if _stale(row.last_seen_at, now):
+            row.last_seen_at = now
         if kind == "ping":
             row.last_ping_at = now
         elif kind == "inbound" and (row.sim is None or sim is None or row.sim == sim):
-            row.last_inbound_at = now
+            if _stale(row.last_inbound_at, now):
+                row.last_inbound_at = now
         elif kind in ("sent", "delivered"):
-            row.last_sent_at = now
-            row.failures = 0
+            if _stale(row.last_sent_at, now) or row.failures:
+                row.last_sent_at, row.failures = now, 0
         elif kind == "failed":
             _failed(row, now, reason or "SMS gagal terkirim")
         _maybe_recovered(row, now)
@@ -159,8 +181,8 @@ def record_send(device: str | None, ok: bool, reason: str | None = None) -> None
     now = utcnow()
     for row in _device_rows(device):
         if ok:
-            row.last_sent_at = now
-            row.failures = 0
+            if _stale(row.last_sent_at, now) or row.failures:
+                row.last_sent_at, row.failures = now, 0
             _maybe_recovered(row, now)
         else:
             _failed(row, now, reason or "tidak dapat dihubungi")

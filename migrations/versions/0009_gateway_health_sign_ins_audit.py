@@ -102,6 +102,10 @@ def upgrade():
         batch_op.add_column(sa.Column('failures', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('offline_since', sa.DateTime(timezone=True), nullable=True))
 
+    # Devices set up before health was watched count as heard from now: they get GATEWAY_SILENT_MINUTES to
+    # send their first ping (set the interval in each phone's app) before anyone is told they are silent.
+    op.execute("UPDATE receiving_number SET last_seen_at = CURRENT_TIMESTAMP WHERE gateway = 'android'")
+
     # ### end Alembic commands ###
 
 

@@ -15,6 +15,7 @@ from webapp.incidents import actions
 from webapp.intake import InboundMessage, ingest
 from webapp.models import Agency, Consultation, Incident, PushSubscription, utcnow
 from webapp.outbound import deliver_due
+from webapp.setup.service import add_number
 
 from .conftest import sign_in
 
@@ -152,9 +153,14 @@ def test_no_page_is_wider_than_the_phone(app, server, browser_context, make_user
                             asked_by_id=official.id, question="Bagaimana minta terpal?")  # fmt: skip
     db.session.add(question)
     db.session.commit()
+    number, _key = add_number(None, "android", "dev-winongan-0123456789abcdef", WINONGAN, phone="081299998888",
+                              label="HP gateway Kantor Kecamatan Winongan (SIM Telkomsel)")  # fmt: skip
     paths = _every_page(app, {"incident_id": incident.id, "report_id": incident.reports[0].id,
-                              "user_id": official.id, "consultation_id": question.id})  # fmt: skip
-    assert {"/incidents", "/peta", "/beranda", "/dashboard/recap", "/broadcasts/new"} <= set(paths)
+                              "user_id": official.id, "consultation_id": question.id,
+                              "number_id": number.id})  # fmt: skip
+    assert {"/incidents", "/peta", "/beranda", "/dashboard/recap", "/broadcasts/new", "/pengaturan/gateway"} <= set(
+        paths
+    )
     wide, seen = [], 0
     for user in (staff, official, make_user("admin")):
         context = browser_context.browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")

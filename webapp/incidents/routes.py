@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
+from .. import gateway_health
 from ..access import ability_required, can, public, role_of
 from ..extensions import db, htmx
 from ..labels import HAZARD_LABELS, SEVERITY_LABELS
@@ -52,7 +53,8 @@ def index():
         filters, page = Filters.from_args(request.args), _page()
     except (BadFilter, BadPage) as exc:
         return render_template("errors/error.html", status=400, message=str(exc)), 400
-    version = list_version(current_user, filters, page)
+    # The gateway strip rides along with the list: a desk left open all night sees the phone go quiet.
+    version = list_version(current_user, filters, page) + gateway_health.state(current_user)
     if htmx and request.args.get("v") == version:
         return "", 204  # the 30-second refresh: nothing changed, nothing sent
     etag = f"{version}-{get_locale()}"  # a language switch must not be answered with the cached page (304)

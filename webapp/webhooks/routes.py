@@ -183,7 +183,8 @@ def _moment(payload: dict, field: str) -> datetime:
 
 
 def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, sim: int | None, kecamatan: str):
-    """The answer goes back from the phone and SIM the message arrived on, through the outbound queue."""
+    """The answer goes back from the phone and SIM the message arrived on, through the outbound queue (the
+    caller commits)."""
     report = db.session.get(Report, report_id)
     enqueue(
         key=f"reply-{report_id}",
@@ -198,7 +199,6 @@ def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, si
         reporter_id=report.reporter_id if report else None,
         incident_id=report.incident_id if report else None,
     )
-    db.session.commit()
 
 
 def _device_of(body: bytes) -> str | None:
@@ -288,5 +288,5 @@ def android():
     if result.reply:  # queued once per report, so a retried delivery queues nothing new
         _queue_android_reply(result.report_id, result.reply, phone, device, sim, kecamatan)
     gateway_health.device_event(device, "inbound", sim)
-    db.session.commit()
+    db.session.commit()  # the reply and the device's health together, after the report was committed
     return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)
