@@ -185,7 +185,7 @@ def test_a_test_sms_goes_out_through_the_phone_and_comes_back_timed(app, client,
     first = _htmx_post(browser, f"{path}/uji", token)
     assert first.status_code == 200 and "dalam antrean" in first.get_data(as_text=True)
     again = _htmx_post(browser, f"{path}/uji", token)
-    assert again.status_code == 200
+    assert again.status_code == 200 and "belum kembali; tidak dikirim lagi" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1  # nothing queued twice
     assert deliver_due() == {"sent": 1}
     (sent,) = fake_android.messages
@@ -235,3 +235,9 @@ def test_the_canary_sends_a_test_at_its_interval_and_gives_up_on_lost_ones(app, 
     clock.at(61)
     assert gateway_health.check() == {"canary": 1}
     assert db.session.scalar(select(func.count()).select_from(GatewayTest)) == 2
+
+
+def test_a_device_id_with_sql_wildcards_reaches_no_other_device(client, device):
+    _number, key = device
+    assert ping(client, key, device="dev_winongan").status_code == 401  # "_" is not "any character"
+    assert ping(client, key, device="dev-%").status_code == 401

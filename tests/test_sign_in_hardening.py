@@ -54,6 +54,8 @@ def test_fifty_guesses_from_one_address_are_slowed_then_refused_while_others_sig
     attacker = from_address(app, "203.0.113.9")
     statuses = [attempt(attacker, f"orang{n}@uji.test").status_code for n in range(50)]
     assert statuses == [422] * 10 + [429] * 40  # 10 a minute from one address, then refused
+    outcomes = [s.outcome for s in db.session.scalars(select(SignIn).where(SignIn.address == "203.0.113.9"))]
+    assert outcomes == ["wrong"] * 10 + ["throttled"]  # the history keeps one refusal a minute, not forty
     refused = attempt(attacker, "target@uji.test")
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
     assert "Terlalu banyak percobaan masuk. Coba lagi dalam 1 menit." in refused.get_data(as_text=True)

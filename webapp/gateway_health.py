@@ -45,13 +45,16 @@ class GatewayError(ValueError):
     """A request about a gateway that cannot be done; the message says why, for the page."""
 
 
-def _device_rows(device: str) -> list[ReceivingNumber]:
+def device_rows(device: str) -> list[ReceivingNumber]:
     """Every mapping of an Android device: ``<device>`` and each ``<device>/<sim>``."""
     return list(
         db.session.scalars(
             select(ReceivingNumber).where(
                 ReceivingNumber.gateway == "android",
-                or_(ReceivingNumber.address == device, ReceivingNumber.address.like(f"{device}/%")),
+                or_(
+                    ReceivingNumber.address == device,
+                    ReceivingNumber.address.startswith(f"{device}/", autoescape=True),  # "_" is no wildcard here
+                ),
             )
         )
     )
@@ -59,7 +62,7 @@ def _device_rows(device: str) -> list[ReceivingNumber]:
 
 def signing_keys(device: str) -> list[str]:
     """The keys a device may sign its webhooks with: its own when one was set, else the global one."""
-    keys = {row.signing_key for row in _device_rows(device) if row.signing_key}
+    keys = {row.signing_key for row in device_rows(device) if row.signing_key}
     return sorted(keys) or [k for k in [current_app.config["ANDROID_WEBHOOK_SIGNING_KEY"]] if k]
 
 
@@ -154,7 +157,7 @@ def device_event(device: str, kind: str, sim: int | None = None, reason: str | N
     Updates the device's rows (each SIM's ``last_inbound_at`` for its own SIM) and brings an offline one back;
     the caller commits. Returns the rows: none for a device nobody set up (acknowledged, logged, not stored)."""
     now = utcnow()
-    rows = _device_rows(device)
+    rows = device_rows(device)
     for row in rows:
         if _stale(row.last_seen_at, now):
             row.last_seen_at = now
@@ -179,7 +182,7 @@ def record_send(device: str | None, ok: bool, reason: str | None = None) -> None
     if not device:
         return
     now = utcnow()
-    for row in _device_rows(device):
+    for row in device_rows(device):
         if ok:
             if _stale(row.last_sent_at, now) or row.failures:
                 row.last_sent_at, row.failures = now, 0

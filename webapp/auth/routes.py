@@ -55,7 +55,8 @@ def login():
         email, address = normalize_email(form.email.data), request.remote_addr or ""
         wait = throttle.wait_seconds(email, address)
         if wait:  # refused before the password is looked at; the same words whether or not the account exists
-            _note(email, find_user(email), "throttled")
+            if throttle.worth_noting(address):
+                _note(email, find_user(email), "throttled")
             form.password.errors.append(
                 _("Terlalu banyak percobaan masuk. Coba lagi dalam %(num)d menit.", num=math.ceil(wait / 60))
             )

@@ -16,9 +16,11 @@ from __future__ import annotations
 import time
 
 from flask import current_app
-from limits import parse_many
+from limits import parse, parse_many
 
 from ..ratelimit import limiter
+
+_NOTE = parse("1/minute")
 
 
 def _limits(name: str):
@@ -46,3 +48,9 @@ def failed(email: str, address: str) -> None:
     for setting, scope, key in _keys(email, address):
         for item in _limits(setting):
             limiter.limiter.hit(item, scope, key)
+
+
+def worth_noting(address: str) -> bool:
+    """True the first time in a minute a sign-in from ``address`` is refused: the sign-in history records that,
+    not each of an attacker's thousand refusals."""
+    return limiter.limiter.hit(_NOTE, "login-refused", address)

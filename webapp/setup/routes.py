@@ -150,22 +150,28 @@ def test_sms(number_id: int):
     try:
         test, new = gateway_health.request_test(number, current_user)
     except gateway_health.GatewayError as exc:
+        if htmx:
+            return _tests(number, notice=str(exc)), 422
         flash(str(exc), "error")
         return redirect(url_for("setup.gateway", number_id=number.id), code=303)
+    notice = None
     if new:
         record(current_user, "gateway_test", f"android {number.address}", number.kecamatan_code, token=test.token)
         db.session.commit()
     else:
-        flash(_("SMS uji sebelumnya belum kembali; tidak dikirim lagi."))
+        notice = _("SMS uji sebelumnya belum kembali; tidak dikirim lagi.")
     if htmx:
-        return _tests(number)
+        return _tests(number, notice=notice)
+    if notice:
+        flash(notice)
     return redirect(url_for("setup.gateway", number_id=number.id), code=303)
 
 
-def _tests(number: ReceivingNumber):
+def _tests(number: ReceivingNumber, notice: str | None = None):
+    now = utcnow()
     return render_template("setup/_tests.html", number=number, tests=gateway_health.recent_tests(number),
-                           round_trip=gateway_health.round_trip, now=utcnow(),
-                           trouble=gateway_health.trouble(number, utcnow()))  # fmt: skip
+                           round_trip=gateway_health.round_trip, now=now, notice=notice,
+                           trouble=gateway_health.trouble(number, now))  # fmt: skip
 
 
 @bp.get("/gateway/<int:number_id>/uji")

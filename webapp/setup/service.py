@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from ..access import Forbidden, can, reaches, role_of
+from ..access import Forbidden, can, reaches, role_of, scope
 from ..audit import record
 from ..extensions import db
-from ..gateway_health import new_signing_key
+from ..gateway_health import device_rows, new_signing_key
 from ..models import GATEWAYS, MEMBER_CHANNELS, Agency, AgencyMember, ReceivingNumber, Region, User, utcnow
 
 
@@ -63,8 +63,6 @@ def _sim_phone(phone: str | None) -> str | None:
 
 def numbers_for(user: User):
     """A query for the receiving numbers and devices ``user`` may see (their kecamatan, or all for admins)."""
-    from ..access import scope
-
     return select(ReceivingNumber).where(scope(user, ReceivingNumber, "gateway_status"))
 
 
@@ -91,13 +89,7 @@ def add_number(actor: User | None, gateway: str, address: str, kecamatan_code: s
     number.phone = _sim_phone(phone) or number.phone
     key = None
     if gateway == "android":
-        shared = db.session.scalar(
-            select(ReceivingNumber.signing_key).where(
-                ReceivingNumber.gateway == "android",
-                ReceivingNumber.address.like(f"{number.device}/%") | (ReceivingNumber.address == number.device),
-                ReceivingNumber.signing_key.is_not(None),
-            )
-        )
+        shared = next((row.signing_key for row in device_rows(number.device) if row.signing_key), None)
         if shared:
             number.signing_key = shared  # one key per device, whichever SIM
         elif new_key:
@@ -122,12 +114,7 @@ def rotate_key(actor: User | None, number: ReceivingNumber) -> str:
     if number.gateway != "android":
         raise SetupError(_("Hanya HP gateway Android yang memakai kunci tanda tangan."))
     key, now = new_signing_key(), utcnow()
-    for row in db.session.scalars(
-        select(ReceivingNumber).where(
-            ReceivingNumber.gateway == "android",
-            (ReceivingNumber.address == number.device) | ReceivingNumber.address.like(f"{number.device}/%"),
-        )
-    ):
+    for row in device_rows(number.device):
         row.signing_key, row.key_set_at = key, now
     record(actor, "key_rotated", f"android {number.device}", number.kecamatan_code)
     db.session.commit()
