@@ -2,7 +2,8 @@
 
     .venv/bin/python deploy/check.py https://tangguh.example.go.id
 
-- ``/healthz`` answers (``ok``; ``degraded`` names the kecamatan whose Android gateway is offline);
+- ``/healthz`` answers (``ok``; ``degraded`` names the kecamatan whose Android gateway is offline, or says since
+  when no worker has sent);
 - plain HTTP is redirected to HTTPS, and HTTPS sends Strict-Transport-Security;
 - the SMS webhooks refuse unsigned requests (Android 401, Twilio 403);
 - the session cookie is ``Secure`` and ``HttpOnly`` (only in production mode, which refuses to start with a
@@ -54,9 +55,10 @@ def check_health(base: str) -> Check:
     if response.status_code != 200 or status not in ("ok", "degraded"):
         return Check("health", False, f"/healthz answered {response.status_code} {status}")
     offline = body.get("gateways", {}).get("offline_kecamatan") or []
-    if offline:
-        return Check("health", True, f"degraded: Android gateway offline in {', '.join(offline)}")
-    return Check("health", True, "ok")
+    stalled = (body.get("outbound") or {}).get("stalled_since")
+    problems = [f"Android gateway offline in {', '.join(offline)}"] if offline else []
+    problems += [f"no worker has sent since {stalled}"] if stalled else []
+    return Check("health", True, "degraded: " + "; ".join(problems) if problems else "ok")
 
 
 def check_https(base: str) -> list[Check]:

@@ -241,3 +241,20 @@ def test_a_device_id_with_sql_wildcards_reaches_no_other_device(client, device):
     _number, key = device
     assert ping(client, key, device="dev_winongan").status_code == 401  # "_" is not "any character"
     assert ping(client, key, device="dev-%").status_code == 401
+
+
+def test_messages_no_worker_sends_show_on_staff_pages_and_healthz(app, client, ctx, make_user):
+    staff, elsewhere = make_user("kecamatan_staff", WINONGAN), make_user("kecamatan_staff", "63.11.05")
+    message = enqueue(key="uji-macet", to="+6281200000001", body="Siaga banjir", purpose="notify",
+                      kecamatan_code=WINONGAN)  # fmt: skip
+    db.session.commit()
+    assert client.get("/healthz").json["status"] == "ok"  # just queued: the worker has not had its turn
+    message.next_attempt_at -= timedelta(minutes=app.config["OUTBOUND_STALE_MINUTES"] + 1)  # nobody sent it
+    db.session.commit()
+    health = client.get("/healthz").json
+    assert health["status"] == "degraded" and health["outbound"]["stalled_since"]
+    assert "Pesan keluar tertahan sejak" in signed_in(app, staff).get("/incidents").get_data(as_text=True)
+    assert "Pesan keluar tertahan" not in signed_in(app, elsewhere).get("/incidents").get_data(as_text=True)
+    assert deliver_due() == {"sent": 1}  # the worker is back
+    assert client.get("/healthz").json["status"] == "ok"
+    assert "Pesan keluar tertahan" not in signed_in(app, staff).get("/incidents").get_data(as_text=True)

@@ -4,7 +4,12 @@ from webapp import create_app
 def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "gateways": {"offline_kecamatan": []}}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "gateways": {"offline_kecamatan": []},
+        "outbound": {"stalled_since": None},
+    }
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():

@@ -172,3 +172,16 @@ def test_server_processes_share_the_count_through_redis(app, database_uri, tmp_p
 
     assert attempts(4) == [422] * 4
     assert attempts(3) == [422, 429, 429]  # the fifth failure is the account's last this minute, in either process
+
+
+def test_old_sign_in_attempts_are_forgotten(app, ctx, make_user):
+    from datetime import timedelta
+
+    from webapp.models import utcnow
+
+    old, recent = utcnow() - timedelta(days=app.config["SIGN_IN_KEEP_DAYS"] + 1), utcnow() - timedelta(days=1)
+    db.session.add_all([SignIn(email="a@uji.test", outcome="wrong", at=old), SignIn(email="b@uji.test",
+                        outcome="ok", at=recent)])  # fmt: skip
+    db.session.commit()
+    assert throttle.forget_old_sign_ins() == 1
+    assert [s.email for s in db.session.scalars(select(SignIn))] == ["b@uji.test"]

@@ -18,6 +18,7 @@ from sms.phone import InvalidPhone, normalize_phone
 from . import gateway_health
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
+from .auth.throttle import forget_old_sign_ins
 from .backup import BackupError, backup, restore
 from .extensions import db
 from .intake import InboundMessage, ingest
@@ -172,7 +173,8 @@ def simulate(sender, receiver, text):
 def worker(once, batch, poll):
     """Send queued SMS, WhatsApp messages, web pushes and emails through their gateways, with retries; each round
     also escalates incidents left unverified too long (``notices.escalate_due``) and checks the Android gateways'
-    health (``gateway_health.check``: offline alerts, recoveries, test SMS and the canary).
+    health (``gateway_health.check``: offline alerts, recoveries, test SMS and the canary); once an hour it
+    forgets sign-in attempts older than ``SIGN_IN_KEEP_DAYS``.
 
     Several workers may run at once (on PostgreSQL they claim different messages). SIGTERM or Ctrl-C lets the
     message being sent finish, then the worker stops.
@@ -182,6 +184,7 @@ def worker(once, batch, poll):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
     click.echo(f"outbound worker {name} ({current_app.config['SMS_GATEWAY']} gateway)")
+    housekeeping = 0.0
     while not stopping:
         try:
             escalated = escalate_due()
@@ -190,6 +193,11 @@ def worker(once, batch, poll):
             health = gateway_health.check()
             if health:
                 click.echo("gateways " + " ".join(f"{k}={v}" for k, v in sorted(health.items())))
+            if time.monotonic() - housekeeping > 3600:
+                housekeeping = time.monotonic()
+                forgotten = forget_old_sign_ins()
+                if forgotten:
+                    click.echo(f"sign-ins forgotten={forgotten}")
             outcome = deliver_due(name, batch)
         except Exception:  # the database went away for a moment: wait and try again, never die
             current_app.logger.exception("outbound worker round failed")

@@ -150,6 +150,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "OUTBOUND_RETRY_MAX_SECONDS": float(env.get("OUTBOUND_RETRY_MAX_SECONDS", 3600)),
         "OUTBOUND_LEASE_SECONDS": float(env.get("OUTBOUND_LEASE_SECONDS", 120)),
         "GATEWAY_TIMEOUT": float(env.get("GATEWAY_TIMEOUT", 15)),
+        # A message due this many minutes ago and still queued means no worker is sending: staff pages and
+        # /healthz say so.
+        "OUTBOUND_STALE_MINUTES": int(env.get("OUTBOUND_STALE_MINUTES", 5)),
         # Web push: the VAPID private key (PEM; in development one is made and kept under instance/) and the
         # contact push services may write to. Without a key in production, notifications stay off.
         "VAPID_PRIVATE_KEY": vapid,
@@ -180,6 +183,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5/minute;20/hour"),
         "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "10/minute;30/hour"),
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 480)),
+        "SIGN_IN_KEEP_DAYS": int(env.get("SIGN_IN_KEEP_DAYS", 90)),  # the sign-in history admins see
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", 480))),
         # Backups: where `flask backup` writes and how many it keeps.
         "BACKUP_DIR": env.get("BACKUP_DIR", str(INSTANCE / "backups")),

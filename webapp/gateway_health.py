@@ -34,7 +34,7 @@ from sms.replies import render
 from .access import can, scope
 from .extensions import db
 from .models import GatewayTest, OutboundMessage, PushSubscription, ReceivingNumber, User, utcnow
-from .outbound import enqueue
+from .outbound import enqueue, stalled_since
 from .regions import ZONES, zone_for
 
 TEST_TOKEN = re.compile(r"\bTes Tangguh ([A-Z0-9]{8})\b")
@@ -126,11 +126,25 @@ def troubles_for(user: User, now: datetime | None = None) -> list[Trouble]:
     return troubles
 
 
+def outbound_stalled_for(user: User) -> datetime | None:
+    """When messages of the user's region stopped going out (no worker sending), for the strip; None when they
+    flow."""
+    if not can(user, "gateway_status"):
+        return None
+    if has_request_context() and "outbound_stalled" in g:
+        return g.outbound_stalled
+    stalled = stalled_since(scope(user, OutboundMessage, "gateway_status"))
+    if has_request_context():
+        g.outbound_stalled = stalled
+    return stalled
+
+
 def state(user: User) -> str:
     """A short stamp of the offline gateways ``user`` sees ("" when none): pages cached or refreshed by it change
     when a gateway goes down or comes back."""
     troubles = troubles_for(user)
-    return ("-g" + ".".join(str(t.number.id) for t in troubles)) if troubles else ""
+    stamp = ("-g" + ".".join(str(t.number.id) for t in troubles)) if troubles else ""
+    return stamp + ("-w" if outbound_stalled_for(user) else "")
 
 
 def offline_kecamatan(now: datetime | None = None) -> list[str]:

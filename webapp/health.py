@@ -1,7 +1,9 @@
-"""``/healthz`` for load balancers and uptime checks: whether the database answers, and whether every SMS gateway
-does (an offline Android gateway makes the answer ``degraded``: the server works, villagers' SMS may not arrive).
+"""``/healthz`` for load balancers and uptime checks: whether the database answers, whether every SMS gateway
+does, and whether the outbound worker sends. An offline Android gateway, or messages due for
+``OUTBOUND_STALE_MINUTES`` that nobody sent, make the answer ``degraded``: the server works, but villagers' SMS
+may not arrive, or nothing Tangguh says goes out.
 
-Only kecamatan codes are named, never a number, device or person: the page is public.
+Only kecamatan codes and a time are given, never a number, device or person: the page is public.
 """
 
 from flask import Blueprint, jsonify
@@ -10,6 +12,7 @@ from sqlalchemy import text
 from .access import public
 from .extensions import db
 from .gateway_health import offline_kecamatan
+from .outbound import stalled_since
 
 bp = Blueprint("health", __name__)
 
@@ -20,9 +23,10 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         offline = offline_kecamatan()
+        stalled = stalled_since()
     except Exception:  # any failure to reach the database is an unhealthy answer, not a crash
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    if offline:
-        return jsonify(status="degraded", database="ok", gateways={"offline_kecamatan": offline})
-    return jsonify(status="ok", database="ok", gateways={"offline_kecamatan": []})
+    outbound = {"stalled_since": stalled.isoformat(timespec="seconds") if stalled else None}
+    status = "degraded" if offline or stalled else "ok"
+    return jsonify(status=status, database="ok", gateways={"offline_kecamatan": offline}, outbound=outbound)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -402,6 +402,20 @@ def deliver_due(worker: str | None = None, limit: int = 20) -> dict[str, int]:
         status = deliver(message_id, worker, gateways)
         outcome[status] = outcome.get(status, 0) + 1
     return outcome
+
+
+def stalled_since(where=None, now: datetime | None = None) -> datetime | None:
+    """When the oldest message still waiting was due, if that is more than ``OUTBOUND_STALE_MINUTES`` ago: then
+    no worker is sending (none runs, or it hangs), and nothing Tangguh says reaches anyone. ``where``: a SQL
+    condition narrowing the messages (a user's region). Messages waiting out a retry's backoff are not due."""
+    now = now or utcnow()
+    limit = now - timedelta(minutes=current_app.config["OUTBOUND_STALE_MINUTES"])
+    query = select(func.min(OutboundMessage.next_attempt_at)).where(
+        OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= limit
+    )
+    if where is not None:
+        query = query.where(where)
+    return db.session.scalar(query)
 
 
 # --- Delivery status from the gateways ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sms.phone import mask_phone
 
 from .access import can
 from .auth.forms import LogoutForm
-from .gateway_health import troubles_for
+from .gateway_health import outbound_stalled_for, troubles_for
 from .incidents.service import new_count
 from .labels import (
     AUDIT_LABELS,
@@ -174,10 +174,10 @@ def init_app(app):
 
     @app.context_processor
     def _gateway_troubles():
-        """Offline SMS gateways of the user's kecamatan: the strip on every staff page."""
+        """Offline SMS gateways of the user's kecamatan, and messages no worker sends: the strip on staff pages."""
         if not current_user.is_authenticated or not can(current_user, "gateway_status"):
-            return {"gateway_troubles": []}
-        return {"gateway_troubles": troubles_for(current_user)}
+            return {"gateway_troubles": [], "outbound_stalled": None}
+        return {"gateway_troubles": troubles_for(current_user), "outbound_stalled": outbound_stalled_for(current_user)}
 
     @app.context_processor
     def _new_items():

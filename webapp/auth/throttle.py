@@ -14,10 +14,14 @@ the account exists; an unknown email costs the same password-hashing time as a k
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from flask import current_app
 from limits import parse, parse_many
+from sqlalchemy import delete
 
+from ..extensions import db
+from ..models import SignIn, utcnow
 from ..ratelimit import limiter
 
 _NOTE = parse("1/minute")
@@ -54,3 +58,12 @@ def worth_noting(address: str) -> bool:
     """True the first time in a minute a sign-in from ``address`` is refused: the sign-in history records that,
     not each of an attacker's thousand refusals."""
     return limiter.limiter.hit(_NOTE, "login-refused", address)
+
+
+def forget_old_sign_ins() -> int:
+    """Delete sign-in attempts older than ``SIGN_IN_KEEP_DAYS`` (addresses and emails typed are personal data);
+    commits and returns how many. The worker calls this once an hour."""
+    limit = utcnow() - timedelta(days=current_app.config["SIGN_IN_KEEP_DAYS"])
+    removed = db.session.execute(delete(SignIn).where(SignIn.at < limit)).rowcount
+    db.session.commit()
+    return removed
