@@ -258,3 +258,16 @@ def test_messages_no_worker_sends_show_on_staff_pages_and_healthz(app, client, c
     assert deliver_due() == {"sent": 1}  # the worker is back
     assert client.get("/healthz").json["status"] == "ok"
     assert "Pesan keluar tertahan" not in signed_in(app, staff).get("/incidents").get_data(as_text=True)
+
+
+def test_a_twilio_number_shows_its_last_sms_in(app, client, ctx, make_user):
+    from webhook_helpers import TWILIO_NUMBER, twilio_headers, twilio_params
+
+    number, _key = add_number(None, "twilio", TWILIO_NUMBER, WINONGAN, label="Nomor Twilio Winongan")
+    params = twilio_params("SM-health", "banjir di gading")
+    assert client.post("/sms/twilio", data=params, headers=twilio_headers(params)).status_code == 200
+    db.session.refresh(number)
+    assert number.last_inbound_at is not None and number.offline_since is None
+    page = signed_in(app, make_user("kecamatan_staff", WINONGAN)).get(f"/pengaturan/gateway/{number.id}")
+    assert "Twilio (awan): tidak mengirim ping" in page.get_data(as_text=True)
+    assert client.get("/healthz").json["status"] == "ok"  # a Twilio number is never "silent"

@@ -191,6 +191,16 @@ def device_event(device: str, kind: str, sim: int | None = None, reason: str | N
     return rows
 
 
+def number_event(gateway: str, address: str) -> None:
+    """A message arrived on a Twilio number: its last SMS in, kept to the half minute; the caller commits."""
+    now = utcnow()
+    row = db.session.scalar(
+        select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
+    )
+    if row is not None and _stale(row.last_inbound_at, now):
+        row.last_inbound_at = row.last_seen_at = now
+
+
 def record_send(device: str | None, ok: bool, reason: str | None = None) -> None:
     """The worker handed a message to an Android device (``ok``), or could not reach it; commits."""
     if not device:

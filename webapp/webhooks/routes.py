@@ -95,6 +95,8 @@ def twilio():
         sender_phone=phone,
     )
     result = ingest(message, rate_limited=True)
+    gateway_health.number_event("twilio", receiver)
+    db.session.commit()
     return _twiml(result.reply)
 
 
