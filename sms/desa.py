@@ -62,7 +62,8 @@ FUNCTION_WORDS = frozenset(
         "kabupaten",
     }
 )
-SKIP_AFTER = frozenset({"kecamatan", "kabupaten", "dusun", "kota"})
+SKIP_AFTER = frozenset({"kecamatan", "kabupaten", "dusun", "dukuh", "kota"})
+HAMLET_WORDS = frozenset({"dusun", "dukuh"})  # after these comes a dusun's name, never a desa's
 MAX_SPAN = 4
 
 
@@ -96,12 +97,24 @@ class DesaMatch:
 class Gazetteer:
     """The desa of one kecamatan, indexed for matching names in tokenised text."""
 
-    def __init__(self, kecamatan_name: str, desa: Mapping[str, str]):
+    def __init__(self, kecamatan_name: str, desa: Mapping[str, str], aliases: Iterable[tuple[str, str]] = (),
+                 dusun: Iterable[tuple[str, str]] = ()):  # fmt: skip
+        """``desa``: code → name. ``aliases``: (name, desa code) pairs staff taught ("Sei Tabuk" → Sungai Tabuk),
+        matched like desa names but without typos. ``dusun``: (dusun name, desa code) pairs, matched exactly
+        after "dusun"/"dukuh" or a place cue; a name two desa share gives none."""
         self.kecamatan_name = kecamatan_name
         self.names = dict(desa)
         self.exact: dict[str, set[str]] = {}
         for code, name in desa.items():
             self.exact.setdefault(key(name), set()).add(code)
+        self.aliases: dict[str, set[str]] = {}
+        for name, code in aliases:
+            if code in self.names:
+                self.aliases.setdefault(key(name), set()).add(code)
+        self.dusun: dict[str, set[str]] = {}
+        for name, code in dusun:
+            if code in self.names:
+                self.dusun.setdefault(key(name), set()).add(code)
         self.key_lengths = {len(k) for k in self.exact}
         self.fuzzy: dict[str, set[str]] = {}
         for k, codes in self.exact.items():
@@ -118,7 +131,7 @@ class Gazetteer:
         self.ambiguous -= set(self.exact)
 
     def _lookup(self, span: str, fuzzy: bool) -> set[str]:
-        codes = self.exact.get(span)
+        codes = self.exact.get(span) or self.aliases.get(span)
         if codes or not fuzzy:
             return set(codes or ())
         found: set[str] = set()
@@ -130,20 +143,40 @@ class Gazetteer:
         # Keep a fuzzy hit only when lengths agree within the typo budget.
         return {c for c in found if abs(len(key(self.names[c])) - len(span)) <= depth}
 
-    def find(self, tokens: list[str], known_words: Iterable[str] = (), slot: int | None = None) -> DesaMatch:
+    def _dusun_at(self, tokens: list[str], start: int) -> tuple[int, int, set[str], bool] | None:
+        """The longest dusun name starting at ``start``, as a hit; it counts only when no desa is named outright
+        ("dusun Krajan desa Prodo": Prodo, whichever desa also has a Krajan)."""
+        for end in range(min(len(tokens), start + MAX_SPAN), start, -1):
+            words = tokens[start:end]
+            if all(w.isalnum() and w not in FUNCTION_WORDS for w in words):
+                codes = self.dusun.get("".join(words))
+                if codes:
+                    return start, end, set(codes), False
+        return None
+
+    def find(self, tokens: list[str], known_words: Iterable[str] = (), slot: int | None = None,
+             place_cues: Iterable[str] = ()) -> DesaMatch:  # fmt: skip
         """The one desa named in ``tokens`` (lowercase words), or None with ``ambiguous`` telling why.
 
         ``known_words`` are never fuzzy-matched (hazard and count words are not typos of desa names).
         ``slot`` is a token index where a desa name is expected (after ``LAPOR <jenis>``): a common-word
-        name counts there without a place cue.
+        name counts there without a place cue. ``place_cues`` are the languages' words for "in" ("e", "ri").
         """
         known = set(known_words)
+        cues = PLACE_CUES | set(place_cues)
         hits: list[tuple[int, int, set[str], bool]] = []  # (start, end, codes, exact)
         stems: list[tuple[int, int]] = []
         n_tokens = len(tokens)
         for start in range(n_tokens):
+            after_hamlet = start > 0 and tokens[start - 1] in HAMLET_WORDS
+            cued = start == slot or (start > 0 and tokens[start - 1] in cues)
+            if (after_hamlet or cued) and self.dusun:
+                hit = self._dusun_at(tokens, start)
+                if hit:
+                    hits.append(hit)
+                    continue
             if start and tokens[start - 1] in SKIP_AFTER:
-                continue  # "kecamatan winongan", "dusun krajan": not a desa
+                continue  # "kecamatan winongan", "dusun krajan" (not a desa, and not a dusun we know)
             for end in range(min(n_tokens, start + MAX_SPAN), start, -1):
                 words = tokens[start:end]
                 if not all(w.isalnum() and w not in FUNCTION_WORDS for w in words):
@@ -152,8 +185,7 @@ class Gazetteer:
                 fuzzy = len(words) > 1 or (span not in known and not span.isdigit())
                 codes = self._lookup(span, fuzzy)
                 if codes:
-                    exact = span in self.exact
-                    cued = start == slot or (start > 0 and tokens[start - 1] in PLACE_CUES)
+                    exact = span in self.exact or span in self.aliases
                     if end - start == 1 and span in COMMON_WORD_NAMES and not cued:
                         continue
                     hits.append((start, end, codes, exact))

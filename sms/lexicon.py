@@ -1,456 +1,138 @@
-"""Words villagers use for hazards and for the BNPB counts: Indonesian, SMS shorthand, Javanese, Banjar.
+"""The words villagers use, one data file per language (``sms/languages/<code>.toml``), merged into a lexicon.
 
-Phrases are written as they look after normalisation (lowercase, shorthand expanded, single spaces).
+Each file holds a language's hazard words (strong phrases that name a hazard, weak cues that only suggest one),
+its count nouns (a person, a house), its verbs and adjectives of harm (what a count of people or houses is),
+number words, place cues ("di", "neng", "e", "ri") and SMS shorthand. Phrases are written as they look after
+normalisation: lowercase, no accents or apostrophes, shorthand expanded, single spaces.
+
+``lexicon_for(codes)`` merges the languages a kecamatan's people write (Indonesian always: numbers, units and
+shorthand are shared); ``lexicon_for()`` merges them all, which is the default. Adding a language is adding a
+file; nothing in the code names a language.
 """
 
 from __future__ import annotations
 
-# Strong phrases name the hazard itself; a message names its hazard with the first strong phrase it has.
-# Longer phrases win over shorter ones at the same place ("kebakaran hutan" over "kebakaran").
-STRONG: dict[str, tuple[str, ...]] = {
-    "banjir": (
-        "banjir",
-        "bjr",
-        "bnjr",
-        "banjir bandang",
-        "kebanjiran",
-        "banyu gede",
-        "banyu munggah",
-        "banyu naik",
-        "banyu ganal",
-        "banyu dalam",
-        "blabur",
-        "kebleber",
-        "sungai meluap",
-        "kali meluap",
-        "luapan sungai",
-        "luapan kali",
-        "air sungai meluap",
-        "banjir rob darat",
-        "genangan air",
-        "air bah",
-    ),
-    "tanah_longsor": (
-        "longsor",
-        "tanah longsor",
-        "longsoran",
-        "lngsr",
-        "lonsor",
-        "tanah ambles",
-        "tanah amblas",
-        "ambles",
-        "amblas",
-        "tebing runtuh",
-        "tebing ambrol",
-        "lemah longsor",
-        "lemah ambrol",
-        "plengsengan ambrol",
-        "tanah runtuh",
-        "tanah gerak",
-        "tanah bergerak",
-        "pergerakan tanah",
-        "tanah retak",
-        "gugur tebing",
-    ),
-    "cuaca_ekstrem": (
-        "puting beliung",
-        "angin puting beliung",
-        "angin kencang",
-        "angin ribut",
-        "angin besar",
-        "angin lesus",
-        "lesus",
-        "angin ganal",
-        "angin kancang",
-        "angin badai",
-        "badai",
-        "hujan es",
-        "cuaca ekstrem",
-        "cuaca ekstrim",
-        "angin puyuh",
-        "angin topan",
-        "puting beliong",
-        "angin gede",
-    ),
-    "gelombang_pasang": (
-        "gelombang pasang",
-        "gelombang tinggi",
-        "abrasi",
-        "rob",
-        "banjir rob",
-        "air pasang",
-        "ombak besar",
-        "ombak tinggi",
-        "pasang laut",
-        "air laut naik",
-        "air laut pasang",
-    ),
-    "gempabumi": ("gempa", "gempa bumi", "gempabumi", "lindu", "linu bumi", "gempa bumi terasa", "gmpa"),
-    "tsunami": ("tsunami", "sunami"),
-    "erupsi": (
-        "erupsi",
-        "gunung meletus",
-        "letusan gunung",
-        "meletus",
-        "hujan abu",
-        "abu vulkanik",
-        "awan panas",
-        "lahar",
-        "lahar dingin",
-        "lahar panas",
-        "gunung api",
-        "bromo erupsi",
-        "semeru erupsi",
-        "erupsi bromo",
-        "erupsi semeru",
-    ),
-    "karhutla": (
-        "karhutla",
-        "kebakaran hutan",
-        "kebakaran lahan",
-        "kebakaran hutan dan lahan",
-        "hutan terbakar",
-        "lahan terbakar",
-        "kebakaran ladang",
-        "ladang terbakar",
-        "kebakaran kebun",
-        "kebun terbakar",
-        "kebakaran semak",
-        "semak terbakar",
-        "kebakaran gambut",
-        "gambut terbakar",
-        "lahan gambut terbakar",
-        "kebakaran alang alang",
-        "alang alang terbakar",
-        "kabakaran hutan",
-        "kabakaran lahan",
-        "kebakaran sawah",
-        "sawah terbakar",
-        "tegalan terbakar",
-        "kebakaran padang",
-        "padang terbakar",
-        "hutan kobong",
-        "alas kobong",
-        "kebakaran alas",
-        "api di hutan",
-        "api di lahan",
-        "kabut asap",
-        "kebakaran tebu",
-        "tebu terbakar",
-        "kebakaran karet",
-        "kebun karet terbakar",
-    ),
-    "kekeringan": (
-        "kekeringan",
-        "kemarau panjang",
-        "krisis air",
-        "krisis air bersih",
-        "kekurangan air",
-        "kekurangan air bersih",
-        "kesulitan air",
-        "kesulitan air bersih",
-        "sumur kering",
-        "sumur asat",
-        "banyu asat",
-        "kali asat",
-        "ketigo dowo",
-        "kemarau",
-        "kering kerontang",
-        "sawah kering",
-        "karing",
-        "kakeringan",
-        "air bersih habis",
-        "sumber air kering",
-        "susah air",
-        "gagal panen karena kering",
-    ),
-    "kebakaran": (
-        "kebakaran",
-        "kbakaran",
-        "kebakaran rumah",
-        "rumah terbakar",
-        "kebakaran gudang",
-        "kebakaran toko",
-        "kebakaran pasar",
-        "kobong",
-        "kobongan",
-        "omah kobong",
-        "kabakaran",
-        "tatunu",
-        "terbakar",
-        "kebakaran gedung",
-        "kebakaran pemukiman",
-        "kebakaran permukiman",
-        "dapur terbakar",
-        "rumah kebakaran",
-    ),
-}
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-# Weak cues suggest a hazard only when the message names none with a strong phrase.
-WEAK: dict[str, tuple[str, ...]] = {
-    "banjir": (
-        "terendam",
-        "tergenang",
-        "genangan",
-        "air naik",
-        "air masuk rumah",
-        "kerendem",
-        "kelelep",
-        "tagenang",
-        "tarandam",
-        "merendam",
-        "air setinggi",
-        "air sepinggang",
-        "air selutut",
-        "air sedada",
-        "banyu",
-    ),
-    "tanah_longsor": ("tebing", "ambrol", "tertimbun", "tertimbun tanah", "material tanah", "runtuhan tanah"),
-    "cuaca_ekstrem": (
-        "pohon tumbang",
-        "atap terbang",
-        "atap beterbangan",
-        "angin",
-        "genteng beterbangan",
-        "angin kencang disertai hujan",
-    ),
-    "kebakaran": ("api", "hangus", "terbakar habis", "korsleting", "geni"),
-    "kekeringan": ("kering", "air bersih", "asat"),
-    "karhutla": ("asap", "titik api", "hotspot"),
-}
+from .text import STRUCTURE_WORDS
 
-# Single words checked for one-letter typos ("banjr", "lonsor", "kebakran", "kekringan").
-TYPO_KEYWORDS: dict[str, str] = {
-    "banjir": "banjir",
-    "kebanjiran": "banjir",
-    "longsor": "tanah_longsor",
-    "longsoran": "tanah_longsor",
-    "kebakaran": "kebakaran",
-    "terbakar": "kebakaran",
-    "kekeringan": "kekeringan",
-    "kemarau": "kekeringan",
-    "gempa": "gempabumi",
-    "tsunami": "tsunami",
-    "erupsi": "erupsi",
-    "meletus": "erupsi",
-    "abrasi": "gelombang_pasang",
-    "karhutla": "karhutla",
-    "beliung": "cuaca_ekstrem",
-}
+LANGUAGE_DIR = Path(__file__).parent / "languages"
+BASE = "id"  # always read: the shared numbers, units and shorthand live here
 
-# Count cues. Multi-word cues are first joined into one token (see PHRASES), then looked up here.
-PHRASES: dict[str, str] = {
-    "meninggal dunia": "meninggal",
-    "korban jiwa": "meninggal",
-    "korban meninggal": "meninggal",
-    "tilar donya": "meninggal",
-    "belum ditemukan": "hilang",
-    "tidak ditemukan": "hilang",
-    "masih dicari": "hilang",
-    "dalam pencarian": "hilang",
-    "luka berat": "luka_berat",
-    "luka ringan": "luka_ringan",
-    "luka luka": "luka",
-    "rusak berat": "rusak_berat",
-    "rusak parah": "rusak_berat",
-    "rusak total": "rusak_berat",
-    "rata tanah": "rusak_berat",
-    "rata dengan tanah": "rusak_berat",
-    "rusak sedang": "rusak_sedang",
-    "rusak ringan": "rusak_ringan",
-    "kemasukan air": "terendam",
-    "kepala keluarga": "kk",
-    "keluarga": "kk",
-    "unit rumah": "rumah",
-    "rumah warga": "rumah",
-    "buah rumah": "rumah",
-    "rumah penduduk": "rumah",
-}
 
-PEOPLE_CUES: dict[str, str] = {
-    "meninggal": "meninggal",
-    "tewas": "meninggal",
-    "wafat": "meninggal",
-    "mati": "meninggal",
-    "sedo": "meninggal",
-    "maninggal": "meninggal",
-    "mninggal": "meninggal",
-    "meningal": "meninggal",
-    "hilang": "hilang",
-    "hanyut": "hilang",
-    "ilang": "hilang",
-    "terseret": "hilang",
-    "luka": "luka",
-    "luka_berat": "luka_berat",
-    "luka_ringan": "luka_ringan",
-    "terluka": "luka",
-    "cedera": "luka",
-    "lb": "luka_berat",
-    "lr": "luka_ringan",
-    "luka2": "luka",
-    "mengungsi": "mengungsi",
-    "ngungsi": "mengungsi",
-    "pengungsi": "mengungsi",
-    "dievakuasi": "mengungsi",
-    "diungsikan": "mengungsi",
-    "evakuasi": "mengungsi",
-    "mengungsikan": "mengungsi",
-    "baungsi": "mengungsi",
-    "terdampak": "terdampak",
-    "menderita": "terdampak",
-    "korban": "terdampak",
-    "terkena": "terdampak",
-    "terisolir": "terdampak",
-    "terisolasi": "terdampak",
-    "kebanjiran": "terdampak",
-    "kena": "terdampak",
-    "dampak": "terdampak",
-}
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    data: dict
 
-HOUSE_CUES: dict[str, str] = {
-    "rusak_berat": "rumah_rusak_berat",
-    "roboh": "rumah_rusak_berat",
-    "rubuh": "rumah_rusak_berat",
-    "ambruk": "rumah_rusak_berat",
-    "ambrol": "rumah_rusak_berat",
-    "hancur": "rumah_rusak_berat",
-    "runtuh": "rumah_rusak_berat",
-    "hanyut": "rumah_rusak_berat",
-    "terbakar": "rumah_rusak_berat",
-    "hangus": "rumah_rusak_berat",
-    "tertimbun": "rumah_rusak_berat",
-    "rb": "rumah_rusak_berat",
-    "menghanyutkan": "rumah_rusak_berat",
-    "membakar": "rumah_rusak_berat",
-    "kobong": "rumah_rusak_berat",
-    "rusak_sedang": "rumah_rusak_sedang",
-    "rs": "rumah_rusak_sedang",
-    "rusak_ringan": "rumah_rusak_ringan",
-    "rr": "rumah_rusak_ringan",
-    "retak": "rumah_rusak_ringan",
-    "retak2": "rumah_rusak_ringan",
-    "terendam": "rumah_terendam",
-    "tergenang": "rumah_terendam",
-    "kebanjiran": "rumah_terendam",
-    "merendam": "rumah_terendam",
-    "menggenangi": "rumah_terendam",
-    "kerendem": "rumah_terendam",
-    "kelelep": "rumah_terendam",
-    "tagenang": "rumah_terendam",
-    "tarandam": "rumah_terendam",
-}
 
-HOUSE_WORDS = frozenset({"rumah", "omah", "rumah_warga", "bangunan", "hunian", "kediaman", "tempat_tinggal"})
-PEOPLE_WORDS = frozenset(
-    {
-        "orang",
-        "jiwa",
-        "warga",
-        "penduduk",
-        "anak",
-        "balita",
-        "lansia",
-        "korban",
-        "wong",
-        "urang",
-        "bayi",
-        "dewasa",
-        "lelaki",
-        "perempuan",
-        "ibu",
-        "bapak",
-        "santri",
-        "siswa",
-    }
-)
-# Units that make a number a measurement, a duration or an ordinal: never a count.
-NOT_COUNT_UNITS = frozenset(
-    {
-        "cm",
-        "centimeter",
-        "centi",
-        "senti",
-        "sentimeter",
-        "m",
-        "mtr",
-        "meter",
-        "km",
-        "kilometer",
-        "ha",
-        "hektar",
-        "hektare",
-        "kg",
-        "ton",
-        "liter",
-        "ltr",
-        "persen",
-        "derajat",
-        "jam",
-        "menit",
-        "detik",
-        "hari",
-        "hr",
-        "minggu",
-        "mgg",
-        "bulan",
-        "bln",
-        "tahun",
-        "thn",
-        "th",
-        "malam",
-        "mlm",
-        "kali",
-        "x",
-        "sr",
-        "skala",
-        "magnitudo",
-        "m2",
-        "km2",
-        "hektaran",
-        "rb",
-        "ribu",
-        "juta",
-        "jt",
-        "rupiah",
-        "rp",
-        "lantai",
-        "petak",
-        "titik",
-        "ekor",
-        "pohon",
-        "batang",
-        "sapi",
-        "kambing",
-        "ayam",
-        "tiang",
-        "kendaraan",
-        "mobil",
-        "motor",
-    }
-)
-# Words after which a number is a label, not a count (RT 03, tanggal 12, pukul 14, jam 3).
-NOT_COUNT_BEFORE = frozenset(
-    {
-        "rt",
-        "rw",
-        "tgl",
-        "tanggal",
-        "pukul",
-        "jam",
-        "pkl",
-        "no",
-        "nomor",
-        "nomer",
-        "ke",
-        "km",
-        "blok",
-        "gang",
-        "gg",
-        "lantai",
-        "tahun",
-        "sejak",
-        "hp",
-        "wa",
-        "telp",
-    }
-)
+def _load() -> dict[str, Language]:
+    languages = {}
+    for path in sorted(LANGUAGE_DIR.glob("*.toml")):
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+        languages[data["code"]] = Language(data["code"], data["name"], data)
+    if BASE not in languages:
+        raise RuntimeError(f"sms/languages/{BASE}.toml is missing")
+    return dict(sorted(languages.items(), key=lambda item: (item[0] != BASE, item[0])))
+
+
+LANGUAGES: dict[str, Language] = _load()
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+@dataclass
+class Lexicon:
+    """The merged words of some languages, with what the parser compiles from them."""
+
+    codes: tuple[str, ...]
+    strong: dict[str, list[str]] = field(default_factory=dict)
+    weak: dict[str, list[str]] = field(default_factory=dict)
+    typos: dict[str, str] = field(default_factory=dict)
+    phrases: dict[str, str] = field(default_factory=dict)
+    people_cues: dict[str, str] = field(default_factory=dict)
+    house_cues: dict[str, str] = field(default_factory=dict)
+    people_words: set[str] = field(default_factory=set)
+    house_words: set[str] = field(default_factory=set)
+    numbers: dict[str, int] = field(default_factory=dict)
+    place_cues: set[str] = field(default_factory=set)
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    not_count_units: set[str] = field(default_factory=set)
+    not_count_before: set[str] = field(default_factory=set)
+
+    def add(self, data: dict) -> None:
+        for slug, phrases in data.get("strong", {}).items():
+            self.strong.setdefault(slug, []).extend(phrases)
+        for slug, phrases in data.get("weak", {}).items():
+            self.weak.setdefault(slug, []).extend(phrases)
+        for name in ("typos", "phrases", "people_cues", "house_cues", "numbers", "abbreviations"):
+            for word, value in data.get(name, {}).items():
+                getattr(self, name).setdefault(word, value)  # the first language to define a word keeps it
+        for name in ("people_words", "house_words", "place_cues", "not_count_units", "not_count_before"):
+            getattr(self, name).update(data.get(name, ()))
+
+    def compile(self) -> Lexicon:
+        """Index the merged words for the parser: one regex of every hazard phrase (longest first), a typo
+        index of single hazard words, and the words the desa matcher must not take for typos of names."""
+        entries = sorted(
+            [(p, slug, True) for slug, phrases in self.strong.items() for p in phrases]
+            + [(p, slug, False) for slug, phrases in self.weak.items() for p in phrases],
+            key=lambda item: -len(item[0]),
+        )
+        self.hazard_regex = re.compile(r"\b(" + "|".join(re.escape(p) for p, _, _ in entries) + r")\b")
+        self.hazard_info: dict[str, tuple[str, bool]] = {}
+        for phrase, slug, strong in entries:
+            self.hazard_info.setdefault(phrase, (slug, strong))
+        self.typo_index: dict[str, set[str]] = {}
+        for word, slug in self.typos.items():
+            for variant in _deletions(word, 1):
+                self.typo_index.setdefault(variant, set()).add(slug)
+        self.phrase_regex = (
+            re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len, reverse=True)) + r")\b")
+            if self.phrases
+            else None
+        )
+        self.number_words = frozenset(self.numbers) | STRUCTURE_WORDS
+        self.known_words = (
+            {w for p, _, _ in entries for w in p.split()}
+            | set(self.people_cues) | set(self.house_cues) | self.house_words | self.people_words
+            | self.not_count_units | set(self.numbers) | {"kk", "rumah", "desa", "dusun", "warga", "air", "sungai"}
+        )  # fmt: skip
+        return self
+
+
+@lru_cache(maxsize=64)
+def _merged(codes: tuple[str, ...], learned: tuple[tuple[str, str], ...]) -> Lexicon:
+    lexicon = Lexicon(codes)
+    for code in codes:
+        lexicon.add(LANGUAGES[code].data)
+    lexicon.add({"strong": {slug: [phrase] for phrase, slug in learned}})  # a kecamatan's own words
+    for phrase, slug in learned:
+        lexicon.strong.setdefault(slug, [])
+        if phrase not in lexicon.strong[slug]:
+            lexicon.strong[slug].append(phrase)
+    return lexicon.compile()
+
+
+def lexicon_for(codes=None, learned=()) -> Lexicon:
+    """The lexicon of the languages ``codes`` (unknown codes are ignored; Indonesian is always in), or of every
+    language when ``codes`` is empty or None; ``learned`` adds a kecamatan's own hazard words, as
+    ``(phrase, hazard slug)`` pairs, taught from triage. Built once per combination."""
+    wanted = [c for c in LANGUAGES if not codes or c == BASE or c in codes]
+    return _merged(tuple(wanted), tuple(sorted(set(learned))))
+
+
+ALL = lexicon_for()

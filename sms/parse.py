@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import lexicon
 from .desa import Gazetteer, _deletions
-from .text import ABBREVIATIONS, NUMBER_WORDS, digits_to_number, expand, fold, words_to_number
+from .lexicon import ALL, Lexicon
+from .text import digits_to_number, expand, fold, words_to_number
 from .tickets import clean_ticket
 
 _KEYWORDS = {
@@ -56,6 +56,8 @@ class Parsed:
     name: str | None = None  # DAFTAR <nama>
     note: str | None = None  # SELESAI <tiket> <catatan>
     desa_ambiguous: bool = False
+    # The words that decided: {"hazard": "compok obbar", "counts": {"hilang": "2 oreng elang"}}, for staff.
+    evidence: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -67,14 +69,13 @@ class Parsed:
         }
 
 
-def _merge_phrases(text: str) -> str:
-    for phrase, token in lexicon.PHRASES.items():
-        if phrase in text:
-            text = re.sub(rf"\b{phrase}\b", token, text)
-    return text
+def _merge_phrases(text: str, lex: Lexicon) -> str:
+    if lex.phrase_regex is None:
+        return text
+    return lex.phrase_regex.sub(lambda m: lex.phrases[m.group(1)], text)
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, lex: Lexicon = ALL) -> list[str]:
     """Lowercase tokens with shorthand expanded; dates, times, RT/RW and phone numbers become ``#``."""
     text = fold(text)
     text = _RT_RW.sub(" # ", text)
@@ -83,59 +84,50 @@ def tokenize(text: str) -> list[str]:
     text = _PHONE.sub(" # ", text)
     text = _NUMBER_SUFFIX.sub(" # ", text)
     text = _ABBREVIATION_DOT.sub(r"\1 ", text)  # "ds. gading": the dot of a shorthand is no sentence end
-    text = _REDUPLICATED.sub(lambda m: expand(m.group(0)) if m.group(0) in ABBREVIATIONS else m.group(1), text)
+    text = _REDUPLICATED.sub(
+        lambda m: expand(m.group(0), lex.abbreviations) if m.group(0) in lex.abbreviations else m.group(1), text
+    )
     text = re.sub(r"(\d)([a-z])", r"\1 \2", text)  # "12rmh" → "12 rmh"
     text = re.sub(r"([a-z])(\d)", r"\1 \2", text)  # "lb2" → "lb 2"
     text = text.replace("-", " ")
-    tokens = [expand(t) for t in _TOKEN.findall(text)]
-    return _merge_phrases(" ".join(tokens)).split()
+    tokens = [expand(t, lex.abbreviations) for t in _TOKEN.findall(text)]
+    return _merge_phrases(" ".join(tokens), lex).split()
 
 
-_ALL_PHRASES: list[tuple[str, str, bool]] = sorted(
-    [(p, slug, True) for slug, phrases in lexicon.STRONG.items() for p in phrases]
-    + [(p, slug, False) for slug, phrases in lexicon.WEAK.items() for p in phrases],
-    key=lambda item: -len(item[0]),
-)
-_PHRASE_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p, _, _ in _ALL_PHRASES) + r")\b")
-_PHRASE_INFO = {}
-for _p, _slug, _strong in _ALL_PHRASES:
-    _PHRASE_INFO.setdefault(_p, (_slug, _strong))
-_TYPO_INDEX: dict[str, set[str]] = {}
-for _word, _slug in lexicon.TYPO_KEYWORDS.items():
-    for _variant in _deletions(_word, 1):
-        _TYPO_INDEX.setdefault(_variant, set()).add(_slug)
-KNOWN_WORDS = (
-    {w for p, _, _ in _ALL_PHRASES for w in p.split()}
-    | set(lexicon.PEOPLE_CUES) | set(lexicon.HOUSE_CUES) | lexicon.HOUSE_WORDS | lexicon.PEOPLE_WORDS
-    | lexicon.NOT_COUNT_UNITS | NUMBER_WORDS | {"kk", "rumah", "desa", "dusun", "warga", "air", "sungai"}
-)  # fmt: skip
+def number_words(lex: Lexicon) -> frozenset[str]:
+    return lex.number_words
 
 
-def find_hazard(tokens: list[str]) -> str | None:
-    """The hazard a message names: its first strong phrase (longest at a place), else its first weak cue,
-    else a one-letter typo of a hazard word."""
+def hazard_evidence(tokens: list[str], lex: Lexicon = ALL) -> tuple[str | None, str | None]:
+    """The hazard a message names and the words that named it: its first strong phrase (longest at a place),
+    else its first weak cue, else a one-letter typo of a hazard word."""
     joined = " ".join(tokens)
     weak = None
-    for match in _PHRASE_RE.finditer(joined):
-        slug, strong = _PHRASE_INFO[match.group(1)]
+    for match in lex.hazard_regex.finditer(joined):
+        slug, strong = lex.hazard_info[match.group(1)]
         if strong:
-            return slug
-        weak = weak or slug
+            return slug, match.group(1)
+        weak = weak or (slug, match.group(1))
     if weak:
         return weak
     for token in tokens:
-        if len(token) >= 5 and token not in KNOWN_WORDS:
+        if len(token) >= 5 and token not in lex.known_words:
             slugs = set()
             for variant in _deletions(token, 1):
-                slugs |= _TYPO_INDEX.get(variant, set())
+                slugs |= lex.typo_index.get(variant, set())
             if len(slugs) == 1:
-                return slugs.pop()
-    return None
+                return slugs.pop(), token
+    return None, None
 
 
-def _number_at(tokens: list[str], i: int) -> tuple[int | None, int]:
+def find_hazard(tokens: list[str], lex: Lexicon = ALL) -> str | None:
+    return hazard_evidence(tokens, lex)[0]
+
+
+def _number_at(tokens: list[str], i: int, lex: Lexicon = ALL) -> tuple[int | None, int]:
     """The number starting at token ``i`` and the index after it: digits (with "ribu") or number words."""
     token = tokens[i]
+    words = number_words(lex)
     value = digits_to_number(token)
     if value is not None:
         end = i + 1
@@ -143,11 +135,11 @@ def _number_at(tokens: list[str], i: int) -> tuple[int | None, int]:
             value, end = value * 1000, end + 1
         return value, end
     end = i
-    while end < len(tokens) and tokens[end] in NUMBER_WORDS:
+    while end < len(tokens) and tokens[end] in words:
         end += 1
     if end == i:
         return None, i + 1
-    return words_to_number(tokens[i:end]), end
+    return words_to_number(tokens[i:end], lex.numbers), end
 
 
 _PUNCTUATION = frozenset({",", ";", ":", "."})
@@ -156,66 +148,86 @@ _GENERIC_UNITS = frozenset({"buah", "unit"})
 _DAMAGE_LEVELS = frozenset({"rusak_berat", "rusak_sedang", "rusak_ringan"})
 
 
-def _cue(word: str, house: bool) -> str | None:
+def _cue(word: str, house: bool, lex: Lexicon) -> str | None:
     if house:
-        return lexicon.HOUSE_CUES.get(word)
-    return lexicon.PEOPLE_CUES.get(word)
+        return lex.house_cues.get(word)
+    return lex.people_cues.get(word)
 
 
-def find_counts(tokens: list[str]) -> dict[str, int]:
-    """BNPB counts from "12 rumah terendam", "meninggal 2 orang", "50 kk mengungsi", "luka berat tiga"."""
+def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = None) -> dict[str, int]:
+    """BNPB counts from "12 rumah terendam", "meninggal 2 orang", "50 kk mengungsi", "omah 12 kebanjiran";
+    ``evidence`` (when given) gets, per count, the words it was read from."""
     found: dict[tuple[str, str], int] = {}
+    spans: dict[str, str] = {}
     i = 0
     while i < len(tokens):
-        value, after = _number_at(tokens, i)
+        value, after = _number_at(tokens, i, lex)
         if value is None or value == 0:
             i = after
             continue
         start = i
         i = after
-        if start > 0 and tokens[start - 1] in lexicon.NOT_COUNT_BEFORE:
+        if start > 0 and tokens[start - 1] in lex.not_count_before:
             continue
-        if after < len(tokens) and tokens[after] in lexicon.NOT_COUNT_UNITS:
+        if after < len(tokens) and tokens[after] in lex.not_count_units:
             continue
-        category = _classify(tokens, start, after)
+        category = _classify(tokens, start, after, lex)
         if category:
             found[category] = max(found.get(category, 0), value)
+            spans.setdefault(category[0], _span(tokens, start, after, lex))
     counts: dict[str, int] = {}
     for (category, _detail), value in found.items():
         counts[category] = counts.get(category, 0) + value
+    if evidence is not None:
+        evidence.update({category: spans[category] for category in counts})
     return counts
 
 
-def _classify(tokens: list[str], start: int, after: int) -> tuple[str, str] | None:
+def _span(tokens: list[str], start: int, after: int, lex: Lexicon) -> str:
+    """The words a count was read from: the number with the nouns and cues beside it ("omah 12 kebanjiran")."""
+    nouns = lex.people_words | lex.house_words | {"kk"}
+    meaningful = lex.people_cues.keys() | lex.house_cues.keys() | nouns
+    ahead = [w for w in tokens[after : after + 3] if w in meaningful]
+    cue_ahead = any(w in lex.people_cues or w in lex.house_cues for w in ahead)
+    before = [w for w in tokens[max(0, start - 2) : start] if w in (nouns if cue_ahead else meaningful)]
+    return " ".join([*before, *tokens[start:after], *ahead]).replace("_", " ")
+
+
+def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[str, str] | None:
     """The BNPB category of the number at ``tokens[start:after]``, from the words around it."""
+    numbers = number_words(lex)
     ahead = []
     for word in tokens[after : after + 5]:
-        if word in _BOUNDARY or digits_to_number(word) is not None or word in NUMBER_WORDS:
+        if word in _BOUNDARY or digits_to_number(word) is not None or word in numbers:
             break
         ahead.append(word)
     behind = []
     for word in reversed(tokens[max(0, start - 2) : start]):
-        if word in _BOUNDARY or digits_to_number(word) is not None or word in NUMBER_WORDS:
+        if word in _BOUNDARY or digits_to_number(word) is not None or word in numbers:
             break
         behind.append(word)
     unit_words = ahead[:2]
+    # The count noun stands before the number or after it: "12 omah kebanjiran", "omah 12 kebanjiran".
+    noun_before = bool(behind) and behind[0] in lex.house_words | lex.people_words | {"kk"}
     house = (
-        any(w in lexicon.HOUSE_WORDS for w in unit_words)
-        or (not ahead and any(w in lexicon.HOUSE_WORDS for w in behind))
+        any(w in lex.house_words for w in unit_words)
+        or ((not ahead or noun_before) and bool(behind) and behind[0] in lex.house_words)
+        or (not ahead and any(w in lex.house_words for w in behind))
         or (bool(ahead) and ahead[0] in _DAMAGE_LEVELS)  # "3 rusak berat": damage levels describe buildings
+        or (len(ahead) > 1 and ahead[0] in _GENERIC_UNITS and ahead[1] in _DAMAGE_LEVELS)  # "2 unit rusak berat"
     )
-    kk = "kk" in unit_words or (not any(w in lexicon.PEOPLE_WORDS for w in unit_words) and "kk" in behind[:1])
-    people = any(w in lexicon.PEOPLE_WORDS for w in unit_words)
+    kk = "kk" in unit_words or (not any(w in lex.people_words for w in unit_words) and "kk" in behind[:1])
+    people = any(w in lex.people_words for w in unit_words) or (noun_before and behind[0] in lex.people_words)
 
     cue = None
     for word in ahead:
-        cue = _cue(word, house)
+        cue = _cue(word, house, lex)
         if cue:
             break
-    units = lexicon.PEOPLE_WORDS | lexicon.HOUSE_WORDS | _GENERIC_UNITS | {"kk"}
+    units = lex.people_words | lex.house_words | _GENERIC_UNITS | {"kk"}
     if cue is None and (not ahead or ahead[0] in units):
         for word in behind:
-            cue = _cue(word, house or any(w in lexicon.HOUSE_WORDS for w in behind))
+            cue = _cue(word, house or any(w in lex.house_words for w in behind), lex)
             if cue:
                 house = cue.startswith("rumah_")
                 break
@@ -236,12 +248,12 @@ def _classify(tokens: list[str], start: int, after: int) -> tuple[str, str] | No
         if cue.startswith("luka"):
             return "luka", cue
         return cue, cue
-    if people and len(ahead) == 1:  # "80 jiwa" on its own: people affected; "2 balita sakit" is no BNPB count
+    if people and len(ahead) <= 1 and (ahead or noun_before):  # "80 jiwa": people affected; "2 balita sakit": none
         return "terdampak", "people"
     return None
 
 
-def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed) -> bool:
+def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed, lex: Lexicon) -> bool:
     """The Kemenkes Pusat Krisis form; True when the text uses it."""
     fields = _CODED_FIELD.findall(fold(text))
     if not any(name == "jb" for name, _ in fields):
@@ -249,31 +261,57 @@ def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed) -> bool:
     for name, value in fields:
         value = value.strip(" ,;.")
         if name == "jb":
-            parsed.hazard = find_hazard(tokenize(value))
+            parsed.hazard, phrase = hazard_evidence(tokenize(value, lex), lex)
+            if phrase:
+                parsed.evidence["hazard"] = phrase
         elif name == "lok":
-            match = gazetteer.find(tokenize(value), KNOWN_WORDS, slot=0)
+            match = gazetteer.find(tokenize(value, lex), lex.known_words, slot=0, place_cues=lex.place_cues)
             parsed.desa_code, parsed.desa_ambiguous = match.code, match.ambiguous
         elif name in _CODED_COUNTS:
-            tokens = tokenize(value)
-            number = _number_at(tokens, 0)[0] if tokens else None
+            tokens = tokenize(value, lex)
+            number = _number_at(tokens, 0, lex)[0] if tokens else None
             if number:
                 category = _CODED_COUNTS[name]
                 parsed.counts[category] = parsed.counts.get(category, 0) + number
+                parsed.evidence.setdefault("counts", {}).setdefault(category, f"({name}) {value}")
     return True
 
 
-def parse(text: str, gazetteer: Gazetteer) -> Parsed:
-    """Understand one SMS that arrived for the kecamatan of ``gazetteer``. Never raises."""
+def _asks_for_status(text: str) -> bool:
+    """ "mau cek laporan saya K7MRA", "tak cek status K7MRA": CEK a few words in, and a ticket with a digit
+    after it (a report that happens to say "cek" has none)."""
+    raw = re.split(r"[\s,.:;#]+", text.strip())
+    at = next((i for i, w in enumerate(raw[:4]) if _KEYWORDS.get(w.lower()) == "cek"), None)
+    if at is None:
+        return False
+    ticket = _ticket_after_keyword(" ".join(raw[at:]))
+    return ticket is not None and any(ch.isdigit() for ch in ticket)
+
+
+def _ticket_after_keyword(text: str) -> str | None:
+    """The ticket anywhere after CEK ("CEK K7MRA", "cek status laporan K7MRA"): a word that is a ticket code,
+    one with a digit first (ordinary words rarely have one), else the last such word."""
+    candidates = [clean_ticket(w) for w in re.split(r"[\s,.:;#]+", text.strip())[1:]]
+    candidates = [c for c in candidates if c]
+    return next((c for c in candidates if any(ch.isdigit() for ch in c)), candidates[-1] if candidates else None)
+
+
+def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed:
+    """Understand one SMS that arrived for the kecamatan of ``gazetteer``, with the words of ``lex`` (every
+    language by default). Never raises."""
+    lex = lex or ALL
     text = text if isinstance(text, str) else ""
     parsed = Parsed(text=text)
-    tokens = tokenize(text)
+    tokens = tokenize(text, lex)
     words = [t for t in tokens if t not in _PUNCTUATION]
     first = words[0] if words else ("?" if "?" in text else "")
     keyword = _KEYWORDS.get(first)
+    if keyword is None and _asks_for_status(text):
+        keyword = "cek"
     if text.strip() == "?":
         keyword = "bantuan"
 
-    if keyword in _SHORT_ONLY and len(words) <= 3 and not find_hazard(words[1:]):
+    if keyword in _SHORT_ONLY and len(words) <= 3 and not find_hazard(words[1:], lex):
         parsed.command = keyword
         return parsed
     if keyword in AGENCY_COMMANDS:
@@ -286,12 +324,13 @@ def parse(text: str, gazetteer: Gazetteer) -> Parsed:
         keyword = None
     if keyword == "cek":
         parsed.command = "cek"
-        raw_words = re.split(r"[\s,.:;#]+", text.strip())[1:3]  # tickets mix letters and digits: not tokenised
-        parsed.ticket = next((clean_ticket(w) for w in raw_words if clean_ticket(w)), None)
+        raw = re.split(r"[\s,.:;#]+", text.strip())
+        at = next((i for i, w in enumerate(raw[:4]) if _KEYWORDS.get(w.lower()) == "cek"), 0)
+        parsed.ticket = _ticket_after_keyword(" ".join(raw[at:]))  # tickets mix letters and digits: not tokenised
         return parsed
     if keyword == "daftar":
         parsed.command = "daftar"
-        match = gazetteer.find(words[1:], KNOWN_WORDS, slot=len(words) - 2)
+        match = gazetteer.find(words[1:], lex.known_words, slot=len(words) - 2, place_cues=lex.place_cues)
         parsed.desa_code, parsed.desa_ambiguous = match.code, match.ambiguous
         rest = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
         name_words = rest.split()
@@ -301,23 +340,28 @@ def parse(text: str, gazetteer: Gazetteer) -> Parsed:
         parsed.name = " ".join(name_words).strip(" ,.") or None
         return parsed
 
-    if _parse_coded(text, gazetteer, parsed):
+    if _parse_coded(text, gazetteer, parsed, lex):
         return parsed
     body = words[1:] if keyword == "lapor" else words
-    parsed.hazard = find_hazard(body)
+    parsed.hazard, phrase = hazard_evidence(body, lex)
+    if phrase:
+        parsed.evidence["hazard"] = phrase
     slot = None
     if keyword == "lapor" and parsed.hazard:
-        slot = _slot_after_hazard(body)
-    match = gazetteer.find(body, KNOWN_WORDS, slot=slot)
+        slot = _slot_after_hazard(body, lex)
+    match = gazetteer.find(body, lex.known_words, slot=slot, place_cues=lex.place_cues)
     parsed.desa_code, parsed.desa_ambiguous = match.code, match.ambiguous
-    parsed.counts = {k: v for k, v in find_counts(tokens).items() if v}
+    spans: dict[str, str] = {}
+    parsed.counts = {k: v for k, v in find_counts(tokens, lex, spans).items() if v}
+    if parsed.counts:
+        parsed.evidence["counts"] = {k: spans[k] for k in parsed.counts if k in spans}
     return parsed
 
 
-def _slot_after_hazard(body: list[str]) -> int | None:
+def _slot_after_hazard(body: list[str], lex: Lexicon) -> int | None:
     """In ``LAPOR <JENIS> <DESA> …`` the token after the hazard words is where the desa stands."""
     joined = " ".join(body)
-    match = _PHRASE_RE.match(joined)
+    match = lex.hazard_regex.match(joined)
     if match:
         return len(match.group(1).split())
     return 1 if body else None

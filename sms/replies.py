@@ -58,6 +58,9 @@ TEMPLATES = {
     "sinyal.",
     "gateway_online": "Tangguh: {gateway} ({kecamatan}) tersambung lagi {at}. SMS warga masuk kembali.",
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
+    "ask_desa": "Laporan {hazard} diterima, tiket {ticket}. Di desa mana? Balas nama desanya saja, contoh: {example}",
+    "ask_hazard": "Laporan di {desa} diterima, tiket {ticket}. Kejadian apa? Balas satu kata, contoh: BANJIR, LONGSOR, "
+    "KEBAKARAN",
 }
 
 # Parts that may be shortened to fit, in the order they give way.

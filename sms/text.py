@@ -5,97 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# SMS shorthand → the word it stands for (DOMAIN.md, plus what villagers type daily).
-ABBREVIATIONS = {
-    "yg": "yang",
-    "dgn": "dengan",
-    "dg": "dengan",
-    "rmh": "rumah",
-    "rmah": "rumah",
-    "rumh": "rumah",
-    "jln": "jalan",
-    "jl": "jalan",
-    "org": "orang",
-    "orng": "orang",
-    "sdh": "sudah",
-    "udh": "sudah",
-    "blm": "belum",
-    "tlg": "tolong",
-    "tlng": "tolong",
-    "ds": "desa",
-    "dsa": "desa",
-    "dsn": "dusun",
-    "kec": "kecamatan",
-    "kab": "kabupaten",
-    "kel": "kelurahan",
-    "kpl": "kepala",
-    "krn": "karena",
-    "karna": "karena",
-    "utk": "untuk",
-    "tdk": "tidak",
-    "gak": "tidak",
-    "ga": "tidak",
-    "ngga": "tidak",
-    "sktr": "sekitar",
-    "skitar": "sekitar",
-    "kurleb": "sekitar",
-    "kira2": "sekitar",
-    "lbh": "lebih",
-    "sngai": "sungai",
-    "sei": "sungai",
-    "sng": "sungai",
-    "kdl": "kidul",
-    "sltn": "selatan",
-    "sel": "selatan",
-    "kdg": "kedung",
-    "krg": "karang",
-    "smbr": "sumber",
-    "tj": "tanjung",
-    "jwa": "jiwa",
-    "jw": "jiwa",
-    "pddk": "penduduk",
-    "wrg": "warga",
-    "mgl": "meninggal",
-    "md": "meninggal",
-    "hlg": "hilang",
-    "lk": "luka",
-    "mengungsi2": "mengungsi",
-    "trendam": "terendam",
-    "trndam": "terendam",
-    "tergenang": "tergenang",
-    "bnyk": "banyak",
-    "sj": "saja",
-    "aja": "saja",
-    "skrg": "sekarang",
-    "skrng": "sekarang",
-}
-
-_UNITS = {
-    "nol": 0,
-    "satu": 1,
-    "se": 1,
-    "dua": 2,
-    "tiga": 3,
-    "empat": 4,
-    "lima": 5,
-    "enam": 6,
-    "tujuh": 7,
-    "delapan": 8,
-    "sembilan": 9,
-    # Javanese (Pasuruan)
-    "siji": 1,
-    "loro": 2,
-    "telu": 3,
-    "papat": 4,
-    "limo": 5,
-    "enem": 6,
-    "pitu": 7,
-    "wolu": 8,
-    "songo": 9,
-}
-_WHOLE = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "seribu": 1000, "selawe": 25, "seket": 50, "satus": 100}
+# The structure of Indonesian numbers, which every language's number words are read with ("dua ratus lima
+# puluh", "telu puluh"); the number words themselves are in each language's file (sms/languages).
 _MULTIPLIERS = {"puluh": 10, "ratus": 100}
-NUMBER_WORDS = frozenset(_UNITS) | frozenset(_WHOLE) | frozenset(_MULTIPLIERS) | {"belas", "ribu"}
+STRUCTURE_WORDS = frozenset({"puluh", "ratus", "belas", "ribu"})
 
 
 def fold(text: str) -> str:
@@ -103,19 +16,20 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").replace("\u2018", "'")
+    # Apostrophes mark a glottal stop inside Madurese, Bugis and Makassar words (dhuwa', se'di): one word.
+    text = re.sub(r"(?<=[A-Za-z])'", "", text)
     return text.lower()
 
 
-def words_to_number(words: list[str]) -> int | None:
-    """``["dua", "ratus", "lima", "puluh"]`` → 250; None when the words are not one number."""
-    if not words or words[0] in ("puluh", "ratus", "ribu", "belas") or words == ["se"]:
+def words_to_number(words: list[str], numbers: dict[str, int]) -> int | None:
+    """``["dua", "ratus", "lima", "puluh"]`` → 250 with ``numbers`` (word → value, from the languages' files);
+    None when the words are not one number."""
+    if not words or words[0] in STRUCTURE_WORDS or words == ["se"]:
         return None
     total = current = 0
     for word in words:
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _WHOLE:
-            current += _WHOLE[word]
+        if word in numbers:
+            current += numbers[word]
         elif word == "belas":
             current += 10
         elif word in _MULTIPLIERS:
@@ -138,6 +52,6 @@ def digits_to_number(token: str) -> int | None:
     return None
 
 
-def expand(token: str) -> str:
+def expand(token: str, abbreviations: dict[str, str]) -> str:
     """The full word for an SMS abbreviation, or the token itself."""
-    return ABBREVIATIONS.get(token, token)
+    return abbreviations.get(token, token)

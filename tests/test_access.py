@@ -26,10 +26,12 @@ from webapp.models import (
     AuditEntry,
     Broadcast,
     Consultation,
+    Dusun,
     GatewayTest,
     Handover,
     Incident,
     IncidentEvent,
+    LearnedTerm,
     OutboundMessage,
     PushSubscription,
     ReceivingNumber,
@@ -66,6 +68,8 @@ class Place:
     agency: Agency | None = None  # an agency covering the kecamatan, with one member
     member: AgencyMember | None = None
     index: int = 0
+    term: LearnedTerm | None = None  # a word the kecamatan was taught
+    dusun: Dusun | None = None
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -258,6 +262,26 @@ CASES: dict[str, list[Case]] = {
     "setup.remove_member_view": [Case("post", "/pengaturan/instansi/petugas/{member}/hapus", "agencies")],
     "setup.sign_ins": [Case("get", "/pengaturan/masuk", "audit", target=False)],
     "setup.audit": [Case("get", "/pengaturan/audit", "audit", target=False)],
+    "incidents.classify": [
+        Case("post", "/incidents/{incident}/classify", "classify", {"hazard": "tanah_longsor", "desa": "{desa}"})
+    ],
+    "vocabulary.index": [Case("get", "/kosakata", "vocabulary", target=False, listing="term")],
+    "vocabulary.teach_view": [
+        Case(
+            "post",
+            "/kosakata",
+            "vocabulary",
+            {"kind": "hazard", "phrase": "banjir", "value": "banjir", "report_id": "{report}"},
+        )  # fmt: skip
+    ],
+    "vocabulary.forget_view": [Case("post", "/kosakata/{term}/hapus", "vocabulary")],
+    "vocabulary.languages": [
+        Case("post", "/kosakata/bahasa", "vocabulary", {"kecamatan": "{kecamatan}", "language": "mad"})
+    ],
+    "vocabulary.dusun": [Case("get", "/dusun", "dusun", target=False, listing="dusun")],
+    "vocabulary.add_dusun_view": [Case("post", "/dusun", "dusun", {"desa": "{desa}", "name": "Krajan Kidul"})],
+    "vocabulary.import_dusun_view": [Case("post", "/dusun/impor", "dusun", {"file": "{dusun_csv}"}, target=False)],
+    "vocabulary.remove_dusun_view": [Case("post", "/dusun/{dusun}/hapus", "dusun")],
     "push.remove": [
         Case(
             "json",
@@ -291,7 +315,9 @@ def _world(make_user, make_incident) -> dict:
                                        label=f"HP gateway {desa}", phone=f"+62812{len(places):02d}555555")  # fmt: skip
         place.agency = Agency(name=f"Puskesmas {desa}", region_code=kecamatan)
         place.member = AgencyMember(agency=place.agency, name=f"Perawat {desa}", phone=f"+62812{len(places):02d}666666")
-        db.session.add_all([place.number, place.agency, place.member])
+        place.term = LearnedTerm(kecamatan_code=kecamatan, kind="hazard", phrase=f"galodo{len(places)}", value="banjir")
+        place.dusun = Dusun(desa_code=place.code, name=f"Krajan {desa}", source="petugas")
+        db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun])
         place.incidents = [
             make_incident(
                 kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
@@ -351,8 +377,12 @@ def _snapshot() -> tuple:
         ).order_by(ReceivingNumber.id)  # fmt: skip
     ).all()
     agencies = db.session.execute(select(Agency.id, Agency.active, Agency.region_code).order_by(Agency.id)).all()
+    agencies += db.session.execute(select(Region.code, Region.languages).where(Region.languages.is_not(None))).all()
+    incidents += db.session.execute(
+        select(Incident.id, Incident.hazard, Incident.desa_code).order_by(Incident.id)
+    ).all()
     members = db.session.execute(select(AgencyMember.id, AgencyMember.active).order_by(AgencyMember.id)).all()
-    tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription, GatewayTest, AuditEntry)
+    tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription, GatewayTest, AuditEntry, LearnedTerm, Dusun)
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in tables]
     return incidents, handovers, reports, residents, users, consultations, numbers, agencies, members, counts
 
@@ -366,8 +396,11 @@ def _fill(value: str, place: Place, area: str | None):
         "handed": db.session.scalar(select(Agency.id).where(Agency.name == "BPBD")), "merged": place.merged.id,
         "official": place.official.id, "consultation": place.consultation.id, "number": place.number.id,
         "device": place.number.address, "kecamatan": place.kecamatan, "local_agency": place.agency.id,
-        "member": place.member.id, "member_phone": f"08127{place.index:02d}77777",
+        "member": place.member.id, "member_phone": f"08127{place.index:02d}77777", "term": place.term.id,
+        "dusun": place.dusun.id,
     }  # fmt: skip
+    if value == "{dusun_csv}":
+        return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
     if value == "{csv}":
         return io.BytesIO(f"nama,telepon,desa\nBu Ani,081299990001,{place.desa}\n".encode()), "warga.csv"
     return value.format(**values)
@@ -396,6 +429,7 @@ def _listing(place: Place, what: str) -> str:
         "ticket": place.incidents[0].ticket, "resident": place.resident.name, "broadcast": place.broadcast.body,
         "report_text": place.incidents[0].reports[0].raw_text, "official": place.official.email,
         "question": place.consultation.question, "gateway": place.number.label, "agency": place.agency.name,
+        "term": place.term.phrase, "dusun": place.dusun.name,
     }[what]  # fmt: skip
 
 
@@ -455,7 +489,7 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
     for endpoint, cases in CASES.items():
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
-                   "local_agency", "member")  # fmt: skip
+                   "local_agency", "member", "term", "dusun")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -472,7 +506,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
     for endpoint, cases in CASES.items():
         for case in cases:
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
-                                    consultation=1, area=WINONGAN, number=1, local_agency=1, member=1)  # fmt: skip
+                                    consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
+                                    dusun=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

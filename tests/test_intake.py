@@ -89,7 +89,12 @@ def test_a_hazard_without_a_desa_asks_for_the_desa(ctx):
     result = sms("banjir di winongan")  # Winongan Kidul or Lor: not guessed
     stored = report(result)
     assert stored.desa_code is None and stored.incident.desa_code is None
-    assert "Desa belum jelas, mohon balas: LAPOR BANJIR <DESA>" in result.reply
+    ticket = stored.incident.ticket
+    assert (
+        result.reply
+        == f"Laporan banjir diterima, tiket {ticket}. Di desa mana? Balas nama desanya saja, contoh: Bandaran"
+    )
+    assert stored.question == "desa"
     assert report(sms("banjir di winongan")).incident_id != stored.incident_id  # no desa: never merged
 
 
@@ -187,3 +192,57 @@ def test_the_desa_matcher_follows_renamed_desa(ctx):
     finally:
         region.name = "Gading"
         db.session.commit()
+
+
+def test_the_answer_to_the_question_completes_the_same_report_exactly_once(ctx):
+    first = sms("banjir, air sudah masuk rumah warga", at=T0)
+    asking = report(first)
+    ticket = asking.incident.ticket
+    answer = sms("gading", at=T0 + timedelta(minutes=10), external_id="jawab-1")
+    again = sms("gading", at=T0 + timedelta(minutes=10), external_id="jawab-1")  # the gateway's retry
+    assert again.duplicate and again.reply == answer.reply
+    assert answer.reply.startswith(f"Laporan banjir di Desa Gading diterima. Tiket: {ticket}.")
+    db.session.expire_all()
+    asking, reply = report(first), report(answer)
+    gading = desa_code(WINONGAN, "Gading")
+    assert (asking.desa_code, asking.incident.desa_code) == (gading, gading) and asking.answered_at is not None
+    assert (reply.command, reply.answers_report_id, reply.incident_id) == ("jawab", asking.id, asking.incident_id)
+    assert count(Incident) == 1
+    assert [e.kind for e in asking.incident.events] == ["opened", "answered"]
+    later = report(sms("di gading juga", at=T0 + timedelta(minutes=12)))  # no question open any more
+    assert later.answers_report_id is None
+
+
+def test_a_desa_without_a_hazard_asks_what_happened_and_whatsapp_answers(ctx):
+    first = ingest(InboundMessage("whatsapp", "wa-1", "tolong pak di desa prodo", WINONGAN, "+6281299990000", T0))
+    asking = report(first)
+    assert asking.question == "hazard" and "Kejadian apa? Balas satu kata" in first.reply
+    answer = ingest(
+        InboundMessage("whatsapp", "wa-2", "longsor", WINONGAN, "+6281299990000", T0 + timedelta(minutes=5))
+    )
+    db.session.expire_all()
+    asking = report(first)
+    assert asking.hazard == "tanah_longsor" and asking.incident.hazard == "tanah_longsor"
+    assert answer.reply.startswith("Laporan tanah longsor di Desa Prodo diterima.")
+
+
+def test_a_late_answer_or_a_new_report_is_not_taken_for_an_answer(ctx):
+    asking = report(sms("banjir air masuk rumah", at=T0))
+    late = report(sms("gading", at=T0 + timedelta(minutes=31)))
+    assert late.answers_report_id is None  # asked 31 minutes before: too late
+    other = report(sms("kebakaran di prodo", at=T0 + timedelta(minutes=1), phone="+6281234567890"))
+    assert other.answers_report_id is None and other.incident_id != asking.incident_id
+    db.session.expire_all()
+    assert report_by(asking.id).answered_at is None
+
+
+def report_by(report_id: int) -> Report:
+    return db.session.get(Report, report_id)
+
+
+def test_a_message_in_a_language_nobody_listed_still_gets_a_ticket_and_waits_for_a_person(ctx):
+    result = sms("Mae mai, ua lofia le nuu i le vai", at=T0)  # Samoan: no lexicon reads it
+    stored = report(result)
+    assert stored.raw_text == "Mae mai, ua lofia le nuu i le vai" and stored.hazard is None
+    assert stored.incident.ticket in result.reply and stored.incident.status == "baru"
+    assert stored.question is None  # nothing to ask one question about: a person reads it

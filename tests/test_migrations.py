@@ -30,6 +30,8 @@ TABLES = {
     "gateway_test",
     "sign_in",
     "audit_entry",
+    "dusun",
+    "learned_term",
     "alembic_version",
 }
 

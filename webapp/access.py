@@ -27,7 +27,9 @@ from .models import ROLES as STORED_ROLES
 from .models import Broadcast, Consultation, Handover, Incident, Region, Report, User, broadcast_desa
 
 # What can be done to one incident from its page; each is also an ability below.
-INCIDENT_ACTIONS = ("verify", "status", "agency", "severity", "counts", "note", "reply", "merge", "split", "reveal")
+INCIDENT_ACTIONS = (
+    "verify", "status", "agency", "severity", "counts", "note", "reply", "merge", "split", "reveal", "classify",
+)  # fmt: skip
 
 # The abilities, each a promise about what the holder may do inside the regions they reach.
 ABILITIES = {
@@ -48,6 +50,8 @@ ABILITIES = {
     "gateways": "set up receiving numbers and Android gateways of their kecamatan: keys, test SMS",
     "agencies": "keep the list of agencies covering their region",
     "audit": "see sign-in attempts and the audit log of administrative actions",
+    "vocabulary": "set the languages their kecamatan writes and keep the words the parser learned from triage",
+    "dusun": "keep the names of the dusun, kampung and dukuh of the desa in their region",
 }
 
 
@@ -67,7 +71,7 @@ ROLES: dict[str, Role] = {
         (),
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
-        | {"gateway_status", "gateways", "agencies", "audit"},
+        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
@@ -92,6 +96,8 @@ ROLES: dict[str, Role] = {
             "gateway_status",
             "gateways",
             "agencies",
+            "vocabulary",
+            "dusun",
         },
         manages=("desa_official",),
     ),
@@ -109,6 +115,7 @@ ROLES: dict[str, Role] = {
                 "broadcast",
                 "consultations",
                 "consult",
+                "dusun",
             }
         ),
         home="reports.mine",

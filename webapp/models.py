@@ -77,6 +77,8 @@ class Region(db.Model):
     level: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(100))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    # A kecamatan: the languages its people write SMS in (codes of sms/languages, comma-separated); none: all.
+    languages: Mapped[str | None] = mapped_column(String(60))
 
     parent: Mapped[Region | None] = relationship(remote_side=[code])
 
@@ -215,6 +217,12 @@ class Report(db.Model):
     details: Mapped[dict | None] = mapped_column(JSONType)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_type: Mapped[str | None] = mapped_column(String(20))
+    # The words that decided the hazard and the counts ({"hazard": "obbar", "counts": {"hilang": "2 oreng elang"}}).
+    evidence: Mapped[dict | None] = mapped_column(JSONType)
+    # The one follow-up question its reply asked ("desa" or "hazard"), and when an answer completed it.
+    question: Mapped[str | None] = mapped_column(String(10))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answers_report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)  # on the answer
 
     reporter: Mapped[Reporter | None] = relationship()
     submitted_by: Mapped[User | None] = relationship()
@@ -226,6 +234,61 @@ class Report(db.Model):
         UniqueConstraint("channel", "external_id", name="uq_report_channel_external_id"),
         CheckConstraint(channel.in_(CHANNELS), name="channel"),
         _hazard_check(hazard),
+    )
+
+
+DUSUN_SOURCES = ("csv", "petugas")
+
+
+class Dusun(db.Model):
+    """A dusun, kampung or dukuh of a desa, as villagers name it ("dusun Krajan", "kampung Jimamun"), with other
+    spellings; the parser reads a name unique in the kecamatan as its desa."""
+
+    __tablename__ = "dusun"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desa_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    aliases: Mapped[str | None] = mapped_column(String(300))  # other spellings, separated by ";"
+    source: Mapped[str] = mapped_column(String(10), default="petugas")
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    desa: Mapped[Region] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("desa_code", "name", name="uq_dusun_desa_code_name"),
+        CheckConstraint(source.in_(DUSUN_SOURCES), name="source"),
+    )
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *[a.strip() for a in (self.aliases or "").split(";") if a.strip()]]
+
+
+LEARNED_KINDS = ("hazard", "desa")
+
+
+class LearnedTerm(db.Model):
+    """A word staff taught the parser from triage, for one kecamatan: a hazard word ("galodo" → banjir) or another
+    name of a desa ("Sei Tabuk" → Sungai Tabuk)."""
+
+    __tablename__ = "learned_term"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    phrase: Mapped[str] = mapped_column(String(80))  # as the parser sees it: lowercase, single spaces
+    value: Mapped[str] = mapped_column(String(20))  # a hazard slug or a desa code
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("kecamatan_code", "kind", "phrase", name="uq_learned_term_kecamatan_code_kind_phrase"),
+        CheckConstraint(kind.in_(LEARNED_KINDS), name="kind"),
     )
 
 

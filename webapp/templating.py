@@ -135,6 +135,11 @@ def describe_event(event) -> str:
         return _("Laporan #%(id)s dipisah ke %(ticket)s", id=data.get("report"), ticket=data.get("into"))
     if kind == "split_from":
         return _("Dipisah dari %(ticket)s", ticket=data.get("source"))
+    if kind == "answered":
+        what = _("desa") if data.get("question") == "desa" else _("jenis kejadian")
+        return _("Pelapor menjawab pertanyaan %(what)s lewat laporan #%(id)s", what=what, id=event.report_id)
+    if kind == "classified":
+        return _("Jenis dan desa ditetapkan petugas")
     if kind == "reveal":
         return _("Nomor pelapor laporan #%(id)s dibuka", id=data.get("report"))
     return kind

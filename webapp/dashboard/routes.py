@@ -12,7 +12,7 @@ from ..models import Region, utcnow
 from ..regions import ZONES, zone_for
 from . import bp
 from .exports import incidents_csv, incidents_geojson
-from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names
+from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names, unclassified_by_month
 
 
 def board_for(user, args) -> Dashboard:  # also the JSON API's
@@ -71,9 +71,9 @@ def _charts(board: Dashboard) -> dict[str, list[tuple[str, int]]]:
 @ability_required("dashboard")
 def index():
     board = _board()
-    return render_template(
-        "dashboard/index.html", board=board, areas=_areas(), query=_query(board), charts=_charts(board)
-    )
+    unread = unclassified_by_month(board.area, utcnow())
+    return render_template("dashboard/index.html", board=board, areas=_areas(), query=_query(board),
+                           charts=_charts(board), unread=unread)  # fmt: skip
 
 
 @bp.get("/dashboard/incidents.csv")

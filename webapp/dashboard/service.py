@@ -45,6 +45,7 @@ from ..models import (
     IncidentEvent,
     OutboundMessage,
     Region,
+    Report,
     User,
     broadcast_desa,
 )
@@ -407,3 +408,37 @@ def dashboard(area: Area, period: Period, now: datetime) -> Dashboard:
     hazard_rows = [_fill(Group(key, key or ""), group, now) for key, group in by_hazard.items()]
     hazard_rows.sort(key=lambda g: (-g.incidents, g.key or "~"))
     return Dashboard(area, period, overall, area_rows, hazard_rows, incidents, agency_times(area, period))
+
+
+@dataclass(frozen=True)
+class UnclassifiedMonth:
+    month: date  # the first day of the month, in the area's clock
+    messages: int  # SMS and WhatsApp reports
+    unclassified: int  # of which the parser read no hazard (before any person set one)
+
+    @property
+    def share(self) -> float | None:
+        return self.unclassified / self.messages if self.messages else None
+
+
+def unclassified_by_month(area: Area, now: datetime, months: int = 12) -> list[UnclassifiedMonth]:
+    """Per month, the share of SMS and WhatsApp reports the parser left without a hazard: what the languages,
+    the dusun and the words taught from triage have still to learn. Newest month first."""
+    first = now.astimezone(area.zone).date().replace(day=1)
+    for _month in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    start = datetime.combine(first, time(0), area.zone).astimezone(UTC)
+    rows = db.session.execute(
+        select(Report.received_at, Report.hazard).where(
+            area.covers(Report.kecamatan_code),
+            Report.channel.in_(("sms", "whatsapp")),
+            Report.command == "lapor",
+            Report.received_at >= start,
+        )
+    ).all()
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for received_at, hazard in rows:
+        month = _aware(received_at).astimezone(area.zone).date().replace(day=1)
+        totals[month][0] += 1
+        totals[month][1] += hazard is None
+    return [UnclassifiedMonth(m, n, u) for m, (n, u) in sorted(totals.items(), reverse=True)]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from sms.gsm import fits_one_segment
 from sms.replies import hazard_label, render
-from sms.vocab import COUNT_FIELDS
+from sms.vocab import COUNT_FIELDS, HAZARDS
 
 from .. import notices
 from ..access import can
@@ -21,6 +21,7 @@ from ..models import (
     Handover,
     Incident,
     IncidentEvent,
+    Region,
     Report,
     Reporter,
     User,
@@ -235,6 +236,25 @@ def set_severity(incident: Incident, user: User, severity: int | None) -> None:
         raise ActionError(_("Tingkat keparahan tidak dikenal."))
     old, incident.severity = incident.severity, severity
     _event(incident, user, "severity", old=old, new=severity)
+    db.session.commit()
+
+
+def classify(incident: Incident, user: User, hazard: str | None, desa_code: str | None) -> None:
+    """Set what the parser could not read: the incident's hazard and desa (a desa of its kecamatan). The reports
+    keep what the parser read, so the dashboard still counts them as unclassified."""
+    _require(user, incident, "classify")
+    if hazard is not None and hazard not in HAZARDS:
+        raise ActionError(_("Jenis bencana tidak dikenal."))
+    if desa_code is not None:
+        desa = db.session.get(Region, desa_code)
+        if desa is None or desa.parent_code != incident.kecamatan_code:
+            raise ActionError(_("Desa itu bukan desa kecamatan ini."))
+    old = {"hazard": incident.hazard, "desa_code": incident.desa_code}
+    incident.hazard = hazard or incident.hazard
+    incident.desa_code = desa_code or incident.desa_code
+    new = {"hazard": incident.hazard, "desa_code": incident.desa_code}
+    if new != old:
+        _event(incident, user, "classified", old=old, new=new)
     db.session.commit()
 
 

@@ -99,3 +99,25 @@ def raise_counts(incident: Incident, counts: dict[str, int]) -> None:
     for name, value in counts.items():
         if value > getattr(incident, name):
             setattr(incident, name, value)
+
+
+def complete(question: Report, answer: Report, desa_code: str | None = None, hazard: str | None = None) -> Incident:
+    """An SMS answer (``answer``) to the follow-up question of ``question`` gives the desa or the hazard it lacked:
+    the asking report and its incident take it (an incident keeps what staff already set), the answer joins the
+    incident, and the timeline says so. The caller commits."""
+    incident = question.incident
+    if desa_code:
+        question.desa_code = desa_code
+        incident.desa_code = incident.desa_code or desa_code
+    if hazard:
+        question.hazard = hazard
+        incident.hazard = incident.hazard or hazard
+    question.answered_at = answer.received_at
+    answer.answers_report_id = question.id
+    answer.incident = incident
+    answer.desa_code, answer.hazard = question.desa_code, question.hazard
+    incident.last_report_at = max(incident.last_report_at, answer.received_at)
+    db.session.add(IncidentEvent(incident=incident, kind="answered", report_id=answer.id,
+                                 data={"question": question.question, "report": question.id}))  # fmt: skip
+    db.session.flush()
+    return incident

@@ -11,7 +11,7 @@ from .. import gateway_health
 from ..access import ability_required, can, public, role_of
 from ..extensions import db, htmx
 from ..labels import HAZARD_LABELS, SEVERITY_LABELS
-from ..models import Agency, Incident, IncidentEvent, Report, utcnow
+from ..models import Agency, Incident, IncidentEvent, Region, Report, utcnow
 from ..pagination import BadPage, page_number
 from . import actions, bp
 from .actions import ActionError, Forbidden
@@ -149,6 +149,13 @@ def _detail_context(incident: Incident) -> dict:
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
         "SEVERITIES": SEVERITY_LABELS,
+        "kecamatan_desa": (
+            db.session.scalars(
+                select(Region).where(Region.parent_code == incident.kecamatan_code).order_by(Region.name)
+            ).all()
+            if can(current_user, "classify", incident)
+            else []
+        ),
     }
 
 
@@ -298,6 +305,25 @@ def set_severity(incident_id: int):
         lambda: actions.set_severity(incident, current_user, _optional_int("severity")),
         _("Tingkat keparahan diperbarui."),
     )
+
+
+@bp.post("/incidents/<int:incident_id>/classify")
+@ability_required("classify")
+def classify(incident_id: int):
+    """Set the hazard and desa the parser could not read; then propose what Tangguh could remember."""
+    incident = _incident(incident_id)
+    hazard, desa = request.form.get("hazard") or None, request.form.get("desa") or None
+    try:
+        actions.classify(incident, current_user, hazard, desa)
+    except Forbidden:
+        abort(403)
+    except ActionError as exc:
+        db.session.rollback()
+        return _respond(incident, "_summary", error=str(exc))
+    from ..vocabulary.service import proposals  # the vocabulary reads messages through intake, which needs us
+
+    proposed = proposals(incident) if can(current_user, "vocabulary", incident.kecamatan_code) else []
+    return _respond(incident, "_summary", message=_("Jenis dan desa disimpan."), proposals=proposed)
 
 
 @bp.post("/incidents/<int:incident_id>/counts")
