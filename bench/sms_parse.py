@@ -26,6 +26,7 @@ def main() -> dict:
     tables = [("corpus", CORPUS), ("heldout", CORPUS.parent / "sms_heldout.txt")]
     tables += [(f"lang:{path.stem}", path) for path in languages]
     tables.append(("lang:heldout", CORPUS.parent / "languages_heldout.txt"))  # never used to tune the lexicons
+    tables.append(("lang:fresh", CORPUS.parent / "languages_fresh.txt"))  # written without reading the lexicons
     for label, path in tables:
         cases = load_cases(path)
         scores = accuracy(cases)
