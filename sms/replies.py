@@ -58,13 +58,16 @@ TEMPLATES = {
     "sinyal.",
     "gateway_online": "Tangguh: {gateway} ({kecamatan}) tersambung lagi {at}. SMS warga masuk kembali.",
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
+    "warning_duty": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap di menu "
+    "Siaran, mohon dikirim atau dibuang.",
+    "warning_duty_link": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap: {link}",
     "ask_desa": "Laporan {hazard} diterima, tiket {ticket}. Di desa mana? Balas nama desanya saja, contoh: {example}",
     "ask_hazard": "Laporan di {desa} diterima, tiket {ticket}. Kejadian apa? Balas satu kata, contoh: BANJIR, LONGSOR, "
     "KEBAKARAN",
 }
 
 # Parts that may be shortened to fit, in the order they give way.
-_SHRINKABLE = ("name", "desa", "example", "counts", "agency", "hazard", "reason", "gateway", "kecamatan")
+_SHRINKABLE = ("name", "desa", "example", "counts", "agency", "hazard", "reason", "gateway", "kecamatan", "event")
 _MIN_PART = 6
 
 

@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from bmkg_fake import FakeBMKG
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select, text
@@ -72,6 +73,8 @@ def app(database_uri):
             "ANDROID_WEBHOOK_SIGNING_KEY": ANDROID_KEY,
             "SMS_GATEWAY": "console",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # production keeps scrypt
+            "WARNINGS_NOWCAST_URL": "",  # no test reaches BMKG; tests/bmkg_fake.py stands in for it
+            "WARNINGS_QUAKE_URL": "",
         }
     )
     app.test_client_class = FreshContextClient
@@ -101,7 +104,8 @@ def _clean_tables(request):
                 if table.name == "agency":  # keep the list the migration seeds
                     conn.execute(table.delete().where(table.c.name.not_in(SEEDED_AGENCIES)))
                 elif table.name == "region":  # loaded once; only what a test set on it is undone
-                    conn.execute(table.update().where(table.c.languages.is_not(None)).values(languages=None))
+                    changed = table.c.languages.is_not(None) | table.c.latitude.is_not(None)
+                    conn.execute(table.update().where(changed).values(languages=None, latitude=None, longitude=None))
                 else:
                     conn.execute(table.delete())
 
@@ -149,6 +153,17 @@ def fake_twilio(app, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tangguh.example.id")
     monkeypatch.setitem(app.config, "GATEWAY_TIMEOUT", 0.5)
     fake.slow = 1.0
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_bmkg(app, monkeypatch):
+    """BMKG's nowcast and earthquake feeds on 127.0.0.1; the poller reads the nowcast from it (a test about
+    earthquakes sets ``WARNINGS_QUAKE_URL`` to ``fake.quake_url``)."""
+    fake = FakeBMKG().start()
+    monkeypatch.setitem(app.config, "WARNINGS_NOWCAST_URL", fake.index_url)
+    monkeypatch.setitem(app.config, "WARNINGS_TIMEOUT", 2)
     yield fake
     fake.stop()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -39,6 +40,9 @@ from webapp.models import (
     Report,
     Reporter,
     User,
+    WarningAlert,
+    WarningDraft,
+    utcnow,
 )
 
 WINONGAN, REJOSO, LAMPIHONG, PASURUAN = "35.14.19", "35.14.23", "63.11.05", "35.14"
@@ -70,6 +74,7 @@ class Place:
     index: int = 0
     term: LearnedTerm | None = None  # a word the kecamatan was taught
     dusun: Dusun | None = None
+    draft: WarningDraft | None = None  # a BMKG warning's draft for the kecamatan
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -279,6 +284,9 @@ CASES: dict[str, list[Case]] = {
         Case("post", "/kosakata/bahasa", "vocabulary", {"kecamatan": "{kecamatan}", "language": "mad"})
     ],
     "vocabulary.dusun": [Case("get", "/dusun", "dusun", target=False, listing="dusun")],
+    "warnings.index": [Case("get", "/peringatan", "warnings", target=False, listing="draft")],
+    "warnings.short_link": [Case("get", "/w/{draft}", "warnings", ok=(302,))],
+    "warnings.discard_view": [Case("post", "/peringatan/{draft}/buang", "warn")],
     "vocabulary.add_dusun_view": [Case("post", "/dusun", "dusun", {"desa": "{desa}", "name": "Krajan Kidul"})],
     "vocabulary.import_dusun_view": [Case("post", "/dusun/impor", "dusun", {"file": "{dusun_csv}"}, target=False)],
     "vocabulary.remove_dusun_view": [Case("post", "/dusun/{dusun}/hapus", "dusun")],
@@ -317,7 +325,10 @@ def _world(make_user, make_incident) -> dict:
         place.member = AgencyMember(agency=place.agency, name=f"Perawat {desa}", phone=f"+62812{len(places):02d}666666")
         place.term = LearnedTerm(kecamatan_code=kecamatan, kind="hazard", phrase=f"galodo{len(places)}", value="banjir")
         place.dusun = Dusun(desa_code=place.code, name=f"Krajan {desa}", source="petugas")
-        db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun])
+        alert = WarningAlert(source="nowcast", identifier=f"CAP-{desa}", event="Hujan Lebat", hazard="banjir",
+                             issued_at=utcnow(), expires_at=utcnow() + timedelta(hours=3), matched=True)  # fmt: skip
+        place.draft = WarningDraft(alert=alert, kecamatan_code=kecamatan, body=f"BMKG: hujan lebat di {desa}")
+        db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun, place.draft])
         place.incidents = [
             make_incident(
                 kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
@@ -384,6 +395,7 @@ def _snapshot() -> tuple:
     members = db.session.execute(select(AgencyMember.id, AgencyMember.active).order_by(AgencyMember.id)).all()
     tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription, GatewayTest, AuditEntry, LearnedTerm, Dusun)
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in tables]
+    counts += db.session.execute(select(WarningDraft.id, WarningDraft.state).order_by(WarningDraft.id)).all()
     return incidents, handovers, reports, residents, users, consultations, numbers, agencies, members, counts
 
 
@@ -397,7 +409,7 @@ def _fill(value: str, place: Place, area: str | None):
         "official": place.official.id, "consultation": place.consultation.id, "number": place.number.id,
         "device": place.number.address, "kecamatan": place.kecamatan, "local_agency": place.agency.id,
         "member": place.member.id, "member_phone": f"08127{place.index:02d}77777", "term": place.term.id,
-        "dusun": place.dusun.id,
+        "dusun": place.dusun.id, "draft": place.draft.id,
     }  # fmt: skip
     if value == "{dusun_csv}":
         return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
@@ -429,7 +441,7 @@ def _listing(place: Place, what: str) -> str:
         "ticket": place.incidents[0].ticket, "resident": place.resident.name, "broadcast": place.broadcast.body,
         "report_text": place.incidents[0].reports[0].raw_text, "official": place.official.email,
         "question": place.consultation.question, "gateway": place.number.label, "agency": place.agency.name,
-        "term": place.term.phrase, "dusun": place.dusun.name,
+        "term": place.term.phrase, "dusun": place.dusun.name, "draft": place.draft.body,
     }[what]  # fmt: skip
 
 
@@ -489,7 +501,7 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
     for endpoint, cases in CASES.items():
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
-                   "local_agency", "member", "term", "dusun")  # fmt: skip
+                   "local_agency", "member", "term", "dusun", "draft")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -507,7 +519,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
         for case in cases:
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
                                     consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
-                                    dusun=1)  # fmt: skip
+                                    dusun=1, draft=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

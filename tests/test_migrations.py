@@ -32,6 +32,10 @@ TABLES = {
     "audit_entry",
     "dusun",
     "learned_term",
+    "warning_alert",
+    "warning_message",
+    "warning_draft",
+    "warning_feed",
     "alembic_version",
 }
 

@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .residents import bp as residents_bp
     from .setup import bp as setup_bp
     from .vocabulary import bp as vocabulary_bp
+    from .warnings import bp as warnings_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(vocabulary_bp)
+    app.register_blueprint(warnings_bp)
     auth_init(app)
     people_init(app)
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])

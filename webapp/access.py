@@ -52,6 +52,8 @@ ABILITIES = {
     "audit": "see sign-in attempts and the audit log of administrative actions",
     "vocabulary": "set the languages their kecamatan writes and keep the words the parser learned from triage",
     "dusun": "keep the names of the dusun, kampung and dukuh of the desa in their region",
+    "warnings": "see BMKG's warnings for their region and what became of their drafts (admins: unmatched ones)",
+    "warn": "send (through the broadcast preview) or discard the drafts made from BMKG's warnings for their kecamatan",
 }
 
 
@@ -71,14 +73,14 @@ ROLES: dict[str, Role] = {
         (),
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
-        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary"},
+        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
     # the incidents' threads; the kecamatan does its own triage.
     "kabupaten_staff": Role(
         ("kabupaten",),
-        frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies"}),
+        frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies", "warnings"}),
     ),
     "kecamatan_staff": Role(
         ("kecamatan",),
@@ -98,6 +100,8 @@ ROLES: dict[str, Role] = {
             "agencies",
             "vocabulary",
             "dusun",
+            "warnings",
+            "warn",
         },
         manages=("desa_official",),
     ),

@@ -28,6 +28,7 @@ ACTIONS = (
     "agency_member_added",
     "agency_member_removed",
     "database_restored",
+    "region_position",
 )
 
 

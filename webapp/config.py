@@ -185,6 +185,20 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 480)),
         "SIGN_IN_KEEP_DAYS": int(env.get("SIGN_IN_KEEP_DAYS", 90)),  # the sign-in history admins see
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", 480))),
+        # BMKG's warnings, polled by the outbound worker (and `flask warnings poll`): the nowcast CAP index and
+        # the felt-earthquake list (empty: that feed off); how often, how long to wait, how large a document
+        # may be, and the longest backoff while BMKG does not answer.
+        "WARNINGS_NOWCAST_URL": env.get("WARNINGS_NOWCAST_URL", "https://www.bmkg.go.id/alerts/nowcast/id"),
+        "WARNINGS_QUAKE_URL": env.get("WARNINGS_QUAKE_URL", "https://data.bmkg.go.id/DataMKG/TEWS/gempadirasakan.xml"),
+        "WARNINGS_POLL_SECONDS": int(env.get("WARNINGS_POLL_SECONDS", 120)),
+        "WARNINGS_TIMEOUT": float(env.get("WARNINGS_TIMEOUT", 15)),
+        "WARNINGS_MAX_BYTES": int(env.get("WARNINGS_MAX_BYTES", 2 * 1024 * 1024)),
+        "WARNINGS_BACKOFF_MAX_SECONDS": int(env.get("WARNINGS_BACKOFF_MAX_SECONDS", 1800)),
+        # A felt earthquake becomes a draft for the kecamatan of the kabupaten BMKG lists as feeling it, or within
+        # this radius of the epicentre, when at least this strong; its draft may be sent for this many hours.
+        "WARNINGS_QUAKE_RADIUS_KM": float(env.get("WARNINGS_QUAKE_RADIUS_KM", 50)),
+        "WARNINGS_QUAKE_MIN_MAGNITUDE": float(env.get("WARNINGS_QUAKE_MIN_MAGNITUDE", 4.5)),
+        "WARNINGS_QUAKE_HOURS": float(env.get("WARNINGS_QUAKE_HOURS", 6)),
         # Backups: where `flask backup` writes and how many it keeps.
         "BACKUP_DIR": env.get("BACKUP_DIR", str(INSTANCE / "backups")),
         "BACKUP_KEEP": int(env.get("BACKUP_KEEP", 14)),

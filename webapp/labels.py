@@ -86,4 +86,13 @@ AUDIT_LABELS = {
     "agency_member_added": _l("Petugas instansi ditambahkan"),
     "agency_member_removed": _l("Petugas instansi dihapus"),
     "database_restored": _l("Basis data dipulihkan dari cadangan"),
+    "region_position": _l("Posisi kecamatan diatur"),
+}
+
+# What became of a BMKG warning's draft broadcast.
+DRAFT_STATE_LABELS = {
+    "draf": _l("menunggu dikirim"),
+    "terkirim": _l("terkirim ke warga"),
+    "dibuang": _l("dibuang petugas"),
+    "ditarik": _l("ditarik (dibatalkan atau diperbarui BMKG)"),
 }

@@ -18,6 +18,7 @@ from .incidents.service import new_count
 from .labels import (
     AUDIT_LABELS,
     COUNT_LABELS,
+    DRAFT_STATE_LABELS,
     HANDOVER_NEXT,
     HANDOVER_STAGE_LABELS,
     HAZARD_LABELS,
@@ -28,6 +29,7 @@ from .labels import (
     STATUS_LABELS,
 )
 from .regions import ZONES, zone_for
+from .warnings.service import waiting_for
 
 
 def local_time(moment: datetime | None, region_code: str | None = None) -> str:
@@ -164,6 +166,7 @@ def init_app(app):
         HANDOVER_NEXT=HANDOVER_NEXT,
         ROLE_LABELS=ROLE_LABELS,
         AUDIT_LABELS=AUDIT_LABELS,
+        DRAFT_STATES=DRAFT_STATE_LABELS,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
         can=lambda ability, target=None: can(current_user, ability, target),
@@ -183,6 +186,13 @@ def init_app(app):
         if not current_user.is_authenticated or not can(current_user, "gateway_status"):
             return {"gateway_troubles": [], "outbound_stalled": None}
         return {"gateway_troubles": troubles_for(current_user), "outbound_stalled": outbound_stalled_for(current_user)}
+
+    @app.context_processor
+    def _waiting_warnings():
+        """BMKG warnings' drafts the user may send and nobody has yet: the banner on their pages."""
+        if not current_user.is_authenticated or not can(current_user, "warn"):
+            return {"waiting_warnings": []}
+        return {"waiting_warnings": waiting_for(current_user)}
 
     @app.context_processor
     def _new_items():

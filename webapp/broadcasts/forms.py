@@ -28,3 +28,4 @@ class BroadcastForm(Form):
     desa = CheckboxList(_l("Desa tujuan"), validators=[DataRequired(_l("Pilih paling sedikit satu desa."))])
     body = TextAreaField(_l("Isi pesan"), validators=[DataRequired(_l("Isi pesan kosong.")), Length(max=1000)])
     expected = HiddenField(validators=[Optional(), Regexp(r"^\d{1,7}$")])
+    warning = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])  # the BMKG draft it sends, if any

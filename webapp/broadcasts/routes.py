@@ -4,15 +4,37 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..access import Forbidden, ability_required, desa_for_form
+from ..access import Forbidden, ability_required, can, desa_for_form
 from ..extensions import db
-from ..models import BROADCAST_KINDS, Broadcast
+from ..models import BROADCAST_KINDS, Broadcast, WarningDraft
 from ..pagination import requested_page
+from ..warnings.service import DraftError, sendable, validity
 from . import bp
 from .forms import BroadcastForm
 from .service import BroadcastError, delivery_counts, message_text, preview, residents_per_desa, send, visible
 
 PAGE_SIZE = 20
+
+
+def _draft() -> WarningDraft | None:
+    """The BMKG draft this form sends (``?peringatan=<id>``, then the form's hidden field), checked for reach."""
+    raw = request.form.get("warning") or request.args.get("peringatan") or ""
+    if not raw:
+        return None
+    draft = db.session.get(WarningDraft, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if draft is None:
+        abort(404)
+    if not can(current_user, "warn", draft):
+        abort(403)
+    return draft
+
+
+def _prefill(form: BroadcastForm, draft: WarningDraft) -> None:
+    """A draft opens as a ready broadcast: an early warning, its hazard, every desa of the kecamatan, its text."""
+    form.warning.data = str(draft.id)
+    form.kind.data, form.hazard.data, form.body.data = "peringatan", draft.alert.hazard, draft.body
+    inside = draft.kecamatan_code + "."
+    form.desa.data = [choice.value for choice in form.desa.choices if choice.value.startswith(inside)]
 
 
 def _form() -> BroadcastForm:
@@ -59,12 +81,15 @@ def index():
 @ability_required("broadcast")
 def new():
     form = _form()
+    draft = _draft()
     error = None
+    if draft is not None and request.method == "GET":
+        _prefill(form, draft)
     if request.method == "POST" and request.form.get("action") == "send" and form.validate_on_submit():
         expected = int(form.expected.data) if form.expected.data else None
         try:
             broadcast = send(current_user, form.key.data, form.kind.data, form.hazard.data, form.desa.data,
-                             form.body.data, expected)  # fmt: skip
+                             form.body.data, expected, draft)  # fmt: skip
         except BroadcastError as exc:  # RecipientsChanged too: the fresh preview shows the new count
             error = str(exc)
         else:
@@ -72,8 +97,27 @@ def new():
             return redirect(url_for("broadcasts.index"), code=303)
     status = 422 if request.method == "POST" and (error or form.errors) else 200
     prefixes = {kind: message_text(current_user, kind, "") for kind in BROADCAST_KINDS}
-    return render_template("broadcasts/new.html", form=form, preview=_preview(form), error=error,
-                           prefixes=prefixes), status  # fmt: skip
+    return render_template(
+        "broadcasts/new.html",
+        form=form,
+        preview=_preview(form),
+        error=error,
+        prefixes=prefixes,
+        draft=draft,
+        sendable=_sendable(draft),
+        warning_validity=validity(draft.alert, draft.kecamatan_code) if draft else None,
+    ), status
+
+
+def _sendable(draft: WarningDraft | None) -> str | None:
+    """Why the draft can no longer be sent (None when it can, or when there is no draft)."""
+    if draft is None:
+        return None
+    try:
+        sendable(draft)
+    except DraftError as exc:
+        return str(exc)
+    return None
 
 
 @bp.post("/broadcasts/preview")
@@ -83,4 +127,6 @@ def live_preview():
     form = _form()
     if not form.validate_on_submit() and "csrf_token" in form.errors:
         abort(400)
-    return render_template("broadcasts/_preview.html", form=form, preview=_preview(form), error=None)
+    return render_template(
+        "broadcasts/_preview.html", form=form, preview=_preview(form), error=None, sendable=_sendable(_draft())
+    )

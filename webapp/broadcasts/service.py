@@ -15,8 +15,9 @@ from sms.vocab import HAZARDS
 
 from ..access import desa_in_reach, scope
 from ..extensions import db
-from ..models import BROADCAST_KINDS, Broadcast, OutboundMessage, Region, Reporter, User
+from ..models import BROADCAST_KINDS, Broadcast, OutboundMessage, Region, Reporter, User, WarningDraft
 from ..outbound import cost_per_segment, enqueue_many
+from ..warnings.service import DraftError, mark_sent, sendable
 
 MAX_SEGMENTS = 3  # 459 GSM-7 characters: longer warnings are not read to the end on a feature phone
 MAX_TEXT = 1000
@@ -89,11 +90,19 @@ def preview(user: User, kind: str, desa_codes: list[str], text: str) -> Preview:
 
 
 def send(
-    user: User, key: str, kind: str, hazard: str | None, desa_codes: list[str], text: str, expected: int | None
+    user: User,
+    key: str,
+    kind: str,
+    hazard: str | None,
+    desa_codes: list[str],
+    text: str,
+    expected: int | None,
+    draft: WarningDraft | None = None,
 ) -> Broadcast:
     """Queue the broadcast for every resident who has not opted out, once per ``key`` (the form's token).
 
     ``expected`` is the recipient count the sender saw; if it changed, nothing is sent (``RecipientsChanged``).
+    ``draft``: the BMKG warning's draft this sends, at most once (by anyone), and only while it may be sent.
     """
     key = f"u{user.id}:{key}"
     existing = db.session.scalar(select(Broadcast).where(Broadcast.key == key))
@@ -113,6 +122,14 @@ def send(
     summary = preview(user, kind, desa_codes, text)
     if summary.too_long:
         raise BroadcastError(_("Pesan terlalu panjang: paling banyak %(max)d SMS per warga.", max=MAX_SEGMENTS))
+    if draft is not None:
+        try:
+            sendable(draft)
+        except DraftError as exc:
+            raise BroadcastError(str(exc)) from exc
+        if any(not code.startswith(draft.kecamatan_code + ".") for code in desa_codes):
+            raise BroadcastError(_("Peringatan ini untuk %(name)s: pilih desa di kecamatan itu saja.",
+                                   name=draft.kecamatan.label))  # fmt: skip
     if summary.recipients == 0:
         raise BroadcastError(_("Belum ada warga terdaftar yang dapat menerima siaran di desa ini."))
     if expected is not None and expected != summary.recipients:
@@ -125,12 +142,18 @@ def send(
         created_by_id=user.id, recipients=summary.recipients, segments=summary.segments,
         estimated_cost=summary.cost, desa=desa,
     )  # fmt: skip
+    if draft is not None:
+        mark_sent(draft, broadcast, user)
     try:
         with db.session.begin_nested():
             db.session.add(broadcast)
             db.session.flush()
-    except IntegrityError:  # the same form submitted twice at the same moment
-        return db.session.scalar(select(Broadcast).where(Broadcast.key == key))
+    except IntegrityError:  # the same form submitted twice at the same moment, or the draft sent by another
+        db.session.rollback()
+        existing = db.session.scalar(select(Broadcast).where(Broadcast.key == key))
+        if existing is None:
+            raise BroadcastError(_("Draf peringatan ini sudah dikirim.")) from None
+        return existing
     residents = db.session.execute(_recipients([d.code for d in desa]).with_only_columns(
         Reporter.id, Reporter.phone, Reporter.desa_code)).all()  # fmt: skip
     enqueue_many(

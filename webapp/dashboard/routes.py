@@ -10,6 +10,7 @@ from ..extensions import db
 from ..labels import HAZARD_LABELS, STATUS_LABELS
 from ..models import Region, utcnow
 from ..regions import ZONES, zone_for
+from ..warnings.service import timings
 from . import bp
 from .exports import incidents_csv, incidents_geojson
 from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names, unclassified_by_month
@@ -72,8 +73,9 @@ def _charts(board: Dashboard) -> dict[str, list[tuple[str, int]]]:
 def index():
     board = _board()
     unread = unclassified_by_month(board.area, utcnow())
+    warnings = timings(current_user, board.area.code, *board.period.bounds(board.area.zone))
     return render_template("dashboard/index.html", board=board, areas=_areas(), query=_query(board),
-                           charts=_charts(board), unread=unread)  # fmt: skip
+                           charts=_charts(board), unread=unread, warnings=warnings)  # fmt: skip
 
 
 @bp.get("/dashboard/incidents.csv")

@@ -13,6 +13,7 @@ from ..extensions import db, htmx
 from ..labels import HAZARD_LABELS, SEVERITY_LABELS
 from ..models import Agency, Incident, IncidentEvent, Region, Report, utcnow
 from ..pagination import BadPage, page_number
+from ..warnings.service import state as warnings_state
 from . import actions, bp
 from .actions import ActionError, Forbidden
 from .service import (
@@ -53,8 +54,10 @@ def index():
         filters, page = Filters.from_args(request.args), _page()
     except (BadFilter, BadPage) as exc:
         return render_template("errors/error.html", status=400, message=str(exc)), 400
-    # The gateway strip rides along with the list: a desk left open all night sees the phone go quiet.
+    # The gateway strip and the BMKG banner ride along with the list: a desk left open all night sees the phone
+    # go quiet, and the warning arrive.
     version = list_version(current_user, filters, page) + gateway_health.state(current_user)
+    version += warnings_state(current_user)
     if htmx and request.args.get("v") == version:
         return "", 204  # the 30-second refresh: nothing changed, nothing sent
     etag = f"{version}-{get_locale()}"  # a language switch must not be answered with the cached page (304)

@@ -1,0 +1,208 @@
+"""The poller: BMKG's nowcast index and its CAP documents, and BMKG's felt-earthquake list, fetched on a schedule.
+
+One cycle (``poll``, run by ``flask warnings poll`` and by the outbound worker every ``WARNINGS_POLL_SECONDS``):
+- each feed URL is asked conditionally (If-None-Match / If-Modified-Since from the last answer), with a
+  timeout, and read to at most ``WARNINGS_MAX_BYTES``; a feed that fails (an error status, a timeout, a
+  document too large or malformed) is left alone for a backoff that doubles up to ``WARNINGS_BACKOFF_MAX_SECONDS``;
+- every CAP document the index lists and Tangguh has not taken in yet is fetched and taken in on its own
+  transaction: a bad one is logged with its reason and skipped, the rest go on;
+- one log line says what the cycle did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import WarningFeed, WarningMessage, utcnow
+from .feeds import FeedError, index_links, parse_cap, parse_quakes
+from .service import take_cap, take_quake
+
+USER_AGENT = "Tangguh/1 (peringatan dini kecamatan)"
+
+
+class FetchError(Exception):
+    """A feed or document could not be fetched; the message says why."""
+
+
+@dataclass
+class Cycle:
+    """What one cycle did, counted for its log line."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+    def line(self) -> str:
+        counts = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()) if v)
+        return "warnings poll: " + (counts or "nothing") + ("; " + "; ".join(self.notes) if self.notes else "")
+
+
+def _get(url: str, feed: WarningFeed | None = None) -> requests.Response | None:
+    """GET ``url`` (conditionally when ``feed`` holds validators) and read at most WARNINGS_MAX_BYTES; None for
+    304 Not Modified. ``FetchError`` for anything but 200."""
+    config = current_app.config
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/xml, text/xml, */*;q=0.5"}
+    if feed is not None and feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed is not None and feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    limit = config["WARNINGS_MAX_BYTES"]
+    try:
+        with requests.get(url, headers=headers, timeout=config["WARNINGS_TIMEOUT"], stream=True) as response:
+            if response.status_code == 304:
+                return None
+            if response.status_code != 200:
+                raise FetchError(f"HTTP {response.status_code}")
+            if int(response.headers.get("Content-Length") or 0) > limit:
+                raise FetchError(f"larger than {limit} bytes")
+            body = b""
+            for chunk in response.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise FetchError(f"larger than {limit} bytes")
+            response._content = body  # read once, within the limit
+            return response
+    except requests.RequestException as exc:
+        raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _feed(url: str) -> WarningFeed:
+    return db.session.get(WarningFeed, url) or WarningFeed(url=url, failures=0)
+
+
+def _due(feed: WarningFeed, now: datetime) -> bool:
+    return feed.next_poll_at is None or feed.next_poll_at <= now
+
+
+def _failed(feed: WarningFeed, now: datetime, reason: str) -> None:
+    config = current_app.config
+    feed.failures = (feed.failures or 0) + 1
+    wait = min(config["WARNINGS_POLL_SECONDS"] * 2**feed.failures, config["WARNINGS_BACKOFF_MAX_SECONDS"])
+    feed.next_poll_at, feed.polled_at, feed.last_error = now + timedelta(seconds=wait), now, reason[:300]
+
+
+def _fetched(feed: WarningFeed, response: requests.Response | None, now: datetime) -> None:
+    feed.failures, feed.next_poll_at, feed.polled_at, feed.ok_at, feed.last_error = 0, None, now, now, None
+    if response is not None:
+        feed.etag = response.headers.get("ETag")
+        feed.last_modified = response.headers.get("Last-Modified")
+
+
+def _fetch_feed(url: str, kind: str, cycle: Cycle, now: datetime):
+    """(feed, response) for a feed that is due, the response None when unchanged (304); None when the feed is in
+    backoff or failed now (its backoff then recorded)."""
+    feed = _feed(url)
+    if not _due(feed, now):
+        cycle.add(f"{kind}_backoff")
+        return None
+    try:
+        return feed, _get(url, feed)
+    except FetchError as exc:
+        feed = _give_up(feed, now, str(exc))
+        cycle.add(f"{kind}_failed")
+        cycle.notes.append(f"{kind} {url}: {exc}, next try {feed.next_poll_at:%H:%M} UTC")
+        return None
+
+
+def _give_up(feed: WarningFeed, now: datetime, reason: str) -> WarningFeed:
+    db.session.rollback()
+    feed = db.session.merge(feed)
+    _failed(feed, now, reason)
+    db.session.commit()
+    return feed
+
+
+def _done(feed: WarningFeed, response: requests.Response | None, now: datetime) -> None:
+    """The feed was read and every document in it taken in: keep its validators for the next conditional GET."""
+    feed = db.session.merge(feed)
+    _fetched(feed, response, now)
+    db.session.commit()
+
+
+def _skip(cycle: Cycle, what: str, reason: str) -> None:
+    db.session.rollback()
+    cycle.add("skipped")
+    cycle.notes.append(f"skipped {what}: {reason}")
+    current_app.logger.warning("warning skipped %s: %s", what, reason)
+
+
+def _nowcast(url: str, cycle: Cycle, now: datetime) -> None:
+    fetched = _fetch_feed(url, "nowcast", cycle, now)
+    if fetched is None:
+        return
+    feed, response = fetched
+    if response is None:
+        cycle.add("nowcast_unchanged")
+        return _done(feed, None, now)
+    try:
+        links = index_links(response.content, url)
+    except FeedError as exc:
+        _skip(cycle, url, str(exc))
+        _give_up(feed, now, str(exc))
+        return
+    known = set(db.session.scalars(select(WarningMessage.url).where(WarningMessage.url.in_(links))))
+    for link in links:
+        if link in known:
+            cycle.add("seen")
+            continue
+        try:
+            taken = take_cap(parse_cap(_get(link).content), link, now)
+            db.session.commit()
+        except (FetchError, FeedError) as exc:
+            _skip(cycle, link, str(exc))
+            continue
+        cycle.add(taken.outcome)
+        cycle.add("drafts", taken.drafts)
+    _done(feed, response, now)
+
+
+def _quakes(url: str, cycle: Cycle, now: datetime) -> None:
+    fetched = _fetch_feed(url, "gempa", cycle, now)
+    if fetched is None:
+        return
+    feed, response = fetched
+    if response is None:
+        cycle.add("gempa_unchanged")
+        return _done(feed, None, now)
+    try:
+        quakes = parse_quakes(response.content)
+    except FeedError as exc:
+        _skip(cycle, url, str(exc))
+        _give_up(feed, now, str(exc))
+        return
+    for quake in quakes:
+        try:
+            taken = take_quake(quake, now)
+            db.session.commit()
+        except FeedError as exc:
+            _skip(cycle, quake.identifier, str(exc))
+            continue
+        cycle.add(f"gempa_{taken.outcome}")
+        cycle.add("drafts", taken.drafts)
+    _done(feed, response, now)
+
+
+def poll(now: datetime | None = None) -> Cycle:
+    """One cycle over the configured feeds (an empty URL turns its feed off); logs and returns what it did."""
+    now = now or utcnow()
+    cycle = Cycle()
+    config = current_app.config
+    for url, read in ((config["WARNINGS_NOWCAST_URL"], _nowcast), (config["WARNINGS_QUAKE_URL"], _quakes)):
+        if not url:
+            continue
+        try:
+            read(url, cycle, now)
+        except Exception:  # never let one feed stop the other, nor the worker
+            db.session.rollback()
+            current_app.logger.exception("warnings poll of %s failed", url)
+            cycle.add("errors")
+    current_app.logger.info(cycle.line())
+    return cycle
