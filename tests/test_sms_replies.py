@@ -38,6 +38,8 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 at="00:01 WIT",
                 reason="Android gateway 503: fake error 503 " + name,
                 token="ABCD2345",
+                event="hujan sedang hingga lebat disertai kilat/petir dan angin kencang " + name,
+                until="23:59 WITA",
             ),
         )
 

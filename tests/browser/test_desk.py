@@ -5,6 +5,8 @@ import json
 import re
 from datetime import timedelta
 
+from bmkg_fake import DATA as BMKG_DATA
+from bmkg_fake import FIXTURE_NOW
 from playwright.sync_api import expect
 from push_fake import FakePushService
 from sqlalchemy import select
@@ -13,9 +15,11 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake import InboundMessage, ingest
-from webapp.models import Agency, Consultation, Incident, PushSubscription, utcnow
+from webapp.models import Agency, Consultation, Incident, PushSubscription, WarningDraft, utcnow
 from webapp.outbound import deliver_due
 from webapp.setup.service import add_number
+from webapp.warnings.feeds import parse_cap
+from webapp.warnings.service import take_cap
 
 from .conftest import sign_in
 
@@ -155,9 +159,12 @@ def test_no_page_is_wider_than_the_phone(app, server, browser_context, make_user
     db.session.commit()
     number, _key = add_number(None, "android", "dev-winongan-0123456789abcdef", WINONGAN, phone="081299998888",
                               label="HP gateway Kantor Kecamatan Winongan (SIM Telkomsel)")  # fmt: skip
+    take_cap(parse_cap((BMKG_DATA / "CJI20261201001_alert.xml").read_bytes()), now=FIXTURE_NOW)
+    db.session.commit()
+    draft = db.session.scalar(select(WarningDraft.id))
     paths = _every_page(app, {"incident_id": incident.id, "report_id": incident.reports[0].id,
                               "user_id": official.id, "consultation_id": question.id,
-                              "number_id": number.id})  # fmt: skip
+                              "number_id": number.id, "draft_id": draft})  # fmt: skip
     assert {"/incidents", "/peta", "/beranda", "/dashboard/recap", "/broadcasts/new", "/pengaturan/gateway"} <= set(
         paths
     )
