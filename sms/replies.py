@@ -60,6 +60,10 @@ TEMPLATES = {
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
     "warning_duty": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap di menu "
     "Siaran, mohon dikirim atau dibuang.",
+    "warning_updated": "Tangguh: BMKG memperbarui peringatan yg sudah disiarkan ke warga {kecamatan}: {event} s/d {until}."
+    " Pertimbangkan siaran lanjutan.",
+    "warning_cancelled": "Tangguh: BMKG mencabut peringatan {event} yg sudah disiarkan ke warga {kecamatan}. "
+    "Pertimbangkan siaran pencabutan.",
     "warning_duty_link": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap: {link}",
     "ask_desa": "Laporan {hazard} diterima, tiket {ticket}. Di desa mana? Balas nama desanya saja, contoh: {example}",
     "ask_hazard": "Laporan di {desa} diterima, tiket {ticket}. Kejadian apa? Balas satu kata, contoh: BANJIR, LONGSOR, "

@@ -258,3 +258,25 @@ def test_flask_warnings_take_reads_a_cap_file(runner, ctx, desk):
     assert "1 new draft" in result.output or "already expired" in result.output
     result = runner.invoke(args=["warnings", "take", str(DATA / "malformed_alert.xml")])
     assert result.exit_code != 0 and "malformed XML" in result.output and "nothing was stored" in result.output
+
+
+def test_staff_are_told_when_bmkg_changes_a_warning_residents_already_got(app, fake_bmkg, desk):
+    from webapp.broadcasts.service import send
+
+    _residents()
+    draft = _current_draft(fake_bmkg)
+    codes = [desa_code(WINONGAN, "Gading")]
+    send(desk["winongan"], "kunci-1", "peringatan", "cuaca_ekstrem", codes, draft.body, 1, draft)
+    before = len(_notices())
+    fake_bmkg.index = ["CJI20261201001", "CJI20261201002"]
+    poll(FIXTURE_NOW + fake_bmkg.shift)
+    updated = [n for n in _notices() if "memperbarui" in n.body]
+    assert sorted(n.to_phone for n in updated) == sorted([STAFF_PHONE, DUTY_PHONE])
+    assert all(encoding_of(n.body).segments == 1 for n in updated) and "sangat lebat" in updated[0].body
+    fake_bmkg.index = ["CJI20261201001", "CJI20261201002", "CJI20261201003"]
+    poll(FIXTURE_NOW + fake_bmkg.shift)
+    poll(FIXTURE_NOW + fake_bmkg.shift)
+    cancelled = [n for n in _notices() if "mencabut" in n.body]
+    assert len(cancelled) == 2 and len(_notices()) == before + 4
+    db.session.expire_all()
+    assert db.session.get(WarningDraft, draft.id).state == "terkirim"  # what was sent stays sent

@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError
 
@@ -64,7 +64,6 @@ class Quake:
     longitude: float
     region: str  # where BMKG places it, e.g. "Pusat gempa berada di darat 15 km tenggara Kab. Pasuruan"
     felt: str  # e.g. "III Pasuruan, II - III Malang"
-    potential: str | None  # e.g. "Tidak berpotensi tsunami"
 
 
 def _root(data: bytes) -> Element:
@@ -212,7 +211,6 @@ def parse_quakes(data: bytes) -> list[Quake]:
                 longitude=_degrees(_text(element, "Bujur"), "Bujur"),
                 region=_text(element, "Wilayah") or "",
                 felt=_text(element, "Dirasakan") or "",
-                potential=_text(element, "Potensi"),
             )  # fmt: skip
         )
     return quakes
@@ -300,7 +298,3 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
-def quake_expires(quake: Quake, hours: float) -> datetime:
-    return quake.origin + timedelta(hours=hours)

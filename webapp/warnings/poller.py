@@ -45,8 +45,17 @@ class Cycle:
         return "warnings poll: " + (counts or "nothing") + ("; " + "; ".join(self.notes) if self.notes else "")
 
 
-def _get(url: str, feed: WarningFeed | None = None) -> requests.Response | None:
-    """GET ``url`` (conditionally when ``feed`` holds validators) and read at most WARNINGS_MAX_BYTES; None for
+@dataclass(frozen=True)
+class Fetched:
+    """A document as fetched, within the size limit, and the validators to ask for it conditionally next time."""
+
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _get(url: str, feed: WarningFeed | None = None) -> Fetched | None:
+    """GET ``url`` (conditionally when ``feed`` holds validators), reading at most WARNINGS_MAX_BYTES; None for
     304 Not Modified. ``FetchError`` for anything but 200."""
     config = current_app.config
     headers = {"User-Agent": USER_AGENT, "Accept": "application/xml, text/xml, */*;q=0.5"}
@@ -63,13 +72,12 @@ def _get(url: str, feed: WarningFeed | None = None) -> requests.Response | None:
                 raise FetchError(f"HTTP {response.status_code}")
             if int(response.headers.get("Content-Length") or 0) > limit:
                 raise FetchError(f"larger than {limit} bytes")
-            body = b""
+            body = bytearray()
             for chunk in response.iter_content(64 * 1024):
                 body += chunk
                 if len(body) > limit:
                     raise FetchError(f"larger than {limit} bytes")
-            response._content = body  # read once, within the limit
-            return response
+            return Fetched(bytes(body), response.headers.get("ETag"), response.headers.get("Last-Modified"))
     except requests.RequestException as exc:
         raise FetchError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -89,11 +97,10 @@ def _failed(feed: WarningFeed, now: datetime, reason: str) -> None:
     feed.next_poll_at, feed.polled_at, feed.last_error = now + timedelta(seconds=wait), now, reason[:300]
 
 
-def _fetched(feed: WarningFeed, response: requests.Response | None, now: datetime) -> None:
+def _fetched(feed: WarningFeed, fetched: Fetched | None, now: datetime) -> None:
     feed.failures, feed.next_poll_at, feed.polled_at, feed.ok_at, feed.last_error = 0, None, now, now, None
-    if response is not None:
-        feed.etag = response.headers.get("ETag")
-        feed.last_modified = response.headers.get("Last-Modified")
+    if fetched is not None:
+        feed.etag, feed.last_modified = fetched.etag, fetched.last_modified
 
 
 def _fetch_feed(url: str, kind: str, cycle: Cycle, now: datetime):
@@ -120,7 +127,7 @@ def _give_up(feed: WarningFeed, now: datetime, reason: str) -> WarningFeed:
     return feed
 
 
-def _done(feed: WarningFeed, response: requests.Response | None, now: datetime) -> None:
+def _done(feed: WarningFeed, response: Fetched | None, now: datetime) -> None:
     """The feed was read and every document in it taken in: keep its validators for the next conditional GET."""
     feed = db.session.merge(feed)
     _fetched(feed, response, now)
@@ -143,7 +150,7 @@ def _nowcast(url: str, cycle: Cycle, now: datetime) -> None:
         cycle.add("nowcast_unchanged")
         return _done(feed, None, now)
     try:
-        links = index_links(response.content, url)
+        links = index_links(response.body, url)
     except FeedError as exc:
         _skip(cycle, url, str(exc))
         _give_up(feed, now, str(exc))
@@ -154,7 +161,7 @@ def _nowcast(url: str, cycle: Cycle, now: datetime) -> None:
             cycle.add("seen")
             continue
         try:
-            taken = take_cap(parse_cap(_get(link).content), link, now)
+            taken = take_cap(parse_cap(_get(link).body), link, now)
             db.session.commit()
         except (FetchError, FeedError) as exc:
             _skip(cycle, link, str(exc))
@@ -173,7 +180,7 @@ def _quakes(url: str, cycle: Cycle, now: datetime) -> None:
         cycle.add("gempa_unchanged")
         return _done(feed, None, now)
     try:
-        quakes = parse_quakes(response.content)
+        quakes = parse_quakes(response.body)
     except FeedError as exc:
         _skip(cycle, url, str(exc))
         _give_up(feed, now, str(exc))

@@ -158,12 +158,12 @@ def draft_text(alert: WarningAlert, kecamatan: Region) -> str:
         when = _clock(alert.issued_at, code)
         what = f"BMKG: gempa M{alert.magnitude:.1f} {DAYS[when.weekday()]} {when.day}/{when.month} pukul {_hm(when)} "
         what += f"{zone_for(code)}, {alert.headline or ''}, dirasakan {alert.description or '-'}."
-        tail = [f" {alert.urgency}." if alert.urgency else "", f" {advice}"]
+        tail = [f" {advice}"]
     else:
         what = f"BMKG {validity(alert, code)}: {alert.event.lower()} berpotensi terjadi di wilayah kita."
         tail = [f" {advice}"]
     what, tail = to_gsm7(what), [to_gsm7(t) for t in tail]
-    for keep in range(len(tail), -1, -1):  # drop advice, then the tsunami line, before cutting BMKG's words
+    for keep in range(len(tail), -1, -1):  # drop the advice before cutting BMKG's words
         body = what + "".join(tail[:keep])
         if _fits(prefix, body):
             return body
@@ -227,6 +227,7 @@ def take_cap(message: CapMessage, url: str | None = None, now: datetime | None =
         earlier.state, earlier.updated_at = "dibatalkan", now
         for draft in earlier.drafts:
             _withdraw(draft, now)
+            _tell_changed(draft, message.identifier, "warning_cancelled")
         return Taken("cancel", earlier)
     hazard = hazard_for(message.event)
     if hazard is None:
@@ -258,7 +259,7 @@ def take_quake(quake: Quake, now: datetime | None = None) -> Taken:
         raise FeedError(f"older than {config['WARNINGS_QUAKE_HOURS']} hours")
     alert = WarningAlert(
         source="gempa", identifier=quake.identifier, event=f"Gempa M{quake.magnitude:.1f}", hazard="gempabumi",
-        headline=quake.region, description=quake.felt, urgency=quake.potential, issued_at=quake.origin,
+        headline=quake.region, description=quake.felt, issued_at=quake.origin,
         effective_at=quake.origin, expires_at=expires, received_at=now, updated_at=now, magnitude=quake.magnitude,
         latitude=quake.latitude, longitude=quake.longitude, areas=[],
     )  # fmt: skip
@@ -286,6 +287,7 @@ def _match_and_draft(alert: WarningAlert, now: datetime) -> int:
             _withdraw(draft, now)
         elif draft.state == "draf":
             draft.body, draft.updated_at = draft_text(alert, draft.kecamatan), now
+        _tell_changed(draft, _latest_identifier(alert), "warning_updated")
     for code in matched:
         if code in existing:
             continue
@@ -315,10 +317,8 @@ def _tell(draft: WarningDraft) -> int:
     except ValueError:
         text = None
     text = text or render("warning_duty", **parts)
-    staff = [u for u in db.session.scalars(select(User).where(User.active.is_(True))) if can(u, "warn", draft)]
-    phones = {u.phone for u in staff if u.phone}
-    duty = current_app.config["ON_DUTY_PHONES"].get(code)
-    phones |= {duty} if duty else set()
+    staff = _staff(draft)
+    phones = _duty_phones(draft, staff)
     common = dict(purpose="notify", kecamatan_code=code)
     for phone in sorted(phones):
         enqueue(key=f"warning-{draft.id}-sms-{phone}", to=phone, body=text, **common)
@@ -330,6 +330,36 @@ def _tell(draft: WarningDraft) -> int:
         enqueue(key=f"warning-{draft.id}-push-{subscription.id}", to=None, channel="push", body=json.dumps(payload),
                 push_subscription_id=subscription.id, **common)  # fmt: skip
     return len(phones) + len(subscriptions)
+
+
+def _latest_identifier(alert: WarningAlert) -> str:
+    return db.session.scalar(
+        select(WarningMessage.identifier).where(WarningMessage.alert_id == alert.id).order_by(WarningMessage.id.desc())
+    )
+
+
+def _tell_changed(draft: WarningDraft, identifier: str, template: str) -> None:
+    """BMKG updated or cancelled a warning its residents were already sent: the kecamatan's staff and on-duty
+    phone are told once per BMKG message, so that they can broadcast the change (nothing goes by itself)."""
+    if draft.state != "terkirim":
+        return
+    code = draft.kecamatan_code
+    text = render(template, event=draft.alert.event.lower(), kecamatan=f"Kec. {draft.kecamatan.name}",
+                  until=f"{_hm(_clock(draft.alert.expires_at, code))} {zone_for(code)}")  # fmt: skip
+    for phone in sorted(_duty_phones(draft)):
+        enqueue(key=f"warning-{draft.id}-{identifier}-{phone}", to=phone, body=text, purpose="notify",
+                kecamatan_code=code)  # fmt: skip
+
+
+def _staff(draft: WarningDraft) -> list[User]:
+    return [u for u in db.session.scalars(select(User).where(User.active.is_(True))) if can(u, "warn", draft)]
+
+
+def _duty_phones(draft: WarningDraft, staff: list[User] | None = None) -> set[str]:
+    """The phones told about a kecamatan's warnings: its staff's, and its on-duty (camat's) phone."""
+    phones = {u.phone for u in (staff if staff is not None else _staff(draft)) if u.phone}
+    duty = current_app.config["ON_DUTY_PHONES"].get(draft.kecamatan_code)
+    return phones | ({duty} if duty else set())
 
 
 # --- What staff see and do --------------------------------------------------------------------------------------
@@ -461,7 +491,7 @@ def timings(user: User, area: str | None, start: datetime, end: datetime) -> lis
     first_sent = dict(
         db.session.execute(
             select(WarningMessage.alert_id, db.func.min(WarningMessage.sent_at))
-            .where(WarningMessage.alert_id.in_({a.id for _d, a, _b in rows}))
+            .where(WarningMessage.alert_id.in_(sorted({a.id for _d, a, _b in rows})))
             .group_by(WarningMessage.alert_id)
         ).all()
     ) if rows else {}  # fmt: skip
