@@ -60,8 +60,8 @@ TEMPLATES = {
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
     "warning_duty": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap di menu "
     "Siaran, mohon dikirim atau dibuang.",
-    "warning_updated": "Tangguh: BMKG memperbarui peringatan yg sudah disiarkan ke warga {kecamatan}: {event} s/d {until}."
-    " Pertimbangkan siaran lanjutan.",
+    "warning_updated": "Tangguh: BMKG memperbarui peringatan yg sudah disiarkan ke warga {kecamatan}: {event} s/d "
+    "{until}. Pertimbangkan siaran lanjutan.",
     "warning_cancelled": "Tangguh: BMKG mencabut peringatan {event} yg sudah disiarkan ke warga {kecamatan}. "
     "Pertimbangkan siaran pencabutan.",
     "warning_duty_link": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap: {link}",
