@@ -280,3 +280,12 @@ def test_staff_are_told_when_bmkg_changes_a_warning_residents_already_got(app, f
     assert len(cancelled) == 2 and len(_notices()) == before + 4
     db.session.expire_all()
     assert db.session.get(WarningDraft, draft.id).state == "terkirim"  # what was sent stays sent
+
+
+def test_the_warnings_page_says_when_bmkg_could_not_be_read(app, fake_bmkg, desk):
+    fake_bmkg.fail_next(503)
+    poll(FIXTURE_NOW)
+    client = app.test_client()
+    login(client, desk["winongan"].email)
+    page = client.get("/peringatan").get_data(as_text=True)
+    assert "Gagal 1 kali, terakhir: HTTP 503" in page and fake_bmkg.index_url in page

@@ -1,10 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..access import ability_required, area_in_reach, can
 from ..extensions import db
-from ..models import WarningDraft
+from ..models import WarningDraft, WarningFeed
 from ..pagination import requested_page
 from . import bp
 from .service import DraftError, discard, drafts_for, unmatched, validity
@@ -26,7 +27,9 @@ def index():
     lost = None
     if area_in_reach(current_user, None) is None:  # admins: what named no kecamatan Tangguh holds
         lost = db.session.scalars(unmatched().limit(PAGE_SIZE)).all()
-    return render_template("warnings/index.html", pagination=pagination, unmatched=lost, validity=validity)
+    feeds = db.session.scalars(select(WarningFeed).order_by(WarningFeed.url)).all()
+    return render_template("warnings/index.html", pagination=pagination, unmatched=lost, validity=validity,
+                           feeds=feeds)  # fmt: skip
 
 
 @bp.get("/w/<int:draft_id>")
