@@ -8,6 +8,7 @@ import gzip
 import os
 import re
 import shutil
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from sqlalchemy import select
 
 from webapp.accounts import create_user
 from webapp.extensions import db
-from webapp.models import Incident, ReceivingNumber, Region, Report, Reporter
+from webapp.models import Incident, ReceivingNumber, Region, Report, Reporter, WarningDraft
+from webapp.warnings.feeds import parse_cap
+from webapp.warnings.service import take_cap
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
+from bmkg_fake import FIXTURE_NOW, ISO_TIME  # noqa: E402
 
 CHROMIUM = os.environ.get("TANGGUH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -47,11 +54,21 @@ def seed() -> int:
     for n in range(40):
         db.session.add(Reporter(phone=f"+628129{n:06d}", name=f"Warga {n}", desa_code=desa[n % len(desa)]))
     create_user("staf@bench.test", "Staf Kecamatan", "kecamatan_staff", PASSWORD, WINONGAN)
+    _bmkg_draft(now)
     official = create_user("desa@bench.test", "Perangkat Desa", "desa_official", PASSWORD, desa[0])
     for report in db.session.scalars(select(Report).where(Report.kecamatan_code == WINONGAN).limit(20)):
         report.submitted_by_id = official.id  # the official's home lists what became of 20 reports
     db.session.commit()
     return busiest.id
+
+
+def _bmkg_draft(now: datetime) -> None:
+    """BMKG's Winongan warning (the tests' fixture, its times moved to now) as a waiting draft: the banner on
+    every page, and the broadcast preview it opens."""
+    text = (TESTS / "data" / "bmkg" / "CJI20261201001_alert.xml").read_text()
+    shift = now - FIXTURE_NOW
+    text = ISO_TIME.sub(lambda m: (datetime.fromisoformat(m.group()) + shift).isoformat(), text)
+    take_cap(parse_cap(text.encode()), now=now)
 
 
 def map_library_bytes() -> int:
@@ -85,9 +102,11 @@ def run(url: str) -> dict:
     with app.app_context():
         incident_id = seed()
         device = db.session.scalar(select(ReceivingNumber.id).where(ReceivingNumber.gateway == "android"))
+        draft = db.session.scalar(select(WarningDraft.id).where(WarningDraft.kecamatan_code == WINONGAN))
     paths = ["/reports/new", "/incidents", f"/incidents/{incident_id}", "/peta", "/broadcasts/new", "/residents",
              "/dashboard", "/dashboard/recap", "/akun", "/konsultasi", "/pengaturan/gateway",
-             f"/pengaturan/gateway/{device}", "/pengaturan/instansi", "/kosakata", "/dusun"]  # fmt: skip
+             f"/pengaturan/gateway/{device}", "/pengaturan/instansi", "/kosakata", "/dusun", "/peringatan",
+             f"/broadcasts/new?peringatan={draft}"]  # fmt: skip
     results = {}
     with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bmkg  # noqa: E402
 import dashboard  # noqa: E402
 import pages  # noqa: E402
 import scale  # noqa: E402
@@ -35,7 +36,7 @@ from harness import database, postgres_available  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 PARTS = {"pages": pages.run, "throughput": throughput.run, "scale": scale.run, "dashboard": dashboard.run,
-         "signin": signin.run}  # fmt: skip
+         "signin": signin.run, "bmkg": bmkg.run}  # fmt: skip
 
 
 def main() -> dict:
@@ -118,6 +119,10 @@ def report(results: dict) -> None:
             print(
                 f"  a colleague's sign-in from elsewhere meanwhile: {c['during']} ({c['ms']} ms), after: {c['after']}"
             )
+        if "bmkg" in parts:
+            w = parts["bmkg"]
+            print(f"  BMKG poll: first cycle {w['first_cycle_ms']} ms ({w['first_cycle']}); unchanged cycle (304) "
+                  f"median {w['unchanged_cycle_median_ms']} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "data" / "bmkg"
 INDEX = "/alerts/nowcast/id"
 QUAKES = "/DataMKG/TEWS/gempadirasakan.xml"
 FIXTURE_NOW = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)  # 14.30 WIB: the fixtures' Winongan alert is current
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}")
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}")
 
 
 def _item(code: str) -> str:
@@ -73,7 +73,7 @@ class FakeBMKG(LocalServer):
             return None
         text = text.replace("https://www.bmkg.go.id", self.url)
         if self.shift:
-            text = _ISO.sub(lambda m: (datetime.fromisoformat(m.group()) + self.shift).isoformat(), text)
+            text = ISO_TIME.sub(lambda m: (datetime.fromisoformat(m.group()) + self.shift).isoformat(), text)
         return text.encode()
 
     def _handler(self):

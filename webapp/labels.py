@@ -96,3 +96,20 @@ DRAFT_STATE_LABELS = {
     "dibuang": _l("dibuang petugas"),
     "ditarik": _l("ditarik (dibatalkan atau diperbarui BMKG)"),
 }
+
+# CAP's severity, urgency and certainty, as BMKG sends them, in words staff read.
+CAP_LABELS = {
+    "Extreme": _l("ekstrem"),
+    "Severe": _l("berat"),
+    "Moderate": _l("sedang"),
+    "Minor": _l("ringan"),
+    "Immediate": _l("segera"),
+    "Expected": _l("dalam waktu dekat"),
+    "Future": _l("nanti"),
+    "Past": _l("sudah lewat"),
+    "Observed": _l("teramati"),
+    "Likely": _l("kemungkinan besar"),
+    "Possible": _l("mungkin"),
+    "Unlikely": _l("kecil kemungkinan"),
+    "Unknown": _l("tidak diketahui"),
+}

@@ -157,6 +157,7 @@ def init_app(app):
     app.jinja_env.filters["fits_one_sms"] = lambda text: fits_one_segment(" ".join(text.split()))
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
+    app.jinja_env.filters["cap_label"] = lambda value: CAP_LABELS.get(value, value) if value else ""
     app.jinja_env.globals.update(
         HAZARDS=HAZARD_LABELS,
         COUNT_LABELS=COUNT_LABELS,
