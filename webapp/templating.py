@@ -17,6 +17,7 @@ from .gateway_health import outbound_stalled_for, troubles_for
 from .incidents.service import new_count
 from .labels import (
     AUDIT_LABELS,
+    CAP_LABELS,
     COUNT_LABELS,
     DRAFT_STATE_LABELS,
     HANDOVER_NEXT,
