@@ -38,6 +38,22 @@
     printButton.hidden = false;
     printButton.addEventListener("click", function () { window.print(); });
   }
+  /* The public page's copy button (hidden without JavaScript: the text can still be selected and copied). */
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      source.select();
+      var done = function () { button.textContent = button.dataset.copied; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(source.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+    });
+  });
   /* A live SMS counter under every SMS text box: characters, encoding and segments, as the server counts them
      (the GSM-7 alphabet comes from the page, from sms.gsm). */
   Array.prototype.forEach.call(document.querySelectorAll("[data-sms-counter]"), function (box) {

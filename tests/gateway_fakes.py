@@ -220,3 +220,42 @@ class FakeSmtp:
 
     def stop(self):
         self.controller.stop()
+
+
+class FakeTelegram(_Fake):
+    """The Telegram Bot API's sendMessage for one bot token: records each post (chat_id, text), answers as the
+    Bot API does (``{"ok": true, "result": {"message_id": …, "chat": {…}}}``), or fails as told."""
+
+    token = "123456:test-bot-token"
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append(("POST", self.path))
+                failure = fake._next_failure()
+                if isinstance(failure, int):
+                    return self._answer(failure, {"ok": False, "error_code": failure, "description": "fake error"})
+                if self.path != f"/bot{fake.token}/sendMessage":
+                    return self._answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                with fake.lock:
+                    fake.messages.append(body)
+                    number = len(fake.messages)
+                self._answer(200, {"ok": True, "result": {"message_id": number, "chat": {"id": -1001, "type": "channel"},
+                                                          "text": body.get("text")}})  # fmt: skip
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler

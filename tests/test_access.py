@@ -27,6 +27,7 @@ from webapp.models import (
     AuditEntry,
     Broadcast,
     Consultation,
+    DesaInfo,
     Dusun,
     GatewayTest,
     Handover,
@@ -50,6 +51,8 @@ VARIANTS = ("own", "parent", "other")
 PUBLIC_ENDPOINTS = {
     "auth.login", "auth.language", "health.healthz", "static", "service_worker", "incidents.home",
     "webhooks.twilio", "webhooks.twilio_status", "webhooks.android",
+    "public.kecamatan", "public.kabupaten", "public.feed", "public.cap_feed", "public.incident", "public.broadcast",
+    "public.broadcast_cap", "public.incident_card", "public.broadcast_card",
 }  # fmt: skip
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -287,6 +290,16 @@ CASES: dict[str, list[Case]] = {
     "warnings.index": [Case("get", "/peringatan", "warnings", target=False, listing="draft")],
     "warnings.short_link": [Case("get", "/w/{draft}", "warnings", ok=(302,))],
     "warnings.discard_view": [Case("post", "/peringatan/{draft}/buang", "warn")],
+    "public.publish_incident_view": [
+        Case("post", "/incidents/{verified}/publikasi", "publish", {"summary": "Posko di balai desa"})
+    ],
+    "public.withdraw_incident_view": [Case("post", "/incidents/{shown}/tarik", "publish")],
+    "public.publish_broadcast_view": [Case("post", "/broadcasts/{broadcast}/publikasi", "publish")],
+    "public.withdraw_broadcast_view": [Case("post", "/broadcasts/{shown_broadcast}/tarik", "publish")],
+    "public.desa_info": [
+        Case("get", "/info-desa", "desa_info", target=False),
+        Case("post", "/info-desa", "desa_info", {"desa": "{desa}", "evacuation": "Balai desa", "numbers": "112"}),
+    ],
     "vocabulary.add_dusun_view": [Case("post", "/dusun", "dusun", {"desa": "{desa}", "name": "Krajan Kidul"})],
     "vocabulary.import_dusun_view": [Case("post", "/dusun/impor", "dusun", {"file": "{dusun_csv}"}, target=False)],
     "vocabulary.remove_dusun_view": [Case("post", "/dusun/{dusun}/hapus", "dusun")],
@@ -354,8 +367,9 @@ def _world(make_user, make_incident) -> dict:
                                           photo=PNG, photo_type="image/png", agency_id=bpbd.id)  # fmt: skip
         db.session.add(place.consultation)
         place.broadcast = Broadcast(key=f"b-{place.desa}", kind="informasi", body=f"INFO siaran {place.desa}",
-                                    kecamatan_code=place.kecamatan, created_by_id=creator.id,
+                                    kecamatan_code=place.kecamatan, created_by_id=creator.id, published_at=utcnow(),
                                     desa=[db.session.get(Region, place.code)])  # fmt: skip
+        place.incidents[1].status, place.incidents[1].published_at = "diverifikasi", utcnow()  # public
         db.session.add(place.broadcast)
     db.session.commit()
     return places
@@ -396,6 +410,10 @@ def _snapshot() -> tuple:
     tables = (IncidentEvent, OutboundMessage, Broadcast, PushSubscription, GatewayTest, AuditEntry, LearnedTerm, Dusun)
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in tables]
     counts += db.session.execute(select(WarningDraft.id, WarningDraft.state).order_by(WarningDraft.id)).all()
+    counts += db.session.execute(select(Incident.id, Incident.published_at, Incident.withdrawn_at,
+                                        Incident.public_summary).order_by(Incident.id)).all()  # fmt: skip
+    counts += db.session.execute(select(Broadcast.id, Broadcast.published_at, Broadcast.withdrawn_at)).all()
+    counts.append(db.session.scalar(select(func.count()).select_from(DesaInfo)))
     return incidents, handovers, reports, residents, users, consultations, numbers, agencies, members, counts
 
 
@@ -409,7 +427,8 @@ def _fill(value: str, place: Place, area: str | None):
         "official": place.official.id, "consultation": place.consultation.id, "number": place.number.id,
         "device": place.number.address, "kecamatan": place.kecamatan, "local_agency": place.agency.id,
         "member": place.member.id, "member_phone": f"08127{place.index:02d}77777", "term": place.term.id,
-        "dusun": place.dusun.id, "draft": place.draft.id,
+        "dusun": place.dusun.id, "draft": place.draft.id, "verified": second.id, "shown": second.id,
+        "broadcast": place.broadcast.id, "shown_broadcast": place.broadcast.id,
     }  # fmt: skip
     if value == "{dusun_csv}":
         return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
@@ -501,7 +520,8 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
     for endpoint, cases in CASES.items():
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
-                   "local_agency", "member", "term", "dusun", "draft")  # fmt: skip
+                   "local_agency", "member", "term", "dusun", "draft", "verified", "shown", "broadcast",
+                   "shown_broadcast")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -519,7 +539,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
         for case in cases:
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
                                     consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
-                                    dusun=1, draft=1)  # fmt: skip
+                                    dusun=1, draft=1, verified=1, shown=1, broadcast=1,
+                                    shown_broadcast=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

@@ -36,6 +36,7 @@ TABLES = {
     "warning_message",
     "warning_draft",
     "warning_feed",
+    "desa_info",
     "alembic_version",
 }
 

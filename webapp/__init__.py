@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .incidents import bp as incidents_bp
     from .people import bp as people_bp
     from .people.routes import init_app as people_init
+    from .public import bp as public_bp
     from .push import bp as push_bp
     from .push.service import public_key
     from .reports import bp as reports_bp
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(setup_bp)
     app.register_blueprint(vocabulary_bp)
     app.register_blueprint(warnings_bp)
+    app.register_blueprint(public_bp)
     auth_init(app)
     people_init(app)
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])

@@ -53,6 +53,8 @@ ABILITIES = {
     "vocabulary": "set the languages their kecamatan writes and keep the words the parser learned from triage",
     "dusun": "keep the names of the dusun, kampung and dukuh of the desa in their region",
     "warnings": "see BMKG's warnings for their region and what became of their drafts (admins: unmatched ones)",
+    "publish": "publish an incident or a broadcast for citizens (the public page, feeds, Telegram), and withdraw it",
+    "desa_info": "keep a desa's public information: evacuation points, emergency numbers, Destana level",
     "warn": "send (through the broadcast preview) or discard the drafts made from BMKG's warnings for their kecamatan",
 }
 
@@ -73,7 +75,7 @@ ROLES: dict[str, Role] = {
         (),
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
-        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings"},
+        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
@@ -102,6 +104,8 @@ ROLES: dict[str, Role] = {
             "dusun",
             "warnings",
             "warn",
+            "publish",
+            "desa_info",
         },
         manages=("desa_official",),
     ),
@@ -120,6 +124,7 @@ ROLES: dict[str, Role] = {
                 "consultations",
                 "consult",
                 "dusun",
+                "desa_info",
             }
         ),
         home="reports.mine",
@@ -335,3 +340,22 @@ def managed_users(user: User):
     if reach is not None:
         query = query.where((User.region_code == reach) | User.region_code.like(f"{reach}.%"))
     return query
+
+
+# The public (anyone, signed in or not) is a role bound to no region that reads only what staff published.
+PUBLIC_STATUSES = ("diverifikasi", "ditangani", "selesai")  # an incident unverified, rejected or merged never shows
+
+
+def published(model):
+    """SQL: the rows of ``model`` (``Incident`` or ``Broadcast``) the public may read: published by staff and not
+    withdrawn; for incidents, only verified ones."""
+    clause = model.published_at.is_not(None) & model.withdrawn_at.is_(None)
+    if model is Incident:
+        clause = clause & Incident.status.in_(PUBLIC_STATUSES)
+    return clause
+
+
+def is_published(target) -> bool:
+    """``published`` on one loaded incident or broadcast."""
+    shown = target.published_at is not None and target.withdrawn_at is None
+    return shown and (not isinstance(target, Incident) or target.status in PUBLIC_STATUSES)

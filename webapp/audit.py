@@ -29,6 +29,9 @@ ACTIONS = (
     "agency_member_removed",
     "database_restored",
     "region_position",
+    "broadcast_published",
+    "broadcast_withdrawn",
+    "desa_info_changed",
 )
 
 

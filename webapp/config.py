@@ -185,6 +185,13 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 480)),
         "SIGN_IN_KEEP_DAYS": int(env.get("SIGN_IN_KEEP_DAYS", 90)),  # the sign-in history admins see
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", 480))),
+        # The public channel on Telegram (optional): the bot's token and the channel (@name or -100… id); published
+        # incidents and warnings are posted there through the outbound queue.
+        "TELEGRAM_BOT_TOKEN": env.get("TELEGRAM_BOT_TOKEN", ""),
+        "TELEGRAM_CHANNEL_ID": env.get("TELEGRAM_CHANNEL_ID", ""),
+        "TELEGRAM_API_URL": env.get("TELEGRAM_API_URL", "https://api.telegram.org"),
+        # How long a published broadcast without BMKG's own validity stays among the public page's active warnings.
+        "PUBLIC_WARNING_HOURS": float(env.get("PUBLIC_WARNING_HOURS", 24)),
         # BMKG's warnings, polled by the outbound worker (and `flask warnings poll`): the nowcast CAP index and
         # the felt-earthquake list (empty: that feed off); how often, how long to wait, how large a document
         # may be, and the longest backoff while BMKG does not answer.

@@ -320,3 +320,38 @@ class SmtpGateway:
 
     def find(self, message: Outgoing) -> str | None:
         return None  # a repeated alert email is harmless
+
+
+class TelegramGateway:
+    """A post to the public Telegram channel (``TELEGRAM_CHANNEL_ID``) through the Bot API's ``sendMessage``, as the
+    bot (``TELEGRAM_BOT_TOKEN``) that is an administrator of the channel. The body is the post's text.
+
+    ``find`` cannot ask the Bot API whether a post went out; the queue's claim keeps it to one attempt at a time.
+    """
+
+    name = "telegram"
+
+    def __init__(self, token: str, channel: str, api_url: str = "https://api.telegram.org",
+                 timeout: float = DEFAULT_TIMEOUT):  # fmt: skip
+        if not token or not channel:
+            raise PermanentFailure("Telegram is not configured (TELEGRAM_BOT_TOKEN, TELEGRAM_CHANNEL_ID)")
+        self.url = f"{api_url.rstrip('/')}/bot{token}/sendMessage"
+        self.channel, self.timeout = channel, timeout
+
+    def send(self, message: Outgoing) -> str:
+        try:
+            response = requests.post(self.url, json={"chat_id": self.channel, "text": message.body},
+                                     timeout=self.timeout)  # fmt: skip
+        except requests.RequestException as exc:
+            raise _unreachable(exc, "Telegram") from exc
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code != 200 or not answer.get("ok"):
+            reason = f"Telegram {response.status_code}: {answer.get('description', 'no answer')}"
+            raise _refused(reason, response.status_code)
+        return f"{answer['result']['chat']['id']}:{answer['result']['message_id']}"
+
+    def find(self, message: Outgoing) -> str | None:
+        return None

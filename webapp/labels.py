@@ -87,6 +87,9 @@ AUDIT_LABELS = {
     "agency_member_removed": _l("Petugas instansi dihapus"),
     "database_restored": _l("Basis data dipulihkan dari cadangan"),
     "region_position": _l("Posisi kecamatan diatur"),
+    "broadcast_published": _l("Siaran dipublikasikan"),
+    "broadcast_withdrawn": _l("Siaran ditarik dari publik"),
+    "desa_info_changed": _l("Info publik desa diubah"),
 }
 
 # What became of a BMKG warning's draft broadcast.
@@ -113,3 +116,5 @@ CAP_LABELS = {
     "Unlikely": _l("kecil kemungkinan"),
     "Unknown": _l("tidak diketahui"),
 }
+
+DESTANA_LABELS = {"pratama": _l("Destana Pratama"), "madya": _l("Destana Madya"), "utama": _l("Destana Utama")}

@@ -362,6 +362,10 @@ class Incident(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_report_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # What citizens see, once staff publish it (withdrawn: gone from the public page, a tombstone in the feeds).
+    public_summary: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
     kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
@@ -595,9 +599,9 @@ class AuditEntry(db.Model):
 
 
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
-OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush", "smtp")
-OUTBOUND_PURPOSES = ("reply", "notify", "broadcast", "test")
-OUTBOUND_CHANNELS = ("sms", "whatsapp", "push", "email")
+OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush", "smtp", "telegram")
+OUTBOUND_PURPOSES = ("reply", "notify", "broadcast", "test", "public")
+OUTBOUND_CHANNELS = ("sms", "whatsapp", "push", "email", "telegram")
 
 
 class OutboundMessage(db.Model):
@@ -650,7 +654,7 @@ class OutboundMessage(db.Model):
         CheckConstraint(purpose.in_(OUTBOUND_PURPOSES), name="purpose"),
         CheckConstraint(channel.in_(OUTBOUND_CHANNELS), name="channel"),
         CheckConstraint(
-            "(channel = 'push') OR (channel = 'email' AND to_email IS NOT NULL) OR to_phone IS NOT NULL",
+            "(channel IN ('push', 'telegram')) OR (channel = 'email' AND to_email IS NOT NULL) OR to_phone IS NOT NULL",
             name="has_recipient",
         ),
         UniqueConstraint("gateway", "provider_id", name="uq_outbound_message_gateway_provider_id"),
@@ -699,6 +703,9 @@ class Broadcast(db.Model):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     segments: Mapped[int] = mapped_column(SmallInteger, default=1)
     estimated_cost: Mapped[int] = mapped_column(Integer, default=0)  # rupiah, at the configured price per segment
+    # Published for citizens by staff (withdrawn: gone from the public page, a tombstone in the feeds).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Sent from a BMKG warning's draft: at most one broadcast per draft.
     warning_draft_id: Mapped[int | None] = mapped_column(ForeignKey("warning_draft.id"), unique=True)
 
@@ -708,6 +715,27 @@ class Broadcast(db.Model):
     warning_draft: Mapped[WarningDraft | None] = relationship(back_populates="broadcast")
 
     __table_args__ = (CheckConstraint(kind.in_(BROADCAST_KINDS), name="kind"), _hazard_check(hazard))
+
+
+DESTANA_LEVELS = ("pratama", "madya", "utama")  # Perka BNPB 1/2012
+
+
+class DesaInfo(db.Model):
+    """What a desa wants every citizen to know before and during a disaster, kept by its official or the
+    kecamatan and shown on the public page: where to gather and shelter, whom to call, its Destana level."""
+
+    __tablename__ = "desa_info"
+
+    desa_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    evacuation_points: Mapped[str | None] = mapped_column(Text)  # titik kumpul / tempat evakuasi, one per line
+    emergency_numbers: Mapped[str | None] = mapped_column(Text)  # public numbers (posko, Puskesmas), one per line
+    destana_level: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    desa: Mapped[Region] = relationship()
+
+    __table_args__ = (CheckConstraint(destana_level.in_(DESTANA_LEVELS), name="destana_level"),)
 
 
 WARNING_SOURCES = ("nowcast", "gempa")  # BMKG's CAP weather warnings; BMKG's felt-earthquake list

@@ -41,6 +41,7 @@ from .gateways import (
     PermanentFailure,
     SmtpGateway,
     SubscriptionGone,
+    TelegramGateway,
     TemporaryFailure,
     TwilioGateway,
     WebPushGateway,
@@ -60,6 +61,8 @@ def gateway_for(channel: str, via: str | None = None) -> str:
         return "webpush"  # a browser notification, whatever carries the SMS
     if channel == "email":
         return "smtp"  # only queued when SMTP_URL is set
+    if channel == "telegram":
+        return "telegram"  # the public channel (TELEGRAM_CHANNEL_ID), only queued when the bot is configured
     configured = current_app.config["SMS_GATEWAY"]
     if configured == "console":
         return "console"
@@ -222,6 +225,11 @@ class Gateways:
                 self.built[name] = SmtpGateway(
                     config["SMTP_URL"], config["MAIL_FROM"], timeout=config["GATEWAY_TIMEOUT"]
                 )
+            elif name == "telegram":
+                self.built[name] = TelegramGateway(
+                    config["TELEGRAM_BOT_TOKEN"], config["TELEGRAM_CHANNEL_ID"], api_url=config["TELEGRAM_API_URL"],
+                    timeout=config["GATEWAY_TIMEOUT"],
+                )  # fmt: skip
             elif name == "webpush":
                 self.built[name] = WebPushGateway(
                     config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"], timeout=config["GATEWAY_TIMEOUT"]

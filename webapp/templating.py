@@ -19,6 +19,7 @@ from .labels import (
     AUDIT_LABELS,
     CAP_LABELS,
     COUNT_LABELS,
+    DESTANA_LABELS,
     DRAFT_STATE_LABELS,
     HANDOVER_NEXT,
     HANDOVER_STAGE_LABELS,
@@ -107,6 +108,10 @@ def describe_event(event) -> str:
         return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
     if kind == "counts":
         return _("Jumlah korban dan kerusakan dikoreksi")
+    if kind == "publish":
+        return _("dipublikasikan untuk warga") + (f": {data['summary']}" if data.get("summary") else "")
+    if kind == "unpublish":
+        return _("ditarik dari halaman publik")
     if kind == "note":
         return _("Catatan")
     if kind == "sms":
@@ -169,6 +174,7 @@ def init_app(app):
         ROLE_LABELS=ROLE_LABELS,
         AUDIT_LABELS=AUDIT_LABELS,
         DRAFT_STATES=DRAFT_STATE_LABELS,
+        DESTANA=DESTANA_LABELS,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
         can=lambda ability, target=None: can(current_user, ability, target),

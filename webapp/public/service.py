@@ -1,0 +1,216 @@
+"""Information for citizens: what staff publish (an incident, a broadcast), withdraw, and keep per desa.
+
+Nothing becomes public by itself: ``publish_incident`` and ``publish_broadcast`` are a person's act, written
+to the timeline (or the audit log), and ``withdraw_*`` takes it back. What the public reads comes through
+``access.published`` only, and carries hazard, place, status, counts and the summary staff wrote: never a
+report's words, a name, a number, a photo or a home's position. A summary that looks like it holds a phone
+number is refused.
+
+When a Telegram channel is configured, each publication is posted there once through the outbound queue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from sms.replies import hazard_label
+
+from ..access import PUBLIC_STATUSES, published
+from ..audit import record
+from ..extensions import db
+from ..labels import STATUS_LABELS
+from ..models import Broadcast, DesaInfo, Incident, IncidentEvent, Region, User, utcnow
+from ..outbound import enqueue
+
+MAX_SUMMARY = 600
+PHONE_LIKE = re.compile(r"(\+?62|\b0)8[\d\s.-]{7,}\d")
+
+
+class PublishError(ValueError):
+    """What cannot be published as asked; the message says why, for the page."""
+
+
+def _place(incident: Incident) -> str:
+    desa = incident.desa.label if incident.desa else None
+    return f"{desa}, Kec. {incident.kecamatan.name}" if desa else incident.kecamatan.label
+
+
+def _counts(incident: Incident) -> str:
+    words = (("meninggal", "meninggal"), ("hilang", "hilang"), ("luka", "luka"), ("mengungsi", "mengungsi"),
+             ("rumah_terendam", "rumah terendam"), ("rumah_rusak_berat", "rumah rusak berat"))  # fmt: skip
+    return ", ".join(f"{getattr(incident, k)} {w}" for k, w in words if getattr(incident, k))
+
+
+def public_url(path: str) -> str:
+    """An absolute link for shares and feeds: ``PUBLIC_URL`` when set, else this request's host."""
+    from flask import has_request_context, request
+
+    base = current_app.config["PUBLIC_URL"] or (request.host_url.rstrip("/") if has_request_context() else "")
+    return base + path
+
+
+def incident_share_text(incident: Incident) -> str:
+    """What a WhatsApp group gets: hazard, place, status, counts, the summary, and the link to the official page."""
+    status = str(STATUS_LABELS.get(incident.status, incident.status)).lower()
+    parts = [f"{hazard_label(incident.hazard).upper()} di {_place(incident)} ({status})."]
+    if _counts(incident):
+        parts.append(f"Data sementara: {_counts(incident)}.")
+    if incident.public_summary:
+        parts.append(incident.public_summary)
+    parts.append(f"Info resmi {incident.kecamatan.label}: {public_url(f'/publik/insiden/{incident.id}')}")
+    return " ".join(parts)
+
+
+def broadcast_share_text(broadcast: Broadcast) -> str:
+    return f"{broadcast.body} Info resmi: {public_url(f'/publik/siaran/{broadcast.id}')}"
+
+
+def _summary(text: str | None) -> str | None:
+    summary = " ".join((text or "").split())
+    if len(summary) > MAX_SUMMARY:
+        raise PublishError(_("Ringkasan publik terlalu panjang (paling banyak %(max)d karakter).", max=MAX_SUMMARY))
+    if PHONE_LIKE.search(summary):
+        raise PublishError(
+            _("Ringkasan publik tidak boleh memuat nomor telepon warga. Tulis nomor posko di info desa.")
+        )
+    return summary or None
+
+
+def _post_to_telegram(key: str, text: str, kecamatan_code: str) -> None:
+    config = current_app.config
+    if config["TELEGRAM_BOT_TOKEN"] and config["TELEGRAM_CHANNEL_ID"]:
+        enqueue(key=key, to=None, channel="telegram", body=text, purpose="public", kecamatan_code=kecamatan_code)
+
+
+def publish_incident(incident: Incident, user: User, summary: str | None) -> None:
+    """Show the incident to citizens (again, with a new summary); on its timeline; commits."""
+    if incident.status not in PUBLIC_STATUSES:
+        raise PublishError(_("Hanya insiden yang sudah diverifikasi yang dapat dipublikasikan."))
+    text = _summary(summary)
+    now = utcnow()
+    first = incident.published_at is None or incident.withdrawn_at is not None
+    incident.public_summary, incident.published_at, incident.withdrawn_at = text, now, None
+    db.session.add(IncidentEvent(incident=incident, kind="publish", actor_id=user.id, data={"summary": text or ""}))
+    db.session.flush()
+    if first:
+        _post_to_telegram(f"telegram-incident-{incident.id}-{int(now.timestamp())}", incident_share_text(incident),
+                          incident.kecamatan_code)  # fmt: skip
+    db.session.commit()
+
+
+def withdraw_incident(incident: Incident, user: User) -> None:
+    """Take the incident off the public page (the feeds keep a tombstone); on its timeline; commits."""
+    if incident.published_at is None or incident.withdrawn_at is not None:
+        raise PublishError(_("Insiden ini tidak sedang dipublikasikan."))
+    incident.withdrawn_at = utcnow()
+    db.session.add(IncidentEvent(incident=incident, kind="unpublish", actor_id=user.id))
+    db.session.commit()
+
+
+def publish_broadcast(broadcast: Broadcast, user: User) -> None:
+    """Show a sent broadcast to citizens; written to the audit log; commits."""
+    if broadcast.published_at is not None and broadcast.withdrawn_at is None:
+        raise PublishError(_("Siaran ini sudah dipublikasikan."))
+    now = utcnow()
+    broadcast.published_at, broadcast.withdrawn_at = now, None
+    record(user, "broadcast_published", f"siaran {broadcast.id}", broadcast.kecamatan_code)
+    _post_to_telegram(f"telegram-broadcast-{broadcast.id}-{int(now.timestamp())}", broadcast_share_text(broadcast),
+                      broadcast.kecamatan_code)  # fmt: skip
+    db.session.commit()
+
+
+def withdraw_broadcast(broadcast: Broadcast, user: User) -> None:
+    if broadcast.published_at is None or broadcast.withdrawn_at is not None:
+        raise PublishError(_("Siaran ini tidak sedang dipublikasikan."))
+    broadcast.withdrawn_at = utcnow()
+    record(user, "broadcast_withdrawn", f"siaran {broadcast.id}", broadcast.kecamatan_code)
+    db.session.commit()
+
+
+def public_until(broadcast: Broadcast) -> datetime:
+    """Until when a published broadcast counts as an active warning: BMKG's validity when it came from BMKG."""
+    if broadcast.warning_draft is not None:
+        return broadcast.warning_draft.alert.expires_at
+    return broadcast.published_at + timedelta(hours=current_app.config["PUBLIC_WARNING_HOURS"])
+
+
+def set_desa_info(user: User, desa: Region, evacuation: str, numbers: str, level: str | None) -> DesaInfo:
+    """Keep a desa's public information; written to the audit log; commits."""
+    info = db.session.get(DesaInfo, desa.code) or DesaInfo(desa_code=desa.code)
+    lines = lambda text: "\n".join(line.strip() for line in (text or "").splitlines() if line.strip()) or None  # noqa: E731
+    info.evacuation_points, info.emergency_numbers = lines(evacuation), lines(numbers)
+    info.destana_level, info.updated_at, info.updated_by_id = level or None, utcnow(), user.id
+    db.session.add(info)
+    record(user, "desa_info_changed", desa.label, desa.code)
+    db.session.commit()
+    return info
+
+
+# --- What the public reads ---------------------------------------------------------------------------------------
+
+
+def _within(column, code: str):
+    return (column == code) | column.like(f"{code}.%")
+
+
+@dataclass(frozen=True)
+class Area:
+    """One kecamatan's (or kabupaten's) public information at one moment."""
+
+    region: Region
+    incidents: list[Incident]
+    warnings: list[Broadcast]  # active now
+    broadcasts: list[Broadcast]  # every published broadcast, newest first (the page shows a few)
+    desa: list[tuple[Region, DesaInfo]]
+    version: str  # changes whenever anything shown changes: the ETag
+    modified: datetime | None
+
+
+def area(region: Region, now: datetime | None = None) -> Area:
+    now = now or utcnow()
+    incidents = list(db.session.scalars(
+        select(Incident).where(published(Incident), _within(Incident.kecamatan_code, region.code))
+        .order_by(Incident.published_at.desc()).limit(50)
+    ))  # fmt: skip
+    broadcasts = list(db.session.scalars(
+        select(Broadcast).where(published(Broadcast), _within(Broadcast.kecamatan_code, region.code))
+        .order_by(Broadcast.published_at.desc()).limit(50)
+    ))  # fmt: skip
+    warnings = [b for b in broadcasts if b.kind == "peringatan" and public_until(b) > now]
+    infos = db.session.execute(
+        select(Region, DesaInfo).join(DesaInfo, DesaInfo.desa_code == Region.code)
+        .where(Region.code.like(f"{region.code}.%")).order_by(Region.name)
+    ).all()  # fmt: skip
+    modified = max([m for m in _moments(region.code) if m] or [None], default=None)
+    version = f"{modified.timestamp() if modified else 0}-{len(warnings)}"
+    return Area(region, incidents, warnings, broadcasts, [(r, i) for r, i in infos], version, modified)
+
+
+def _moments(code: str) -> list[datetime | None]:
+    """The latest change of anything a public page of ``code`` shows, withdrawals included."""
+    return [
+        db.session.scalar(select(func.max(Incident.updated_at)).where(
+            Incident.published_at.is_not(None), _within(Incident.kecamatan_code, code))),
+        db.session.scalar(select(func.max(func.coalesce(Broadcast.withdrawn_at, Broadcast.published_at))).where(
+            Broadcast.published_at.is_not(None), _within(Broadcast.kecamatan_code, code))),
+        db.session.scalar(select(func.max(DesaInfo.updated_at)).where(DesaInfo.desa_code.like(f"{code}.%"))),
+    ]  # fmt: skip
+
+
+def feed_entries(code: str) -> list:
+    """Everything ever published in ``code`` for the Atom feed, withdrawn ones included (as tombstones)."""
+    incidents = db.session.scalars(
+        select(Incident).where(Incident.published_at.is_not(None), _within(Incident.kecamatan_code, code))
+        .order_by(Incident.published_at.desc()).limit(100)
+    ).all()  # fmt: skip
+    broadcasts = db.session.scalars(
+        select(Broadcast).where(Broadcast.published_at.is_not(None), _within(Broadcast.kecamatan_code, code))
+        .order_by(Broadcast.published_at.desc()).limit(100)
+    ).all()  # fmt: skip
+    return sorted([*incidents, *broadcasts], key=lambda item: item.withdrawn_at or item.published_at, reverse=True)
