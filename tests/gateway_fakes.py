@@ -247,8 +247,10 @@ class FakeTelegram(_Fake):
                 with fake.lock:
                     fake.messages.append(body)
                     number = len(fake.messages)
-                self._answer(200, {"ok": True, "result": {"message_id": number, "chat": {"id": -1001, "type": "channel"},
-                                                          "text": body.get("text")}})  # fmt: skip
+                chat = {"id": -1001, "type": "channel"}
+                self._answer(
+                    200, {"ok": True, "result": {"message_id": number, "chat": chat, "text": body.get("text")}}
+                )
 
             def _answer(self, status, payload):
                 data = json.dumps(payload).encode()
