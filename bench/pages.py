@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from webapp.accounts import create_user
 from webapp.extensions import db
-from webapp.models import Incident, ReceivingNumber, Region, Report, Reporter, WarningDraft
+from webapp.models import Broadcast, Incident, ReceivingNumber, Region, Report, Reporter, User, WarningDraft
+from webapp.public.service import publish_broadcast, publish_incident, set_desa_info
 from webapp.warnings.feeds import parse_cap
 from webapp.warnings.service import take_cap
 
@@ -55,6 +56,7 @@ def seed() -> int:
         db.session.add(Reporter(phone=f"+628129{n:06d}", name=f"Warga {n}", desa_code=desa[n % len(desa)]))
     create_user("staf@bench.test", "Staf Kecamatan", "kecamatan_staff", PASSWORD, WINONGAN)
     _bmkg_draft(now)
+    _published(now, desa)
     official = create_user("desa@bench.test", "Perangkat Desa", "desa_official", PASSWORD, desa[0])
     for report in db.session.scalars(select(Report).where(Report.kecamatan_code == WINONGAN).limit(20)):
         report.submitted_by_id = official.id  # the official's home lists what became of 20 reports
@@ -69,6 +71,25 @@ def _bmkg_draft(now: datetime) -> None:
     shift = now - FIXTURE_NOW
     text = ISO_TIME.sub(lambda m: (datetime.fromisoformat(m.group()) + shift).isoformat(), text)
     take_cap(parse_cap(text.encode()), now=now)
+
+
+def _published(now: datetime, desa: list[str]) -> None:
+    """What citizens see: 10 incidents and a warning published, and every desa's public information."""
+    staff = db.session.scalar(select(User).where(User.email == "staf@bench.test"))
+    incidents = db.session.scalars(select(Incident).where(Incident.kecamatan_code == WINONGAN).limit(10)).all()
+    for incident in incidents:
+        incident.status = "diverifikasi"
+        db.session.flush()
+        publish_incident(incident, staff, "Posko pengungsian di balai desa; bantuan selimut dan air bersih dibutuhkan.")
+    broadcast = Broadcast(key="bench-public", kind="peringatan", hazard="banjir", kecamatan_code=WINONGAN,
+                          body="PERINGATAN DINI Kec. Winongan: air Kali Gembong naik, warga bantaran siaga.",
+                          created_by_id=staff.id, desa=[db.session.get(Region, desa[0])])  # fmt: skip
+    db.session.add(broadcast)
+    db.session.flush()
+    publish_broadcast(broadcast, staff)
+    for code in desa:
+        set_desa_info(staff, db.session.get(Region, code), "Balai desa\nMasjid jami'\nSD Negeri 1",
+                      "Posko desa 0343-000000\nPuskesmas 0343-111111", "pratama")  # fmt: skip
 
 
 def map_library_bytes() -> int:
@@ -103,6 +124,9 @@ def run(url: str) -> dict:
         incident_id = seed()
         device = db.session.scalar(select(ReceivingNumber.id).where(ReceivingNumber.gateway == "android"))
         draft = db.session.scalar(select(WarningDraft.id).where(WarningDraft.kecamatan_code == WINONGAN))
+        shown = db.session.scalar(select(Incident.id).where(Incident.published_at.is_not(None)).limit(1))
+        warning = db.session.scalar(select(Broadcast.id).where(Broadcast.key == "bench-public"))
+    public = [f"/kecamatan/{WINONGAN}", "/kabupaten/35.14", f"/publik/insiden/{shown}", f"/publik/siaran/{warning}"]
     paths = ["/reports/new", "/incidents", f"/incidents/{incident_id}", "/peta", "/broadcasts/new", "/residents",
              "/dashboard", "/dashboard/recap", "/akun", "/konsultasi", "/pengaturan/gateway",
              f"/pengaturan/gateway/{device}", "/pengaturan/instansi", "/kosakata", "/dusun", "/peringatan",
@@ -125,6 +149,14 @@ def run(url: str) -> dict:
             for path in [*visits, home] if home not in visits else visits:
                 results[path] = _document_bytes(context, page, f"{server.base}{path}")
             context.close()
+        citizen = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", service_workers="block")
+        citizen.route(re.compile(r"https?://(?!127\.0\.0\.1).*"), lambda route: route.abort())
+        page = citizen.new_page()
+        for path in public:  # what anyone sees, signed out
+            results[f"{path} (public)"] = _document_bytes(citizen, page, f"{server.base}{path}")
+        card = page.request.get(f"{server.base}/publik/insiden/{shown}.png")
+        card_bytes = len(card.body())
+        citizen.close()
         browser.close()
     return {"bytes": results, "budget": BUDGET, "over_budget": [p for p, size in results.items() if size > BUDGET],
-            "map_library_bytes": map_library_bytes()}  # fmt: skip
+            "map_library_bytes": map_library_bytes(), "image_card_bytes": card_bytes}  # fmt: skip

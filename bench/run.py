@@ -82,8 +82,9 @@ def report(results: dict) -> None:
             p = parts["pages"]
             print(f"  page weight (bytes on the wire, budget {p['budget']}): {_check(not p['over_budget'])}")
             for path, size in p["bytes"].items():
-                print(f"    {path:24} {size:>7}")
+                print(f"    {path:34} {size:>7}")
             print(f"    map library (gzip, apart) {p['map_library_bytes']:>6}")
+            print(f"    public image card (PNG)   {p['image_card_bytes']:>6}")
         elif "pages" in parts:
             print(f"  page weight: {parts['pages']['skipped']}")
         if "throughput" in parts:

@@ -31,7 +31,8 @@ def test_publish_see_share_and_withdraw(server, browser_context, chromium, make_
     page = citizen.new_page()
     weight = _transfers(citizen, page, f"{server}/kecamatan/{WINONGAN}")
     assert [size for url, size, _ in weight if url.endswith(f"/kecamatan/{WINONGAN}")][0] <= 14 * 1024
-    assert "Banjir · Desa Gading" in page.inner_text("main") and "Mengungsi: 40" in page.inner_text("main")
+    shown = page.inner_text("main")
+    assert "Banjir · Desa Gading" in shown and "Mengungsi (jiwa): 40" in shown, shown
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.click(f"#insiden-{incident.id} h3 a")
     share = page.get_attribute("a[href^='https://wa.me/']", "href")

@@ -39,14 +39,14 @@ def _region(level: str, code: str) -> Region:
 
 def _conditional(body, version: str, modified, mimetype: str = "text/html"):
     """A public answer that caches: an ETag of what it shows (and the language), Last-Modified, and 304 when the
-    reader already has it."""
+    reader already has it. Always revalidated (no-cache), so that a withdrawn item is gone at the next look."""
     response = make_response(body)
     response.mimetype = mimetype
     response.set_etag(hashlib.sha256(f"{version}-{get_locale()}".encode()).hexdigest()[:20])
     if modified is not None:
         response.last_modified = modified
     response.cache_control.public = True
-    response.cache_control.max_age = 60
+    response.cache_control.no_cache = True
     return response.make_conditional(request)
 
 
