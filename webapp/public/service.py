@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -49,8 +49,6 @@ def _counts(incident: Incident) -> str:
 
 def public_url(path: str) -> str:
     """An absolute link for shares and feeds: ``PUBLIC_URL`` when set, else this request's host."""
-    from flask import has_request_context, request
-
     base = current_app.config["PUBLIC_URL"] or (request.host_url.rstrip("/") if has_request_context() else "")
     return base + path
 
@@ -140,11 +138,15 @@ def public_until(broadcast: Broadcast) -> datetime:
     return broadcast.published_at + timedelta(hours=current_app.config["PUBLIC_WARNING_HOURS"])
 
 
+def _lines(text: str | None) -> str | None:
+    """One entry per line, blank lines and stray spaces gone; None when nothing is left."""
+    return "\n".join(line.strip()[:200] for line in (text or "").splitlines() if line.strip())[:2000] or None
+
+
 def set_desa_info(user: User, desa: Region, evacuation: str, numbers: str, level: str | None) -> DesaInfo:
     """Keep a desa's public information; written to the audit log; commits."""
     info = db.session.get(DesaInfo, desa.code) or DesaInfo(desa_code=desa.code)
-    lines = lambda text: "\n".join(line.strip() for line in (text or "").splitlines() if line.strip()) or None  # noqa: E731
-    info.evacuation_points, info.emergency_numbers = lines(evacuation), lines(numbers)
+    info.evacuation_points, info.emergency_numbers = _lines(evacuation), _lines(numbers)
     info.destana_level, info.updated_at, info.updated_by_id = level or None, utcnow(), user.id
     db.session.add(info)
     record(user, "desa_info_changed", desa.label, desa.code)
