@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -31,10 +31,12 @@ from webapp.models import (
     Dusun,
     GatewayTest,
     Handover,
+    HazardPopulation,
     Incident,
     IncidentEvent,
     LearnedTerm,
     OutboundMessage,
+    PreparednessActivity,
     PushSubscription,
     ReceivingNumber,
     Region,
@@ -78,6 +80,7 @@ class Place:
     term: LearnedTerm | None = None  # a word the kecamatan was taught
     dusun: Dusun | None = None
     draft: WarningDraft | None = None  # a BMKG warning's draft for the kecamatan
+    activity: PreparednessActivity | None = None  # a drill logged for the desa, with a photo
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -296,6 +299,36 @@ CASES: dict[str, list[Case]] = {
     "public.withdraw_incident_view": [Case("post", "/incidents/{shown}/tarik", "publish")],
     "public.publish_broadcast_view": [Case("post", "/broadcasts/{broadcast}/publikasi", "publish")],
     "public.withdraw_broadcast_view": [Case("post", "/broadcasts/{shown_broadcast}/tarik", "publish")],
+    "spm.index": [Case("get", "/spm?wilayah={area}", "dashboard")],
+    "spm.csv_export": [Case("get", "/spm.csv?wilayah={area}", "dashboard")],
+    "spm.kencana": [Case("get", "/kencana?wilayah={area}", "dashboard")],
+    "spm.denominators": [
+        Case("get", "/spm/penduduk", "denominators", target=False),
+        Case(
+            "post",
+            "/spm/penduduk",
+            "denominators",
+            {"desa": "{desa}", "hazard": "banjir", "people": "120", "source": "BPBD 2025", "year": "2025"},
+        ),
+    ],  # fmt: skip
+    "spm.new_activity": [
+        Case("get", "/kesiapsiagaan/baru", "preparedness", target=False),
+        Case(
+            "post",
+            "/kesiapsiagaan/baru",
+            "preparedness",
+            {
+                "desa": "{desa}",
+                "kind": "sosialisasi",
+                "hazard": "banjir",
+                "held_on": "01-11-2026",
+                "participants": "40",
+                "idempotency_key": "kunci-kegiatan-01",
+            },
+        ),
+    ],  # fmt: skip
+    "spm.activities": [Case("get", "/kesiapsiagaan", "preparedness", target=False, listing="activity")],
+    "spm.activity_photo": [Case("get", "/kesiapsiagaan/{activity}/foto", "preparedness")],
     "public.desa_info": [
         Case("get", "/info-desa", "desa_info", target=False),
         Case("post", "/info-desa", "desa_info", {"desa": "{desa}", "evacuation": "Balai desa", "numbers": "112"}),
@@ -341,7 +374,11 @@ def _world(make_user, make_incident) -> dict:
         alert = WarningAlert(source="nowcast", identifier=f"CAP-{desa}", event="Hujan Lebat", hazard="banjir",
                              issued_at=utcnow(), expires_at=utcnow() + timedelta(hours=3), matched=True)  # fmt: skip
         place.draft = WarningDraft(alert=alert, kecamatan_code=kecamatan, body=f"BMKG: hujan lebat di {desa}")
-        db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun, place.draft])
+        place.activity = PreparednessActivity(key=f"a-{desa}", desa_code=place.code, kecamatan_code=kecamatan,
+                                              kind="gladi", held_on=date(2026, 10, 1), participants=25,
+                                              note=f"Gladi {desa}", photo=PNG, photo_type="image/png")  # fmt: skip
+        db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun, place.draft,
+                            place.activity])  # fmt: skip
         place.incidents = [
             make_incident(
                 kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
@@ -413,7 +450,10 @@ def _snapshot() -> tuple:
     counts += db.session.execute(select(Incident.id, Incident.published_at, Incident.withdrawn_at,
                                         Incident.public_summary).order_by(Incident.id)).all()  # fmt: skip
     counts += db.session.execute(select(Broadcast.id, Broadcast.published_at, Broadcast.withdrawn_at)).all()
-    counts.append(db.session.scalar(select(func.count()).select_from(DesaInfo)))
+    counts += [
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (DesaInfo, HazardPopulation, PreparednessActivity)
+    ]
     return incidents, handovers, reports, residents, users, consultations, numbers, agencies, members, counts
 
 
@@ -428,7 +468,7 @@ def _fill(value: str, place: Place, area: str | None):
         "device": place.number.address, "kecamatan": place.kecamatan, "local_agency": place.agency.id,
         "member": place.member.id, "member_phone": f"08127{place.index:02d}77777", "term": place.term.id,
         "dusun": place.dusun.id, "draft": place.draft.id, "verified": second.id, "shown": second.id,
-        "broadcast": place.broadcast.id, "shown_broadcast": place.broadcast.id,
+        "broadcast": place.broadcast.id, "shown_broadcast": place.broadcast.id, "activity": place.activity.id,
     }  # fmt: skip
     if value == "{dusun_csv}":
         return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
@@ -461,6 +501,7 @@ def _listing(place: Place, what: str) -> str:
         "report_text": place.incidents[0].reports[0].raw_text, "official": place.official.email,
         "question": place.consultation.question, "gateway": place.number.label, "agency": place.agency.name,
         "term": place.term.phrase, "dusun": place.dusun.name, "draft": place.draft.body,
+        "activity": place.activity.note,
     }[what]  # fmt: skip
 
 
@@ -521,7 +562,7 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
                    "local_agency", "member", "term", "dusun", "draft", "verified", "shown", "broadcast",
-                   "shown_broadcast")  # fmt: skip
+                   "shown_broadcast", "activity")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -540,7 +581,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
                                     consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
                                     dusun=1, draft=1, verified=1, shown=1, broadcast=1,
-                                    shown_broadcast=1)  # fmt: skip
+                                    shown_broadcast=1, activity=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

@@ -37,6 +37,8 @@ TABLES = {
     "warning_draft",
     "warning_feed",
     "desa_info",
+    "hazard_population",
+    "preparedness_activity",
     "alembic_version",
 }
 

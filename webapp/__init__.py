@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .reports import bp as reports_bp
     from .residents import bp as residents_bp
     from .setup import bp as setup_bp
+    from .spm import bp as spm_bp
     from .vocabulary import bp as vocabulary_bp
     from .warnings import bp as warnings_bp
     from .webhooks import bp as webhooks_bp
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(vocabulary_bp)
     app.register_blueprint(warnings_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(spm_bp)
     auth_init(app)
     people_init(app)
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])

@@ -55,6 +55,8 @@ ABILITIES = {
     "warnings": "see BMKG's warnings for their region and what became of their drafts (admins: unmatched ones)",
     "publish": "publish an incident or a broadcast for citizens (the public page, feeds, Telegram), and withdraw it",
     "desa_info": "keep a desa's public information: evacuation points, emergency numbers, Destana level",
+    "preparedness": "log the preparedness and information activities of the desa in their region",
+    "denominators": "keep the residents in hazard-prone areas per desa and hazard (the SPM denominators)",
     "warn": "send (through the broadcast preview) or discard the drafts made from BMKG's warnings for their kecamatan",
 }
 
@@ -106,6 +108,8 @@ ROLES: dict[str, Role] = {
             "warn",
             "publish",
             "desa_info",
+            "preparedness",
+            "denominators",
         },
         manages=("desa_official",),
     ),
@@ -125,6 +129,7 @@ ROLES: dict[str, Role] = {
                 "consult",
                 "dusun",
                 "desa_info",
+                "preparedness",
             }
         ),
         home="reports.mine",

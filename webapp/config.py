@@ -185,6 +185,10 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 480)),
         "SIGN_IN_KEEP_DAYS": int(env.get("SIGN_IN_KEEP_DAYS", 90)),  # the sign-in history admins see
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", 480))),
+        # SPM: the local target for verifying an incident, in hours, and where that target comes from (no time limit
+        # was found in the SPM regulation text: write the decree or plan that sets it, or leave it marked local).
+        "SPM_VERIFY_HOURS": float(env.get("SPM_VERIFY_HOURS", 24)),
+        "SPM_VERIFY_SOURCE": env.get("SPM_VERIFY_SOURCE", "target lokal kecamatan (bukan angka regulasi)"),
         # The public channel on Telegram (optional): the bot's token and the channel (@name or -100… id); published
         # incidents and warnings are posted there through the outbound queue.
         "TELEGRAM_BOT_TOKEN": env.get("TELEGRAM_BOT_TOKEN", ""),

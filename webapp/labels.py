@@ -118,3 +118,13 @@ CAP_LABELS = {
 }
 
 DESTANA_LABELS = {"pratama": _l("Destana Pratama"), "madya": _l("Destana Madya"), "utama": _l("Destana Utama")}
+
+# The preparedness and information activities a desa logs (SPM services 1 and 2).
+PREPAREDNESS_LABELS = {
+    "sosialisasi": _l("Sosialisasi / KIE"),
+    "gladi": _l("Gladi / simulasi"),
+    "pelatihan": _l("Pelatihan"),
+    "rencana_kontinjensi": _l("Rencana kontinjensi"),
+    "kajian_risiko": _l("Kajian risiko"),
+    "peralatan": _l("Peralatan"),
+}

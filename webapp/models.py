@@ -5,7 +5,7 @@ Every table change comes with an Alembic migration under ``migrations/``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -715,6 +716,66 @@ class Broadcast(db.Model):
     warning_draft: Mapped[WarningDraft | None] = relationship(back_populates="broadcast")
 
     __table_args__ = (CheckConstraint(kind.in_(BROADCAST_KINDS), name="kind"), _hazard_check(hazard))
+
+
+PREPAREDNESS_KINDS = ("sosialisasi", "gladi", "pelatihan", "rencana_kontinjensi", "kajian_risiko", "peralatan")
+
+
+class HazardPopulation(db.Model):
+    """The SPM denominator: residents of a desa living in areas prone to one hazard, with where the figure comes
+    from (a BPBD study, an InaRISK export, the desa's own count) and its year."""
+
+    __tablename__ = "hazard_population"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    desa_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    hazard: Mapped[str] = mapped_column(String(20))
+    people: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    desa: Mapped[Region] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("desa_code", "hazard", name="uq_hazard_population_desa_code_hazard"),
+        CheckConstraint("people >= 0", name="people"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year"),
+        _hazard_check(hazard),
+    )
+
+
+class PreparednessActivity(db.Model):
+    """One preparedness or information activity of a desa (face to face counts): a sosialisasi/KIE session, a
+    drill, a training, a contingency plan or risk study, equipment; once per ``key`` (the offline outbox may send
+    it again)."""
+
+    __tablename__ = "preparedness_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    desa_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    hazard: Mapped[str | None] = mapped_column(String(20))
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    participant_names: Mapped[str | None] = mapped_column(Text)  # the attendance list, when there is one
+    note: Mapped[str | None] = mapped_column(Text)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    desa: Mapped[Region] = relationship(foreign_keys=[desa_code])
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(kind.in_(PREPAREDNESS_KINDS), name="kind"),
+        CheckConstraint("participants >= 0", name="participants"),
+        _hazard_check(hazard),
+    )
 
 
 DESTANA_LEVELS = ("pratama", "madya", "utama")  # Perka BNPB 1/2012

@@ -10,9 +10,10 @@ Definitions, so that every number can be checked by hand:
   Rejected incidents (``ditolak``) are left out of response times and totals: they were not real.
 - Median: the middle value (the mean of the two middle values for an even count). 90th percentile: nearest
   rank, the smallest time with at least 90 % of the times at or below it.
-- Verified within 1×24 hours (the SPM benchmark for a decision based on a rapid assessment): incidents verified
-  at most 24 hours after their first report, out of those that were verified or are already older than 24
-  hours unverified. Those younger than 24 hours and not yet verified are still pending and counted apart.
+- Verified within ``SPM_VERIFY_HOURS`` (24 by default; a local target, not a figure from the SPM regulation,
+  whose source is ``SPM_VERIFY_SOURCE``): incidents verified within that many hours of their first report, out of
+  those that were verified or are already older than that unverified. Younger unverified ones are pending and
+  counted apart. (The fields keep the name ``*_24h``.)
 - People and houses: the sums of the incidents' BNPB counts.
 - Broadcasts: those sent in the period to the area; residents reached are distinct residents with a message
   sent or delivered.
@@ -29,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, true
 
@@ -52,7 +54,6 @@ from ..models import (
 from ..regions import ZONES, zone_for
 
 MILESTONES = ("diverifikasi", "ditangani", "selesai")
-SPM_HOURS = 24
 MAX_DAYS = 366 * 2
 
 
@@ -324,9 +325,10 @@ def _fill(group: Group, incidents: list[IncidentFacts], now: datetime) -> Group:
             if value is not None:
                 hours[status].append(value)
         to_verify = incident.hours["diverifikasi"]
-        if to_verify is not None or now - incident.first_report > timedelta(hours=SPM_HOURS):
+        target = current_app.config["SPM_VERIFY_HOURS"]
+        if to_verify is not None or now - incident.first_report > timedelta(hours=target):
             group.decidable_24h += 1
-            group.verified_24h += to_verify is not None and to_verify <= SPM_HOURS
+            group.verified_24h += to_verify is not None and to_verify <= target
         else:
             group.pending_24h += 1
         for name, value in incident.counts.items():
