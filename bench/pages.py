@@ -130,13 +130,17 @@ def run(url: str) -> dict:
     paths = ["/reports/new", "/incidents", f"/incidents/{incident_id}", "/peta", "/broadcasts/new", "/residents",
              "/dashboard", "/dashboard/recap", "/akun", "/konsultasi", "/pengaturan/gateway",
              f"/pengaturan/gateway/{device}", "/pengaturan/instansi", "/kosakata", "/dusun", "/peringatan",
-             f"/broadcasts/new?peringatan={draft}"]  # fmt: skip
+             f"/broadcasts/new?peringatan={draft}", "/info-desa", "/spm", "/kencana", "/spm/penduduk",
+             "/kesiapsiagaan/baru", "/kesiapsiagaan"]  # fmt: skip
     results = {}
     with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         # The service worker would answer from its cache; block it to measure what the network carries.
-        for email, home, visits in (("staf@bench.test", "/incidents", paths),
-                                    ("desa@bench.test", "/beranda", ["/beranda", "/konsultasi/baru"])):  # fmt: skip
+        official = ["/beranda", "/konsultasi/baru", "/info-desa"]
+        for email, home, visits in (
+            ("staf@bench.test", "/incidents", paths),
+            ("desa@bench.test", "/beranda", official),
+        ):
             context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID",
                                           service_workers="block")  # fmt: skip
             context.route(re.compile(r"https?://(?!127\.0\.0\.1).*"), lambda route: route.abort())  # no tiles

@@ -101,7 +101,7 @@ def area_for(user: User, requested: str | None) -> Area:
     return Area(code, region.label)
 
 
-def _day(raw: str) -> date:
+def read_day(raw: str) -> date:
     """A date as the page writes it (``24-11-2026``, day first) or as ISO (``2026-11-24``, links and the API)."""
     raw = raw.strip()
     match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", raw)
@@ -132,7 +132,7 @@ class Period:
             return cls.month(int(match[1]), int(match[2]))
         if start or end:
             try:
-                first, last = _day(start), _day(end)
+                first, last = read_day(start), read_day(end)
             except ValueError as exc:
                 raise BadQuery(_("Tanggal harus berbentuk HH-BB-TTTT, misalnya 01-11-2026.")) from exc
             if last < first:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import Forbidden, ability_required, area_in_reach, can, desa_for_form, desa_in_reach
-from ..dashboard.service import BadQuery, _day
+from ..dashboard.service import BadQuery, read_day
 from ..extensions import db
 from ..models import HazardPopulation, PreparednessActivity, Region, utcnow
 from ..pagination import requested_page
@@ -39,7 +39,7 @@ def _period(region: Region) -> tuple[date, date]:
     today = utcnow().astimezone(ZONES[zone_for(region.code)]).date()
     try:
         if request.args.get("dari") or request.args.get("sampai"):
-            first, last = _day(request.args.get("dari", "")), _day(request.args.get("sampai", ""))
+            first, last = read_day(request.args.get("dari", "")), read_day(request.args.get("sampai", ""))
         else:
             year = int(request.args.get("tahun") or today.year)
             first, last = date(year, 1, 1), date(year, 12, 31)
@@ -146,7 +146,7 @@ def new_activity():
     if not form.validate_on_submit():
         return render_template("spm/new_activity.html", form=form), 422 if request.method == "POST" else 200
     try:
-        held_on = _day(form.held_on.data)
+        held_on = read_day(form.held_on.data)
     except ValueError:
         form.held_on.errors.append(_("Tanggal tidak terbaca: tulis hh-bb-tttt."))
         return render_template("spm/new_activity.html", form=form), 422
