@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..access import can, scope
 from ..extensions import db
@@ -39,8 +40,12 @@ def ask(user: User, key: str, question: str, photo: bytes | None, photo_type: st
     desa = db.session.get(Region, user.region_code)
     consultation = Consultation(key=key, desa_code=desa.code, kecamatan_code=desa.parent_code, asked_by_id=user.id,
                                 question=question, photo=photo, photo_type=photo_type)  # fmt: skip
-    db.session.add(consultation)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the outbox and a retry at the same moment: the unique key lets one in
+            db.session.add(consultation)
+            db.session.flush()
+    except IntegrityError:
+        return db.session.scalar(select(Consultation).where(Consultation.key == key))
     return consultation
 
 

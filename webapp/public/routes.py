@@ -167,56 +167,47 @@ def _staff_item(model, item_id: int):
     return item
 
 
+def _act(action, item, done: str, back: str):
+    """Publish or withdraw ``item`` (the service says why not, as a flash), then back to where staff were."""
+    try:
+        action(item, current_user)
+    except PublishError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done)
+    return redirect(back, code=303)
+
+
 @bp.post("/incidents/<int:incident_id>/publikasi")
 @ability_required("publish")
 def publish_incident_view(incident_id: int):
     item = _staff_item(Incident, incident_id)
-    try:
-        publish_incident(item, current_user, request.form.get("summary"))
-    except PublishError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Insiden dipublikasikan di halaman publik kecamatan."))
-    return redirect(url_for("incidents.detail", incident_id=item.id), code=303)
+    summary = request.form.get("summary")
+    return _act(lambda i, u: publish_incident(i, u, summary), item,
+                _("Insiden dipublikasikan di halaman publik kecamatan."),
+                url_for("incidents.detail", incident_id=item.id))  # fmt: skip
 
 
 @bp.post("/incidents/<int:incident_id>/tarik")
 @ability_required("publish")
 def withdraw_incident_view(incident_id: int):
     item = _staff_item(Incident, incident_id)
-    try:
-        withdraw_incident(item, current_user)
-    except PublishError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Insiden ditarik dari halaman publik."))
-    return redirect(url_for("incidents.detail", incident_id=item.id), code=303)
+    return _act(withdraw_incident, item, _("Insiden ditarik dari halaman publik."),
+                url_for("incidents.detail", incident_id=item.id))  # fmt: skip
 
 
 @bp.post("/broadcasts/<int:broadcast_id>/publikasi")
 @ability_required("publish")
 def publish_broadcast_view(broadcast_id: int):
-    item = _staff_item(Broadcast, broadcast_id)
-    try:
-        publish_broadcast(item, current_user)
-    except PublishError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Siaran dipublikasikan di halaman publik kecamatan."))
-    return redirect(url_for("broadcasts.index"), code=303)
+    return _act(publish_broadcast, _staff_item(Broadcast, broadcast_id),
+                _("Siaran dipublikasikan di halaman publik kecamatan."), url_for("broadcasts.index"))  # fmt: skip
 
 
 @bp.post("/broadcasts/<int:broadcast_id>/tarik")
 @ability_required("publish")
 def withdraw_broadcast_view(broadcast_id: int):
-    item = _staff_item(Broadcast, broadcast_id)
-    try:
-        withdraw_broadcast(item, current_user)
-    except PublishError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Siaran ditarik dari halaman publik."))
-    return redirect(url_for("broadcasts.index"), code=303)
+    return _act(withdraw_broadcast, _staff_item(Broadcast, broadcast_id), _("Siaran ditarik dari halaman publik."),
+                url_for("broadcasts.index"))  # fmt: skip
 
 
 @bp.route("/info-desa", methods=["GET", "POST"])

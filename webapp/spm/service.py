@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from sms.vocab import HAZARDS
 
@@ -137,8 +138,12 @@ def log_activity(user: User, key: str, desa: Region, kind: str, hazard: str | No
                                     hazard=hazard or None, held_on=held_on, participants=participants,
                                     participant_names=(names or "").strip() or None, note=(note or "").strip() or None,
                                     photo=photo, photo_type=photo_type, created_by_id=user.id)  # fmt: skip
-    db.session.add(activity)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the outbox and a retry at the same moment: the unique key lets one in
+            db.session.add(activity)
+            db.session.flush()
+    except IntegrityError:
+        return db.session.scalar(select(PreparednessActivity).where(PreparednessActivity.key == key))
     return activity
 
 
