@@ -13,11 +13,12 @@ from .desa import Gazetteer, _deletions
 from .lexicon import ALL, Lexicon
 from .text import digits_to_number, expand, fold, words_to_number
 from .tickets import clean_ticket
+from .vocab import settle_injuries
 
 _KEYWORDS = {
     "lapor": "lapor", "lpr": "lapor", "laporan": "lapor", "lap": "lapor",
     "cek": "cek", "cik": "cek", "status": "cek", "check": "cek",
-    "daftar": "daftar", "dftr": "daftar", "reg": "daftar", "registrasi": "daftar",
+    "daftar": "daftar", "dftr": "daftar", "reg": "daftar", "registrasi": "daftar", "posko": "posko",
     "bantuan": "bantuan", "info": "bantuan", "help": "bantuan", "?": "bantuan", "format": "bantuan",
     "berhenti": "berhenti", "stop": "berhenti", "unreg": "berhenti", "keluar": "berhenti",
     "mulai": "mulai", "start": "mulai", "gabung": "mulai",
@@ -30,7 +31,7 @@ _SHORT_ONLY = {"bantuan", "berhenti", "mulai"}
 
 # Kemenkes Pusat Krisis coded form: (JB)Banjir, (LOK)ds Sumberrejo, (MGL)2, (HLG)1, (LB)3, (LR)5
 _CODED_FIELD = re.compile(r"\(\s*([a-z]{2,4})\s*\)\s*([^(]*)")
-_CODED_COUNTS = {"mgl": "meninggal", "hlg": "hilang", "lb": "luka", "lr": "luka", "pgs": "mengungsi",
+_CODED_COUNTS = {"mgl": "meninggal", "hlg": "hilang", "lb": "luka_berat", "lr": "luka_ringan", "pgs": "mengungsi",
                  "ms": "meninggal", "png": "mengungsi"}  # fmt: skip
 
 _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+|[a-z]+|[?,;:#.]")
@@ -245,8 +246,6 @@ def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[
     if cue:
         if cue.startswith("rumah_"):
             return None
-        if cue.startswith("luka"):
-            return "luka", cue
         return cue, cue
     if people and len(ahead) <= 1 and (ahead or noun_before):  # "80 jiwa": people affected; "2 balita sakit": none
         return "terdampak", "people"
@@ -340,7 +339,10 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
         parsed.name = " ".join(name_words).strip(" ,.") or None
         return parsed
 
+    if keyword == "posko" and _parse_shelter(text, parsed):
+        return parsed
     if _parse_coded(text, gazetteer, parsed, lex):
+        settle_injuries(parsed.counts)
         return parsed
     body = words[1:] if keyword == "lapor" else words
     parsed.hazard, phrase = hazard_evidence(body, lex)
@@ -352,10 +354,36 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
     match = gazetteer.find(body, lex.known_words, slot=slot, place_cues=lex.place_cues)
     parsed.desa_code, parsed.desa_ambiguous = match.code, match.ambiguous
     spans: dict[str, str] = {}
-    parsed.counts = {k: v for k, v in find_counts(tokens, lex, spans).items() if v}
+    parsed.counts = settle_injuries({k: v for k, v in find_counts(tokens, lex, spans).items() if v})
     if parsed.counts:
         parsed.evidence["counts"] = {k: spans[k] for k in parsed.counts if k in spans}
     return parsed
+
+
+_SHELTER = re.compile(r"^\s*posko\s*[:#]?\s*([a-z0-9]{3,8})\b(.*)$", re.IGNORECASE | re.DOTALL)
+_SHELTER_COUNTS = {
+    "mengungsi": re.compile(r"(\d{1,6})\s*(?:jiwa|jw|org|orang|pengungsi)\b"),
+    "mengungsi_kk": re.compile(r"(\d{1,6})\s*kk\b"),
+    "bayi_balita": re.compile(r"(\d{1,5})\s*(?:bayi|balita)\b"),
+    "ibu_hamil_menyusui": re.compile(r"(\d{1,5})\s*(?:bumil|busui|ibu\s*hamil|ibu\s*menyusui)\b"),
+    "lansia": re.compile(r"(\d{1,5})\s*(?:lansia|manula)\b"),
+    "disabilitas": re.compile(r"(\d{1,5})\s*(?:disabilitas|difabel)\b"),
+}
+
+
+def _parse_shelter(text: str, parsed: Parsed) -> bool:
+    """``POSKO <kode> 120 jiwa 35 kk [5 balita 3 lansia …]`` from a shelter's coordinator: the people there now.
+    False (an ordinary report, "posko di balai desa penuh") without a code and a number of people or KK."""
+    match = _SHELTER.match(text)
+    counts = {}
+    for name, pattern in _SHELTER_COUNTS.items():
+        found = pattern.search(fold(match.group(2))) if match else None
+        if found:
+            counts[name] = int(found.group(1))
+    if not match or not ({"mengungsi", "mengungsi_kk"} & set(counts)):
+        return False
+    parsed.command, parsed.ticket, parsed.counts = "posko", match.group(1).upper(), counts
+    return True
 
 
 def _slot_after_hazard(body: list[str], lex: Lexicon) -> int | None:

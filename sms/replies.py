@@ -60,6 +60,10 @@ TEMPLATES = {
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
     "warning_duty": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap di menu "
     "Siaran, mohon dikirim atau dibuang.",
+    "shelter_counted": "POSKO {code} {name}: {people} jiwa, {households} KK tercatat. Terima kasih.",
+    "shelter_unknown": "Kode posko {code} tidak dikenal. Format: POSKO <kode> <jumlah> jiwa <jumlah> kk",
+    "shelter_not_coordinator": "Nomor ini bukan koordinator posko {code}. Hubungi kecamatan.",
+    "shelter_refused": "POSKO {code} tidak dicatat: {reason}",
     "warning_updated": "Tangguh: BMKG memperbarui peringatan yg sudah disiarkan ke warga {kecamatan}: {event} s/d "
     "{until}. Pertimbangkan siaran lanjutan.",
     "warning_cancelled": "Tangguh: BMKG mencabut peringatan {event} yg sudah disiarkan ke warga {kecamatan}. "

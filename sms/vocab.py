@@ -30,8 +30,10 @@ HAZARD_KEYWORDS: dict[str, str] = {
     "kebakaran": "KEBAKARAN",
 }
 
-# People counted as persons (jiwa).
-PEOPLE_COUNTS: tuple[str, ...] = ("meninggal", "hilang", "luka", "mengungsi", "terdampak")
+# People counted as persons (jiwa). ``luka`` is every injured person; Form B-1 splits them into ``luka_berat`` and
+# ``luka_ringan``, and whatever of ``luka`` is in neither is "not split" (never guessed: old reports and a plain
+# "3 luka" stay that way).
+PEOPLE_COUNTS: tuple[str, ...] = ("meninggal", "hilang", "luka", "luka_berat", "luka_ringan", "mengungsi", "terdampak")
 # People counted as households (kepala keluarga), when the reporter gives KK.
 HOUSEHOLD_COUNTS: tuple[str, ...] = ("mengungsi_kk", "terdampak_kk")
 # Houses by damage level.
@@ -43,3 +45,17 @@ HOUSE_COUNTS: tuple[str, ...] = (
 )
 # Every BNPB count a report or an incident carries, in display order.
 COUNT_FIELDS: tuple[str, ...] = PEOPLE_COUNTS + HOUSEHOLD_COUNTS + HOUSE_COUNTS
+
+
+def settle_injuries(counts: dict[str, int]) -> dict[str, int]:
+    """``counts`` with ``luka`` at least ``luka_berat`` + ``luka_ringan`` ("2 luka berat, 3 luka ringan": 5 injured
+    in all); a larger ``luka`` stays (the rest is not split). Returns the same dict."""
+    parts = counts.get("luka_berat", 0) + counts.get("luka_ringan", 0)
+    if parts > counts.get("luka", 0):
+        counts["luka"] = parts
+    return counts
+
+
+def injuries_not_split(counts: dict[str, int]) -> int:
+    """The injured counted in ``luka`` but in neither ``luka_berat`` nor ``luka_ringan``."""
+    return max(counts.get("luka", 0) - counts.get("luka_berat", 0) - counts.get("luka_ringan", 0), 0)

@@ -29,12 +29,14 @@ from webapp.models import (
     Consultation,
     DesaInfo,
     Dusun,
+    EmergencyStatus,
     GatewayTest,
     Handover,
     HazardPopulation,
     Incident,
     IncidentEvent,
     LearnedTerm,
+    Need,
     OutboundMessage,
     PreparednessActivity,
     PushSubscription,
@@ -42,6 +44,7 @@ from webapp.models import (
     Region,
     Report,
     Reporter,
+    Shelter,
     User,
     WarningAlert,
     WarningDraft,
@@ -81,6 +84,9 @@ class Place:
     dusun: Dusun | None = None
     draft: WarningDraft | None = None  # a BMKG warning's draft for the kecamatan
     activity: PreparednessActivity | None = None  # a drill logged for the desa, with a photo
+    shelter: Shelter | None = None  # an open shelter of the desa, with a need
+    need: Need | None = None
+    emergency: EmergencyStatus | None = None  # a siaga darurat of the kecamatan
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -329,6 +335,39 @@ CASES: dict[str, list[Case]] = {
     ],  # fmt: skip
     "spm.activities": [Case("get", "/kesiapsiagaan", "preparedness", target=False, listing="activity")],
     "spm.activity_photo": [Case("get", "/kesiapsiagaan/{activity}/foto", "preparedness")],
+    "relief.form_b1": [Case("get", "/incidents/{incident}/b1", "relief")],
+    "relief.save_b1": [Case("post", "/incidents/{incident}/b1", "counts", {"akses": "Jalan putus"})],
+    "relief.assess": [Case("post", "/incidents/{incident}/kaji-cepat", "assess", {"assessor": "TRC", "findings": "x"})],
+    "relief.emergency": [
+        Case("get", "/status-darurat", "dashboard", target=False),
+        Case(
+            "post",
+            "/status-darurat",
+            "emergency",
+            {
+                "region": "{kecamatan}",
+                "hazard": "banjir",
+                "status": "siaga_darurat",
+                "starts_on": "01-11-2026",
+                "basis": "SK Bupati 1/2026",
+            },
+        ),
+    ],  # fmt: skip
+    "relief.end_emergency": [Case("post", "/status-darurat/{emergency}/akhiri", "emergency")],
+    "relief.shelters": [Case("get", "/pengungsian", "relief", target=False, listing="shelter")],
+    "relief.new_shelter": [Case("post", "/pengungsian", "shelters", {"desa": "{desa}", "name": "Balai desa"})],
+    "relief.shelter": [Case("get", "/pengungsian/{shelter}", "relief")],
+    "relief.count": [Case("post", "/pengungsian/{shelter}", "shelters", {"people": "10", "households": "3"})],
+    "relief.close": [Case("post", "/pengungsian/{shelter}/tutup", "shelters")],
+    "relief.new_need": [
+        Case(
+            "post", "/kebutuhan", "needs", {"shelter": "{shelter}", "item": "pangan", "quantity": "10", "unit": "paket"}
+        )
+    ],
+    "relief.needs": [Case("get", "/kebutuhan", "deliver", target=False, listing="need")],
+    "relief.deliver_view": [Case("post", "/kebutuhan/{need}/serahkan", "deliver", {"quantity": "1", "donor": "Warga"})],
+    "relief.daily": [Case("get", "/laporan-harian?wilayah={area}", "dashboard")],
+    "dashboard.recap_csv": [Case("get", "/dashboard/recap.csv?wilayah={area}", "dashboard")],
     "public.desa_info": [
         Case("get", "/info-desa", "desa_info", target=False),
         Case("post", "/info-desa", "desa_info", {"desa": "{desa}", "evacuation": "Balai desa", "numbers": "112"}),
@@ -377,8 +416,14 @@ def _world(make_user, make_incident) -> dict:
         place.activity = PreparednessActivity(key=f"a-{desa}", desa_code=place.code, kecamatan_code=kecamatan,
                                               kind="gladi", held_on=date(2026, 10, 1), participants=25,
                                               note=f"Gladi {desa}", photo=PNG, photo_type="image/png")  # fmt: skip
+        place.shelter = Shelter(code=f"S{len(places):03d}", kecamatan_code=kecamatan, desa_code=place.code,
+                                name=f"Posko {desa}", capacity=100, people=20, households=5)  # fmt: skip
+        place.need = Need(kecamatan_code=kecamatan, desa_code=place.code, shelter=place.shelter, item="air_bersih",
+                          quantity=100, unit="liter", note=f"Air untuk {desa}")  # fmt: skip
+        place.emergency = EmergencyStatus(region_code=kecamatan, hazard="banjir", status="siaga_darurat",
+                                          starts_on=date(2026, 11, 1), basis=f"SK {desa}")  # fmt: skip
         db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun, place.draft,
-                            place.activity])  # fmt: skip
+                            place.activity, place.shelter, place.need, place.emergency])  # fmt: skip
         place.incidents = [
             make_incident(
                 kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
@@ -469,6 +514,7 @@ def _fill(value: str, place: Place, area: str | None):
         "member": place.member.id, "member_phone": f"08127{place.index:02d}77777", "term": place.term.id,
         "dusun": place.dusun.id, "draft": place.draft.id, "verified": second.id, "shown": second.id,
         "broadcast": place.broadcast.id, "shown_broadcast": place.broadcast.id, "activity": place.activity.id,
+        "shelter": place.shelter.id, "need": place.need.id, "emergency": place.emergency.id,
     }  # fmt: skip
     if value == "{dusun_csv}":
         return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
@@ -501,7 +547,7 @@ def _listing(place: Place, what: str) -> str:
         "report_text": place.incidents[0].reports[0].raw_text, "official": place.official.email,
         "question": place.consultation.question, "gateway": place.number.label, "agency": place.agency.name,
         "term": place.term.phrase, "dusun": place.dusun.name, "draft": place.draft.body,
-        "activity": place.activity.note,
+        "activity": place.activity.note, "shelter": place.shelter.name, "need": place.need.note,
     }[what]  # fmt: skip
 
 
@@ -562,7 +608,7 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
                    "local_agency", "member", "term", "dusun", "draft", "verified", "shown", "broadcast",
-                   "shown_broadcast", "activity")  # fmt: skip
+                   "shown_broadcast", "activity", "shelter", "need", "emergency")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -581,7 +627,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
                                     consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
                                     dusun=1, draft=1, verified=1, shown=1, broadcast=1,
-                                    shown_broadcast=1, activity=1)  # fmt: skip
+                                    shown_broadcast=1, activity=1, shelter=1, need=1, emergency=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

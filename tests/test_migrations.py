@@ -2,11 +2,13 @@
 
 import uuid
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from webapp import create_app
 from webapp.extensions import db
@@ -39,6 +41,12 @@ TABLES = {
     "desa_info",
     "hazard_population",
     "preparedness_activity",
+    "rapid_assessment",
+    "emergency_status",
+    "shelter",
+    "shelter_update",
+    "need",
+    "need_delivery",
     "alembic_version",
 }
 
@@ -175,6 +183,38 @@ def test_android_devices_set_up_before_0009_get_a_grace_period_not_an_alarm(data
                 rows = db.session.execute(text(query)).all()
                 assert rows == [("android", 0, True), ("twilio", 0, False)]
                 db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
+
+
+def test_old_injury_counts_stay_whole_and_not_split(database_uri, tmp_path):
+    """0014 splits luka into luka berat and luka ringan; incidents counted before keep their total, all of it
+    "not split" (never guessed), and going back keeps the total."""
+    uri, drop = _fresh_database(database_uri, tmp_path)
+    try:
+        fresh = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "s" * 40})
+        with fresh.app_context():
+            upgrade(revision="0013")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text("INSERT INTO region (code, level, name) VALUES ('35.14.19', 'kecamatan', 'Winongan')")
+                )
+                conn.execute(text(
+                    "INSERT INTO incident (id, ticket, kecamatan_code, status, meninggal, hilang, luka, mengungsi,"
+                    " terdampak, mengungsi_kk, terdampak_kk, rumah_rusak_berat, rumah_rusak_sedang, rumah_rusak_ringan,"
+                    " rumah_terendam, opened_at, last_report_at, updated_at) VALUES (7, 'AAAA7', '35.14.19',"
+                    " 'diverifikasi', 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, :t, :t, :t)"),
+                    {"t": "2026-11-01 08:00:00"})  # fmt: skip
+            upgrade()
+            with db.engine.connect() as conn:
+                row = conn.execute(text("SELECT luka, luka_berat, luka_ringan FROM incident WHERE id = 7")).one()
+            assert tuple(row) == (6, 0, 0)  # 6 injured, none of them said to be heavy or light
+            with pytest.raises(IntegrityError), db.engine.begin() as conn:
+                conn.execute(text("UPDATE incident SET luka_berat = 5, luka_ringan = 5 WHERE id = 7"))  # 10 > 6
+            downgrade(revision="0013")
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT luka FROM incident WHERE id = 7")).scalar() == 6
             db.engine.dispose()
     finally:
         drop()

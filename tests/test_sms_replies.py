@@ -40,6 +40,9 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 token="ABCD2345",
                 event="hujan sedang hingga lebat disertai kilat/petir dan angin kencang " + name,
                 until="23:59 WITA",
+                code="ABCD",
+                people="12000",
+                households="3500",
             ),
         )
 

@@ -30,6 +30,7 @@ def _html_pages(app, client, incident, report) -> dict[str, str]:
     """Every page the app serves as HTML with a GET, by path: each registered rule, its arguments filled."""
     fill = {"incident_id": incident.id, "report_id": report.id, "code": "id", "user_id": 1, "consultation_id": 1,
             "number_id": 1, "agency_id": 1, "member_id": 1, "draft_id": 1, "broadcast_id": 1, "activity_id": 1,
+            "shelter_id": 1, "need_id": 1, "status_id": 1,
             "level": "kecamatan"}  # fmt: skip
     pages = {}
     for rule in app.url_map.iter_rules():

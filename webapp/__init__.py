@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .public import bp as public_bp
     from .push import bp as push_bp
     from .push.service import public_key
+    from .relief import bp as relief_bp
     from .reports import bp as reports_bp
     from .residents import bp as residents_bp
     from .setup import bp as setup_bp
@@ -82,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(warnings_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(spm_bp)
+    app.register_blueprint(relief_bp)
     auth_init(app)
     people_init(app)
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])

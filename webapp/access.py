@@ -24,7 +24,7 @@ from sqlalchemy import and_, false, select, true
 
 from .extensions import db
 from .models import ROLES as STORED_ROLES
-from .models import Broadcast, Consultation, Handover, Incident, Region, Report, User, broadcast_desa
+from .models import Broadcast, Consultation, Handover, Incident, Need, Region, Report, User, broadcast_desa
 
 # What can be done to one incident from its page; each is also an ability below.
 INCIDENT_ACTIONS = (
@@ -57,6 +57,12 @@ ABILITIES = {
     "desa_info": "keep a desa's public information: evacuation points, emergency numbers, Destana level",
     "preparedness": "log the preparedness and information activities of the desa in their region",
     "denominators": "keep the residents in hazard-prone areas per desa and hazard (the SPM denominators)",
+    "assess": "record a kaji cepat (rapid assessment) of an incident",
+    "emergency": "set and end the emergency status of a kecamatan or kabupaten (the Pemda's decision)",
+    "relief": "see the shelters and urgent needs of their region, the daily situation report and Form B-1",
+    "shelters": "open, update and close the shelters (pengungsian) of their region",
+    "needs": "record the urgent needs of an incident or a shelter",
+    "deliver": "record what an agency or a donor delivered against an urgent need",
     "warn": "send (through the broadcast preview) or discard the drafts made from BMKG's warnings for their kecamatan",
 }
 
@@ -77,14 +83,16 @@ ROLES: dict[str, Role] = {
         (),
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
-        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"},
+        | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"}
+        | {"assess", "emergency", "relief", "deliver"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
     # the incidents' threads; the kecamatan does its own triage.
     "kabupaten_staff": Role(
         ("kabupaten",),
-        frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies", "warnings"}),
+        frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies", "warnings"})
+        | {"assess", "emergency", "relief", "deliver"},
     ),
     "kecamatan_staff": Role(
         ("kecamatan",),
@@ -110,6 +118,11 @@ ROLES: dict[str, Role] = {
             "desa_info",
             "preparedness",
             "denominators",
+            "assess",
+            "relief",
+            "shelters",
+            "needs",
+            "deliver",
         },
         manages=("desa_official",),
     ),
@@ -130,6 +143,9 @@ ROLES: dict[str, Role] = {
                 "dusun",
                 "desa_info",
                 "preparedness",
+                "relief",
+                "shelters",
+                "needs",
             }
         ),
         home="reports.mine",
@@ -137,7 +153,7 @@ ROLES: dict[str, Role] = {
     # Someone at BPBD, the Puskesmas, Damkar …: the incidents and questions handed to their agency in its area.
     "agency": Role(
         ("kabupaten", "kecamatan"),
-        frozenset({"incidents", "note", "reveal", "handover", "consultations", "answer"}),
+        frozenset({"incidents", "note", "reveal", "handover", "consultations", "answer", "deliver"}),
         handed_only=True,
     ),
 }
@@ -252,6 +268,8 @@ def _handed_clause(model, user: User):
         return Report.incident_id.in_(handed)
     if model is Consultation:
         return Consultation.agency_id == user.agency_id
+    if model is Need:
+        return true()  # an urgent need is open to every agency of its area: whoever can deliver, should
     return false()
 
 

@@ -16,6 +16,7 @@ from .access import can
 from .extensions import db
 from .incidents.actions import handover_progress
 from .models import AgencyMember, Incident, Region, Report, Reporter, User, utcnow
+from .relief.service import shelter_sms
 
 
 def example_desa(kecamatan_code: str) -> str:
@@ -26,7 +27,9 @@ def example_desa(kecamatan_code: str) -> str:
     return (name or "").upper()
 
 
-def run(parsed: Parsed, reporter: Reporter | None, phone: str | None, kecamatan_code: str) -> str:
+def run(
+    parsed: Parsed, reporter: Reporter | None, phone: str | None, kecamatan_code: str, report: Report | None = None
+) -> str:
     """Carry out the command ``parsed`` from ``phone`` (its ``reporter``) and return the answer."""
     if parsed.command == "cek":
         return check(parsed.ticket, phone, reporter)
@@ -34,6 +37,10 @@ def run(parsed: Parsed, reporter: Reporter | None, phone: str | None, kecamatan_
         return register(reporter, parsed, kecamatan_code)
     if parsed.command in AGENCY_COMMANDS:
         return agency_answer(parsed, phone)
+    if parsed.command == "posko":
+        staff = {u.phone for u in db.session.scalars(select(User).where(User.active.is_(True), User.phone == phone))
+                 if can(u, "shelters", kecamatan_code)}  # fmt: skip
+        return shelter_sms(parsed, phone, report, staff)
     if parsed.command in ("berhenti", "mulai"):
         if reporter is not None:
             reporter.opted_out = parsed.command == "berhenti"

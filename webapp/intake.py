@@ -192,7 +192,7 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
         if opened:
             notices.incident_opened(incident)
         return _received_reply(incident, report if message.channel != "web" else None)
-    return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code)
+    return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code, report)
 
 
 def _open_question(report: Report) -> Report | None:

@@ -28,7 +28,9 @@ STATUS_LABELS = {
 COUNT_LABELS = {
     "meninggal": _l("Meninggal"),
     "hilang": _l("Hilang"),
-    "luka": _l("Luka-luka"),
+    "luka": _l("Luka-luka (jumlah)"),
+    "luka_berat": _l("Luka berat"),
+    "luka_ringan": _l("Luka ringan"),
     "mengungsi": _l("Mengungsi (jiwa)"),
     "terdampak": _l("Terdampak (jiwa)"),
     "mengungsi_kk": _l("Mengungsi (KK)"),
@@ -127,4 +129,44 @@ PREPAREDNESS_LABELS = {
     "rencana_kontinjensi": _l("Rencana kontinjensi"),
     "kajian_risiko": _l("Kajian risiko"),
     "peralatan": _l("Peralatan"),
+}
+
+EMERGENCY_LABELS = {
+    "siaga_darurat": _l("Siaga darurat"),
+    "tanggap_darurat": _l("Tanggap darurat"),
+    "transisi_darurat": _l("Transisi darurat ke pemulihan"),
+}
+FACILITY_LABELS = {
+    "pendidikan": _l("Pendidikan"),
+    "peribadatan": _l("Peribadatan"),
+    "kesehatan": _l("Kesehatan"),
+    "perkantoran": _l("Perkantoran"),
+    "jembatan": _l("Jembatan"),
+}
+DAMAGE_LABELS = {"berat": _l("rusak berat"), "sedang": _l("rusak sedang"), "ringan": _l("rusak ringan")}
+VULNERABLE_LABELS = {
+    "bayi_balita": _l("Bayi/balita"),
+    "ibu_hamil_menyusui": _l("Ibu hamil/menyusui"),
+    "lansia": _l("Lansia"),
+    "disabilitas": _l("Penyandang disabilitas"),
+}
+SITUATION_LABELS = {
+    "akses": _l("Akses ke lokasi"),
+    "komunikasi": _l("Komunikasi"),
+    "listrik": _l("Listrik"),
+    "air_bersih": _l("Air bersih"),
+    "faskes": _l("Fasilitas kesehatan rusak dan apakah masih melayani"),
+    "upaya": _l("Upaya yang sudah dilakukan"),
+    "bantuan": _l("Bantuan yang dibutuhkan segera"),
+    "lokasi_pengungsian": _l("Lokasi pengungsian"),
+}
+NEED_ITEM_LABELS = {
+    "air_bersih": _l("Air bersih"),
+    "pangan": _l("Pangan"),
+    "sandang": _l("Sandang"),
+    "tenda": _l("Tenda/hunian"),
+    "selimut": _l("Selimut"),
+    "obat": _l("Obat-obatan/layanan kesehatan"),
+    "evakuasi": _l("Evakuasi"),
+    "lainnya": _l("Lainnya"),
 }

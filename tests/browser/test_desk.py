@@ -165,6 +165,7 @@ def test_no_page_is_wider_than_the_phone(app, server, browser_context, make_user
     paths = _every_page(app, {"incident_id": incident.id, "report_id": incident.reports[0].id,
                               "user_id": official.id, "consultation_id": question.id,
                               "number_id": number.id, "draft_id": draft, "broadcast_id": 1, "activity_id": 1,
+                              "shelter_id": 1, "need_id": 1, "status_id": 1,
                               "level": "kecamatan", "code": WINONGAN})  # fmt: skip
     assert {"/incidents", "/peta", "/beranda", "/dashboard/recap", "/broadcasts/new", "/pengaturan/gateway"} <= set(
         paths

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..labels import HAZARD_LABELS, STATUS_LABELS
 from ..models import Region, utcnow
 from ..regions import ZONES, zone_for
+from ..relief.recap import FACILITIES, recap_facilities, recap_rows_csv
 from ..warnings.service import timings
 from . import bp
 from .exports import incidents_csv, incidents_geojson
@@ -112,4 +113,15 @@ def recap():
     if board.area.code:
         region = db.session.get(Region, board.area.code)
         kabupaten = region.parent if region and region.level == "kecamatan" else None
-    return render_template("dashboard/recap.html", board=board, kabupaten=kabupaten, printed=utcnow())
+    return render_template("dashboard/recap.html", board=board, kabupaten=kabupaten, printed=utcnow(),
+                           facilities=recap_facilities(board), facility_kinds=FACILITIES)  # fmt: skip
+
+
+@bp.get("/dashboard/recap.csv")
+@ability_required("dashboard")
+def recap_csv():
+    """The recap per desa (or kecamatan) in BNPB's columns, as CSV."""
+    board = _board()
+    body = recap_rows_csv(board, recap_facilities(board))
+    disposition = f'attachment; filename="{_filename(board, "rekap.csv")}"'
+    return Response(body.encode("utf-8-sig"), mimetype="text/csv", headers={"Content-Disposition": disposition})

@@ -28,7 +28,7 @@ from ..models import (
     utcnow,
 )
 from ..outbound import enqueue
-from .matching import open_incident_for
+from .matching import open_incident_for, settle
 
 # Allowed status changes; "digabung" is reached only by merging.
 TRANSITIONS = {
@@ -267,9 +267,16 @@ def correct_counts(incident: Incident, user: User, counts: dict[str, int], note:
         raise ActionError(_("Kategori tidak dikenal: %(names)s.", names=", ".join(sorted(unknown))))
     if any(not isinstance(v, int) or v < 0 or v > MAX_COUNT for v in counts.values()):
         raise ActionError(_("Jumlah harus bilangan bulat 0 sampai 1.000.000."))
+    parts = counts.get("luka_berat", incident.luka_berat) + counts.get("luka_ringan", incident.luka_ringan)
+    total = counts.get("luka", incident.luka)
+    if total and parts > total:
+        raise ActionError(_("Luka berat (%(berat)d) dan luka ringan (%(ringan)d) melebihi jumlah luka (%(total)d).",
+                            berat=counts.get("luka_berat", incident.luka_berat),
+                            ringan=counts.get("luka_ringan", incident.luka_ringan), total=total))  # fmt: skip
     before = incident.counts
     for name, value in counts.items():
         setattr(incident, name, value)
+    settle(incident)
     _event(incident, user, "counts", note, old=before, new=incident.counts)
     db.session.commit()
 
@@ -344,6 +351,10 @@ def merge(
         if _takes(name, new, old):
             setattr(target, name, new)
             taken[name] = [old, new]
+    before = target.luka
+    settle(target)
+    if target.luka != before:
+        taken["luka"] = [taken.get("luka", [before])[0], target.luka]
     handed = []
     for handover in incident.handovers:
         if all(h.agency_id != handover.agency_id for h in target.handovers):

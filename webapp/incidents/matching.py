@@ -99,6 +99,15 @@ def raise_counts(incident: Incident, counts: dict[str, int]) -> None:
     for name, value in counts.items():
         if value > getattr(incident, name):
             setattr(incident, name, value)
+    settle(incident)
+
+
+def settle(incident: Incident) -> None:
+    """``luka`` is every injured person: never fewer than those split into luka berat and luka ringan (highest
+    figures taken from different reports may not add up otherwise)."""
+    parts = incident.luka_berat + incident.luka_ringan
+    if parts > incident.luka:
+        incident.luka = parts
 
 
 def complete(question: Report, answer: Report, desa_code: str | None = None, hazard: str | None = None) -> Incident:

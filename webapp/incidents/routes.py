@@ -13,6 +13,8 @@ from ..extensions import db, htmx
 from ..labels import HAZARD_LABELS, SEVERITY_LABELS
 from ..models import Agency, Incident, IncidentEvent, Region, Report, utcnow
 from ..pagination import BadPage, page_number
+from ..regions import ZONES, zone_for
+from ..relief.service import statuses_for
 from ..warnings.service import state as warnings_state
 from . import actions, bp
 from .actions import ActionError, Forbidden
@@ -140,7 +142,9 @@ def _detail_context(incident: Incident) -> dict:
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
     handed = {h.agency_id for h in incident.handovers}
     place = locations([incident.id]).get(incident.id)
+    today = utcnow().astimezone(ZONES[zone_for(incident.kecamatan_code)]).date()
     return {
+        "emergency_statuses": statuses_for(incident.kecamatan_code, incident.hazard, today),
         "points": [_point(incident, place)] if place else [],
         "map": _map_settings(),
         "incident": incident,

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from sms.vocab import COUNT_FIELDS
+from sms.vocab import COUNT_FIELDS, settle_injuries
 
 from ..extensions import db
 from ..forms import Form
@@ -102,7 +102,7 @@ class ReportForm(Form):
             submitted_by_id=user.id,
             hazard=self.hazard.data,
             desa_code=desa.code,
-            counts={name: getattr(self, name).data for name in COUNT_FIELDS if getattr(self, name).data},
+            counts=settle_injuries({n: getattr(self, n).data for n in COUNT_FIELDS if getattr(self, n).data}),
             details=details or None,
             latitude=self.latitude.data,
             longitude=self.longitude.data,
@@ -118,6 +118,10 @@ class ReportForm(Form):
         valid = super().validate(extra_validators)
         if (self.latitude.data is None) != (self.longitude.data is None):  # Optional() stops field validators
             self.longitude.errors = [*self.longitude.errors, _l("Lokasi GPS tidak lengkap.")]
+            return False
+        parts = (self.luka_berat.data or 0) + (self.luka_ringan.data or 0)
+        if self.luka.data and parts > self.luka.data:
+            self.luka.errors = [*self.luka.errors, _l("Luka berat ditambah luka ringan lebih dari jumlah luka.")]
             return False
         return valid
 
