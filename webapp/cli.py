@@ -22,10 +22,11 @@ from .auth.throttle import forget_old_sign_ins
 from .backup import BackupError, backup, restore
 from .extensions import db
 from .intake import InboundMessage, ingest
-from .models import GATEWAYS, ROLES, Agency, AgencyMember, ReceivingNumber, Region
+from .models import GATEWAYS, ROLES, Agency, AgencyMember, ReceivingNumber, Region, Shelter
 from .notices import escalate_due
 from .outbound import deliver_due, worker_name
 from .regions import RegionError, load_kabupaten
+from .relief.service import open_shelter
 from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
 from .warnings.feeds import FeedError, parse_cap
 from .warnings.poller import poll as poll_warnings
@@ -405,6 +406,7 @@ def demo():
         region = db.session.get(Region, region_code) if region_code else None
         click.echo(f"  {email:32} {role:16} {region.label if region else 'semua wilayah'}")
     _demo_web_report()
+    _demo_shelter()
     click.echo('\nDemo receiving numbers (try: flask sms simulate --from 081234567890 --to NUMBER "banjir di ..."):')
     for number, kecamatan in DEMO_NUMBERS:
         click.echo(f"  {number}  Kecamatan {db.session.get(Region, kecamatan).name}")
@@ -415,6 +417,19 @@ def _demo_agency() -> Agency:
     agency = _agency(DEMO_AGENCY[0])
     agency.region_code = DEMO_AGENCY[1]
     return agency
+
+
+def _demo_shelter() -> None:
+    """A shelter in Sumberrejo whose coordinator texts POSKO counts (flask sms simulate --from 081230000030 …)."""
+    if db.session.scalar(select(Shelter.id).where(Shelter.name == "Balai Desa Sumberrejo")) is None:
+        staff = find_user("kec.winongan@tangguh.test")
+        desa = db.session.scalar(select(Region).where(Region.parent_code == "35.14.19", Region.name == "Sumberrejo"))
+        open_shelter(staff, desa, "Balai Desa Sumberrejo", 150, "+6281230000030")
+        db.session.commit()
+    shelter = db.session.scalar(select(Shelter).where(Shelter.name == "Balai Desa Sumberrejo"))
+    click.echo(
+        f"\nDemo shelter {shelter.name}: its coordinator (081230000030) texts POSKO {shelter.code} 120 jiwa 35 kk"
+    )
 
 
 def _demo_web_report() -> None:
