@@ -1,13 +1,14 @@
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from ..access import Forbidden, ability_required, area_in_reach, can, desa_in_reach
+from ..access import ability_required, area_in_reach, can, desa_in_reach
+from ..areas import requested_area
 from ..dashboard.service import BadQuery, read_day
 from ..extensions import db
 from ..models import (
@@ -280,22 +281,10 @@ def deliver_view(need_id: int):
 # --- Reports ----------------------------------------------------------------------------------------------------
 
 
-def _area() -> Region:
-    try:
-        code = area_in_reach(current_user, request.args.get("wilayah") or None)
-    except Forbidden:
-        abort(403)
-    region = db.session.get(Region, code) if code else None
-    if region is None or region.level not in ("kecamatan", "kabupaten"):
-        abort(Response(render_template("errors/error.html", status=400,
-                                       message=_("Pilih kecamatan atau kabupaten (wilayah=…).")), 400))  # fmt: skip
-    return region
-
-
 @bp.get("/laporan-harian")
 @ability_required("dashboard")
 def daily():
-    region = _area()
+    region = requested_area()
     try:
         day = read_day(request.args["tanggal"]) if request.args.get("tanggal") else _today(region.code)
     except (ValueError, BadQuery):

@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import Forbidden, ability_required, area_in_reach, can, desa_for_form, desa_in_reach
+from ..access import Forbidden, ability_required, can, desa_for_form, desa_in_reach
+from ..areas import requested_area
 from ..dashboard.service import BadQuery, read_day
 from ..extensions import db
 from ..models import HazardPopulation, PreparednessActivity, Region, utcnow
@@ -20,18 +21,6 @@ from .service import SpmError, achievement, import_population, log_activity, set
 from .sheet import sheet_csv
 
 PAGE_SIZE = 30
-
-
-def _region() -> Region:
-    try:
-        code = area_in_reach(current_user, request.args.get("wilayah") or None)
-    except Forbidden:
-        abort(403)
-    region = db.session.get(Region, code) if code else None
-    if region is None or region.level not in ("kecamatan", "kabupaten"):
-        abort(Response(render_template("errors/error.html", status=400,
-                                       message=_("Pilih kecamatan atau kabupaten (wilayah=…).")), 400))  # fmt: skip
-    return region
 
 
 def _period(region: Region) -> tuple[date, date]:
@@ -60,7 +49,7 @@ def _desa(region: Region) -> str | None:
 @bp.get("/spm")
 @ability_required("dashboard")
 def index():
-    region = _region()
+    region = requested_area()
     first, last = _period(region)
     desa = _desa(region)
     figures = achievement(region, first, last, desa)
@@ -70,7 +59,7 @@ def index():
 @bp.get("/spm.csv")
 @ability_required("dashboard")
 def csv_export():
-    region = _region()
+    region = requested_area()
     first, last = _period(region)
     body = sheet_csv(achievement(region, first, last))
     name = f"spm-{region.code}-{first.isoformat()}-{last.isoformat()}.csv"
@@ -81,7 +70,7 @@ def csv_export():
 @bp.get("/kencana")
 @ability_required("dashboard")
 def kencana():
-    region = _region()
+    region = requested_area()
     first, last = _period(region)
     return render_template("spm/kencana.html", region=region, first=first, last=last,
                            evidence=evidence(region, first, last))  # fmt: skip
