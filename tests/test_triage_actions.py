@@ -18,7 +18,8 @@ def staff(make_user):
 
 
 def events(incident, kind=None):
-    rows = db.session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)).all()
+    query = select(IncidentEvent).where(IncidentEvent.incident_id == incident.id).order_by(IncidentEvent.id)
+    rows = db.session.scalars(query).all()  # PostgreSQL returns rows in any order without ORDER BY
     return [e for e in rows if kind is None or e.kind == kind]
 
 
