@@ -141,60 +141,53 @@ def _skip(cycle: Cycle, what: str, reason: str) -> None:
     current_app.logger.warning("warning skipped %s: %s", what, reason)
 
 
-def _nowcast(url: str, cycle: Cycle, now: datetime) -> None:
-    fetched = _fetch_feed(url, "nowcast", cycle, now)
+def _read(url: str, kind: str, cycle: Cycle, now: datetime, items, take, prefix: str = "") -> None:
+    """One feed: fetched when due, its ``items(body)`` (what, item) each taken in by ``take(item)`` on its own
+    transaction (a bad one skipped with its reason), and its validators kept once all were read."""
+    fetched = _fetch_feed(url, kind, cycle, now)
     if fetched is None:
         return
     feed, response = fetched
     if response is None:
-        cycle.add("nowcast_unchanged")
+        cycle.add(f"{kind}_unchanged")
         return _done(feed, None, now)
     try:
-        links = index_links(response.body, url)
+        listed = items(response.body)
     except FeedError as exc:
         _skip(cycle, url, str(exc))
         _give_up(feed, now, str(exc))
         return
-    known = set(db.session.scalars(select(WarningMessage.url).where(WarningMessage.url.in_(links))))
-    for link in links:
-        if link in known:
-            cycle.add("seen")
-            continue
+    for what, item in listed:
         try:
-            taken = take_cap(parse_cap(_get(link).body), link, now)
+            taken = take(item)
             db.session.commit()
         except (FetchError, FeedError) as exc:
-            _skip(cycle, link, str(exc))
+            _skip(cycle, what, str(exc))
             continue
-        cycle.add(taken.outcome)
+        cycle.add(f"{prefix}{taken.outcome}")
         cycle.add("drafts", taken.drafts)
     _done(feed, response, now)
+
+
+def _nowcast(url: str, cycle: Cycle, now: datetime) -> None:
+    """The index, then each CAP document it lists that Tangguh has not taken in (by its URL)."""
+
+    def documents(body: bytes):
+        links = index_links(body, url)
+        known = set(db.session.scalars(select(WarningMessage.url).where(WarningMessage.url.in_(links))))
+        cycle.add("seen", sum(link in known for link in links))
+        return [(link, link) for link in links if link not in known]
+
+    _read(url, "nowcast", cycle, now, documents, lambda link: take_cap(parse_cap(_get(link).body), link, now))
 
 
 def _quakes(url: str, cycle: Cycle, now: datetime) -> None:
-    fetched = _fetch_feed(url, "gempa", cycle, now)
-    if fetched is None:
-        return
-    feed, response = fetched
-    if response is None:
-        cycle.add("gempa_unchanged")
-        return _done(feed, None, now)
-    try:
-        quakes = parse_quakes(response.body)
-    except FeedError as exc:
-        _skip(cycle, url, str(exc))
-        _give_up(feed, now, str(exc))
-        return
-    for quake in quakes:
-        try:
-            taken = take_quake(quake, now)
-            db.session.commit()
-        except FeedError as exc:
-            _skip(cycle, quake.identifier, str(exc))
-            continue
-        cycle.add(f"gempa_{taken.outcome}")
-        cycle.add("drafts", taken.drafts)
-    _done(feed, response, now)
+    """BMKG's felt earthquakes, each taken in once."""
+
+    def quakes(body: bytes):
+        return [(quake.identifier, quake) for quake in parse_quakes(body)]
+
+    _read(url, "gempa", cycle, now, quakes, lambda quake: take_quake(quake, now), prefix="gempa_")
 
 
 def poll(now: datetime | None = None) -> Cycle:
