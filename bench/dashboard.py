@@ -29,7 +29,7 @@ from webapp.accounts import create_user  # noqa: E402
 from webapp.dashboard.service import Area, Period, dashboard  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Incident, IncidentEvent, Region, Report  # noqa: E402
-from webapp.regions import load_kabupaten  # noqa: E402
+from webapp.regions.gazetteer import load_kabupaten  # noqa: E402
 
 KABUPATEN = "35.14"
 KECAMATAN = "35.14.19"

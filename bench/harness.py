@@ -81,7 +81,7 @@ def prepare(url: str, kabupaten=("35.14",)):
 
     from webapp import create_app
     from webapp.cli import map_number
-    from webapp.regions import load_kabupaten
+    from webapp.regions.gazetteer import load_kabupaten
 
     app = create_app(app_config(url))
     with app.app_context():

@@ -26,7 +26,7 @@ from webapp.config import database_url
 from webapp.extensions import db
 from webapp.models import Agency, Incident, Region, Report, Reporter
 from webapp.ratelimit import limiter
-from webapp.regions import load_kabupaten
+from webapp.regions.gazetteer import load_kabupaten
 
 DEMO_KABUPATEN = ["35.14", "63.11"]
 PASSWORD = "kata-sandi-uji"

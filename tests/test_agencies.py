@@ -10,8 +10,8 @@ from sqlalchemy import select
 from conftest import csrf_token, signed_in
 from webapp.extensions import db
 from webapp.incidents import actions
+from webapp.messaging.notices import escalate_due
 from webapp.models import Agency, AgencyMember, Incident, IncidentEvent, OutboundMessage, ReceivingNumber, utcnow
-from webapp.notices import escalate_due
 from webhook_helpers import TWILIO_NUMBER, twilio_headers, twilio_params
 
 WINONGAN, REJOSO = "35.14.19", "35.14.23"

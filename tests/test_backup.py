@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from webapp.audit import record
 from webapp.backup import BackupError, backup, backups, holds_data, restore
 from webapp.extensions import db
+from webapp.messaging.outbound import enqueue
 from webapp.models import OutboundMessage
-from webapp.outbound import enqueue
 from webapp.setup.service import add_number
 
 WINONGAN = "35.14.19"

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from conftest import csrf_token, desa_code, login
 from webapp.extensions import db
+from webapp.messaging.outbound import deliver_due
 from webapp.models import Broadcast, OutboundMessage, Reporter
-from webapp.outbound import deliver_due
 from webhook_helpers import android_signed
 
 WINONGAN = "35.14.19"

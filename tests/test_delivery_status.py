@@ -3,8 +3,8 @@
 import pytest
 
 from webapp.extensions import db
+from webapp.messaging.outbound import enqueue
 from webapp.models import OutboundMessage
-from webapp.outbound import enqueue
 from webhook_helpers import android_signed, twilio_headers
 
 STATUS_URL = "http://localhost/sms/twilio/status"

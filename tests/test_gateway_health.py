@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from conftest import ANDROID_KEY, csrf_token, signed_in
 from gateway_fakes import FakeSmtp
-from webapp import gateway_health
 from webapp.extensions import db
+from webapp.messaging import gateway_health
+from webapp.messaging.outbound import deliver_due, enqueue
 from webapp.models import GatewayTest, OutboundMessage, ReceivingNumber, Report
-from webapp.outbound import deliver_due, enqueue
 from webapp.setup.service import add_number, rotate_key
 from webhook_helpers import android_event, android_signed
 

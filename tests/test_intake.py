@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from conftest import desa_code
 from sms.gsm import fits_one_segment
 from sms.tickets import TICKET
-from webapp import intake
 from webapp.extensions import db
-from webapp.intake import InboundMessage, ingest
+from webapp.intake import ingest as intake
+from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import Incident, IncidentEvent, Report, Reporter
 
 WINONGAN = "35.14.19"

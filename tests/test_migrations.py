@@ -176,7 +176,7 @@ def test_android_devices_set_up_before_0009_get_a_grace_period_not_an_alarm(data
             upgrade()
             fresh.config["GATEWAY_SILENT_MINUTES"] = 30
             with fresh.test_request_context():
-                from webapp.gateway_health import offline_kecamatan
+                from webapp.messaging.gateway_health import offline_kecamatan
 
                 assert offline_kecamatan() == []  # a year-old device is not called silent the minute we upgrade
                 query = "SELECT gateway, failures, last_seen_at IS NOT NULL FROM receiving_number ORDER BY gateway"

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from conftest import desa_code, login
 from webapp.extensions import db
 from webapp.incidents import actions
-from webapp.intake import InboundMessage, ingest
+from webapp.intake.ingest import InboundMessage, ingest
+from webapp.messaging.notices import escalate_due
+from webapp.messaging.outbound import deliver_due
 from webapp.models import IncidentEvent, OutboundMessage, PushSubscription, utcnow
-from webapp.notices import escalate_due
-from webapp.outbound import deliver_due
 
 WINONGAN, REJOSO = "35.14.19", "35.14.23"
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, update
 
 from webapp.extensions import db
+from webapp.messaging.outbound import claim, deliver_due, enqueue
 from webapp.models import OutboundMessage, ReceivingNumber, Reporter, utcnow
-from webapp.outbound import claim, deliver_due, enqueue
 
 WINONGAN = "35.14.19"
 TWILIO_FROM = "+6281100351419"

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from conftest import csrf_token, desa_code, login
 from gateway_fakes import FakeTelegram
 from webapp.extensions import db
+from webapp.messaging.outbound import deliver_due
 from webapp.models import Broadcast, IncidentEvent, OutboundMessage, Region, Reporter
-from webapp.outbound import deliver_due
 from webapp.public.service import publish_broadcast, publish_incident, withdraw_broadcast, withdraw_incident
 
 WINONGAN, LAMPIHONG = "35.14.19", "63.11.05"

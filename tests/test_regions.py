@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Region
-from webapp.regions import RegionError, load_kabupaten
+from webapp.regions.gazetteer import RegionError, load_kabupaten
 
 
 def region_count() -> int:

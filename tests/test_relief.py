@@ -13,7 +13,7 @@ from conftest import csrf_token, desa_code, login
 from sms.gsm import fits_one_segment
 from webapp.extensions import db
 from webapp.incidents.actions import ActionError, correct_counts
-from webapp.intake import InboundMessage, ingest
+from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import Agency, Incident, Need, NeedDelivery, Report, Shelter, ShelterUpdate
 
 WINONGAN = "35.14.19"

@@ -74,7 +74,7 @@ def test_a_report_goes_through_the_intake_door(app, official):
 
 
 def test_web_and_sms_reports_of_one_flood_share_an_incident(app, official):
-    from webapp.intake import InboundMessage, ingest
+    from webapp.intake.ingest import InboundMessage, ingest
 
     first = ingest(InboundMessage("sms", "SM-x", "banjir di sumberejo 20 rumah terendam", WINONGAN, "+6281100000001"))
     client = signed_in(app, official)

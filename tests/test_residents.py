@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from conftest import csrf_token, desa_code, login
 from webapp.extensions import db
-from webapp.intake import InboundMessage, ingest
+from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import Reporter
 
 WINONGAN, REJOSO = "35.14.19", "35.14.23"

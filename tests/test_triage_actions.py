@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.incidents.actions import TRANSITIONS, ActionError, Forbidden
+from webapp.messaging.outbound import deliver_due
 from webapp.models import INCIDENT_STATUSES, Agency, Incident, IncidentEvent, OutboundMessage, Reporter
-from webapp.outbound import deliver_due
 
 WINONGAN = "35.14.19"
 

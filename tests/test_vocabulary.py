@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from conftest import csrf_token, desa_code, signed_in
 from webapp.extensions import db
-from webapp.intake import InboundMessage, ingest
+from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import Dusun, LearnedTerm, Region, Report, utcnow
 
 WINONGAN, REJOSO, LAMPIHONG = "35.14.19", "35.14.23", "63.11.05"

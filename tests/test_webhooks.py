@@ -10,8 +10,8 @@ from conftest import desa_code
 from sms.gsm import fits_one_segment
 from webapp import create_app
 from webapp.extensions import db
+from webapp.messaging.outbound import deliver_due
 from webapp.models import Incident, OutboundMessage, ReceivingNumber, Report
-from webapp.outbound import deliver_due
 from webhook_helpers import (
     TWILIO_NUMBER,
     android_event,

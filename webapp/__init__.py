@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
-    from . import assets, cli, errors, templating
+    from . import cli, templating
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth.routes import init_app as auth_init
@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .spm import bp as spm_bp
     from .vocabulary import bp as vocabulary_bp
     from .warnings import bp as warnings_bp
+    from .web import assets, errors
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)

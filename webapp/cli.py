@@ -15,17 +15,17 @@ from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from . import gateway_health
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
 from .auth.throttle import forget_old_sign_ins
 from .backup import BackupError, backup, restore
 from .extensions import db
-from .intake import InboundMessage, ingest
+from .intake.ingest import InboundMessage, ingest
+from .messaging import gateway_health
+from .messaging.notices import escalate_due
+from .messaging.outbound import deliver_due, worker_name
 from .models import GATEWAYS, ROLES, Agency, AgencyMember, ReceivingNumber, Region, Shelter
-from .notices import escalate_due
-from .outbound import deliver_due, worker_name
-from .regions import RegionError, load_kabupaten
+from .regions.gazetteer import RegionError, load_kabupaten
 from .relief.service import open_shelter
 from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
 from .warnings.feeds import FeedError, parse_cap

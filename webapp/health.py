@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from .access import public
 from .extensions import db
-from .gateway_health import offline_kecamatan
-from .outbound import stalled_since
+from .messaging.gateway_health import offline_kecamatan
+from .messaging.outbound import stalled_since
 
 bp = Blueprint("health", __name__)
 

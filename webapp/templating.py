@@ -13,9 +13,11 @@ from sms.phone import mask_phone
 
 from .access import can
 from .auth.forms import LogoutForm
-from .gateway_health import outbound_stalled_for, troubles_for
 from .incidents.service import new_count
-from .labels import (
+from .messaging.gateway_health import outbound_stalled_for, troubles_for
+from .regions.gazetteer import ZONES, zone_for
+from .warnings.service import waiting_for
+from .web.labels import (
     AUDIT_LABELS,
     CAP_LABELS,
     COUNT_LABELS,
@@ -37,8 +39,6 @@ from .labels import (
     STATUS_LABELS,
     VULNERABLE_LABELS,
 )
-from .regions import ZONES, zone_for
-from .warnings.service import waiting_for
 
 
 def local_time(moment: datetime | None, region_code: str | None = None) -> str:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.incidents import actions
-from webapp.intake import InboundMessage, ingest
+from webapp.intake.ingest import InboundMessage, ingest
+from webapp.messaging.outbound import deliver_due
 from webapp.models import Agency, Consultation, Incident, PushSubscription, WarningDraft, utcnow
-from webapp.outbound import deliver_due
 from webapp.setup.service import add_number
 from webapp.warnings.feeds import parse_cap
 from webapp.warnings.service import take_cap

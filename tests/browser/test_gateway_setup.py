@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from conftest import PASSWORD
 from webapp.extensions import db
+from webapp.messaging.outbound import deliver_due
 from webapp.models import OutboundMessage, ReceivingNumber
-from webapp.outbound import deliver_due
 from webhook_helpers import android_event, android_signed
 
 from .conftest import sign_in

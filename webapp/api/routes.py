@@ -12,7 +12,7 @@ from ..dashboard.service import BadQuery
 from ..extensions import csrf
 from ..incidents.service import incidents_page, reports_page
 from ..models import Incident, Region, Report, User
-from ..pagination import BadPage, page_args
+from ..web.pagination import BadPage, page_args
 from . import bp
 
 csrf.exempt(bp)  # bearer tokens, not cookies: there is no cross-site request to forge

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import Form
+from ..web.forms import Form
 
 
 class LoginForm(Form):

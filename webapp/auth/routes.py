@@ -11,8 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..access import public, signed_in
 from ..accounts import find_user, normalize_email
 from ..extensions import db
-from ..labels import LANGUAGES
 from ..models import SignIn
+from ..web.labels import LANGUAGES
 from . import bp, throttle
 from .forms import LoginForm, LogoutForm
 

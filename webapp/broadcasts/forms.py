@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..forms import Form
-from ..labels import HAZARD_LABELS
 from ..reports.forms import CheckboxList
+from ..web.forms import Form
+from ..web.labels import HAZARD_LABELS
 
 
 class BroadcastForm(Form):

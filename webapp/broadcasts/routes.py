@@ -7,8 +7,8 @@ from wtforms import SelectChoice
 from ..access import Forbidden, ability_required, can, desa_for_form
 from ..extensions import db
 from ..models import BROADCAST_KINDS, Broadcast, WarningDraft
-from ..pagination import requested_page
 from ..warnings.service import DraftError, sendable, validity
+from ..web.pagination import requested_page
 from . import bp
 from .forms import BroadcastForm
 from .service import BroadcastError, delivery_counts, message_text, preview, residents_per_desa, send, visible

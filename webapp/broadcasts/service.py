@@ -15,8 +15,8 @@ from sms.vocab import HAZARDS
 
 from ..access import desa_in_reach, scope
 from ..extensions import db
+from ..messaging.outbound import cost_per_segment, enqueue_many
 from ..models import BROADCAST_KINDS, Broadcast, OutboundMessage, Region, Reporter, User, WarningDraft
-from ..outbound import cost_per_segment, enqueue_many
 from ..warnings.service import DraftError, mark_sent, sendable
 
 MAX_SEGMENTS = 3  # 459 GSM-7 characters: longer warnings are not read to the end on a feature phone

@@ -5,8 +5,8 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import Form
 from ..reports.forms import IDEMPOTENCY_KEY, check_photo
+from ..web.forms import Form
 
 
 class QuestionForm(Form):

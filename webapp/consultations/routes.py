@@ -6,8 +6,8 @@ from sqlalchemy import select
 from ..access import ability_required, can
 from ..extensions import db
 from ..models import Agency, Consultation
-from ..pagination import requested_page
 from ..reports.forms import IDEMPOTENCY_KEY, photo_type
+from ..web.pagination import requested_page
 from . import bp
 from .forms import AnswerForm, ForwardForm, QuestionForm
 from .service import ConsultationError, answer, ask, forward, visible

@@ -8,7 +8,7 @@ import io
 from sms.vocab import COUNT_FIELDS
 
 from ..incidents.service import locations
-from ..regions import zone_for
+from ..regions.gazetteer import zone_for
 from .service import MILESTONES, Dashboard, Durations, Group
 
 CSV_COLUMNS = ("tiket", "jenis_bencana", "status", "kecamatan", "desa")

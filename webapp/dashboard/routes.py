@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from ..access import Forbidden, ability_required, reaches
 from ..extensions import db
-from ..labels import HAZARD_LABELS, STATUS_LABELS
 from ..models import Region, utcnow
-from ..regions import ZONES, zone_for
+from ..regions.gazetteer import ZONES, zone_for
 from ..relief.recap import FACILITIES, recap_facilities, recap_rows_csv
 from ..warnings.service import timings
+from ..web.labels import HAZARD_LABELS, STATUS_LABELS
 from . import bp
 from .exports import incidents_csv, incidents_geojson
 from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names, unclassified_by_month

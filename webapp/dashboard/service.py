@@ -51,7 +51,7 @@ from ..models import (
     User,
     broadcast_desa,
 )
-from ..regions import ZONES, zone_for
+from ..regions.gazetteer import ZONES, zone_for
 
 MILESTONES = ("diverifikasi", "ditangani", "selesai")
 MAX_DAYS = 366 * 2

@@ -11,9 +11,10 @@ from sms.gsm import fits_one_segment
 from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS, HAZARDS
 
-from .. import notices
 from ..access import can
 from ..extensions import db
+from ..messaging import notices
+from ..messaging.outbound import enqueue
 from ..models import (
     OPEN_STATUSES,
     SEVERITIES,
@@ -27,7 +28,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..outbound import enqueue
 from .matching import open_incident_for, settle
 
 # Allowed status changes; "digabung" is reached only by merging.

@@ -7,15 +7,15 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from .. import gateway_health
 from ..access import ability_required, can, public, role_of
 from ..extensions import db, htmx
-from ..labels import HAZARD_LABELS, SEVERITY_LABELS
+from ..messaging import gateway_health
 from ..models import Agency, Incident, IncidentEvent, Region, Report, utcnow
-from ..pagination import BadPage, page_number
-from ..regions import ZONES, zone_for
+from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
 from ..warnings.service import state as warnings_state
+from ..web.labels import HAZARD_LABELS, SEVERITY_LABELS
+from ..web.pagination import BadPage, page_number
 from . import actions, bp
 from .actions import ActionError, Forbidden
 from .service import (

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, managed_users, role_of, signed_in
 from ..accounts import AccountError, normalize_email
 from ..extensions import db
-from ..labels import ROLE_LABELS
 from ..models import Agency, User
-from ..pagination import requested_page
+from ..web.labels import ROLE_LABELS
+from ..web.pagination import requested_page
 from . import bp
 from .forms import AccountForm, ActionForm, AdminAccountForm, PasswordForm
 from .service import change_own_password, create_account, reset_password, set_active

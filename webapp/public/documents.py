@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from ..access import is_published
-from ..labels import HAZARD_LABELS
 from ..models import Broadcast, Incident, Region, utcnow
+from ..web.labels import HAZARD_LABELS
 from .service import broadcast_share_text, incident_share_text, public_until, public_url
 
 ATOM = "http://www.w3.org/2005/Atom"

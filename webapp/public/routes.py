@@ -135,8 +135,8 @@ def broadcast_cap(broadcast_id: int):
 @bp.get("/publik/insiden/<int:incident_id>.png")
 @public
 def incident_card(incident_id: int):
-    from ..labels import HAZARD_LABELS, STATUS_LABELS
     from ..templating import local_time
+    from ..web.labels import HAZARD_LABELS, STATUS_LABELS
 
     item = _published(Incident, incident_id)
     place = item.desa.label if item.desa else item.kecamatan.label

@@ -24,9 +24,9 @@ from sms.replies import hazard_label
 from ..access import PUBLIC_STATUSES, published
 from ..audit import record
 from ..extensions import db
-from ..labels import STATUS_LABELS
+from ..messaging.outbound import enqueue
 from ..models import Broadcast, DesaInfo, Incident, IncidentEvent, Region, User, utcnow
-from ..outbound import enqueue
+from ..web.labels import STATUS_LABELS
 
 MAX_SUMMARY = 600
 PHONE_LIKE = re.compile(r"(\+?62|\b0)8[\d\s.-]{7,}\d")

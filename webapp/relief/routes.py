@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sms.phone import InvalidPhone, normalize_phone
 
 from ..access import ability_required, area_in_reach, can, desa_in_reach
-from ..areas import requested_area
 from ..dashboard.service import BadQuery, read_day
 from ..extensions import db
 from ..models import (
@@ -23,7 +22,8 @@ from ..models import (
     Shelter,
     utcnow,
 )
-from ..regions import ZONES, zone_for
+from ..regions.areas import requested_area
+from ..regions.gazetteer import ZONES, zone_for
 from . import bp
 from .service import (
     DAMAGE,

@@ -19,10 +19,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from sms.vocab import COUNT_FIELDS, settle_injuries
 
 from ..extensions import db
-from ..forms import Form
-from ..intake import InboundMessage
-from ..labels import COUNT_LABELS, HAZARD_LABELS, NEED_LABELS
+from ..intake.ingest import InboundMessage
 from ..models import Region
+from ..web.forms import Form
+from ..web.labels import COUNT_LABELS, HAZARD_LABELS, NEED_LABELS
 
 MAX_PHOTO_BYTES = 100 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}

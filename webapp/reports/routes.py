@@ -7,9 +7,9 @@ from sqlalchemy.orm import selectinload
 from ..access import Forbidden, ability_required, can, desa_for_form
 from ..extensions import db
 from ..incidents.service import latest_answers
-from ..intake import ingest
+from ..intake.ingest import ingest
 from ..models import Handover, Incident, Report
-from ..pagination import requested_page
+from ..web.pagination import requested_page
 from . import bp
 from .forms import IDEMPOTENCY_KEY, ReportForm
 

@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import Form
+from ..web.forms import Form
 
 
 class ResidentForm(Form):

@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 from ..access import Forbidden, ability_required, desa_for_form
 from ..extensions import db
 from ..models import Reporter
-from ..pagination import requested_page
+from ..web.pagination import requested_page
 from . import bp
 from .forms import ImportForm, RemoveForm, ResidentForm
 from .service import ResidentError, import_csv, register, resident_counts, residents_of, unregister

@@ -3,12 +3,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import gateway_health
 from ..access import Forbidden, ability_required, can, role_of
 from ..audit import record
 from ..extensions import db, htmx
+from ..messaging import gateway_health
 from ..models import Agency, AgencyMember, AuditEntry, ReceivingNumber, SignIn, utcnow
-from ..pagination import requested_page
+from ..web.pagination import requested_page
 from . import bp
 from .forms import ActionForm, AgencyForm, MemberForm, NumberEditForm, NumberForm, ScopedAgencyForm
 from .qr import settings_qr

@@ -14,7 +14,7 @@ from sms.phone import InvalidPhone, normalize_phone
 from ..access import Forbidden, can, reaches, role_of, scope
 from ..audit import record
 from ..extensions import db
-from ..gateway_health import device_rows, new_signing_key
+from ..messaging.gateway_health import device_rows, new_signing_key
 from ..models import GATEWAYS, MEMBER_CHANNELS, Agency, AgencyMember, ReceivingNumber, Region, User, utcnow
 
 

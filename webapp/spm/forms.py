@@ -5,9 +5,9 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import Form
-from ..labels import HAZARD_LABELS, PREPAREDNESS_LABELS
 from ..reports.forms import IDEMPOTENCY_KEY, check_photo
+from ..web.forms import Form
+from ..web.labels import HAZARD_LABELS, PREPAREDNESS_LABELS
 
 
 class ActivityForm(Form):

@@ -7,13 +7,13 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..access import Forbidden, ability_required, can, desa_for_form, desa_in_reach
-from ..areas import requested_area
 from ..dashboard.service import BadQuery, read_day
 from ..extensions import db
 from ..models import HazardPopulation, PreparednessActivity, Region, utcnow
-from ..pagination import requested_page
-from ..regions import ZONES, zone_for
+from ..regions.areas import requested_area
+from ..regions.gazetteer import ZONES, zone_for
 from ..reports.forms import IDEMPOTENCY_KEY, photo_type
+from ..web.pagination import requested_page
 from . import bp
 from .forms import ActivityForm
 from .self_assessment import evidence

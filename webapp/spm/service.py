@@ -42,7 +42,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..regions import ZONES, zone_for
+from ..regions.gazetteer import ZONES, zone_for
 
 SERVICE_1 = ("sosialisasi",)
 SERVICE_2 = ("gladi", "pelatihan")

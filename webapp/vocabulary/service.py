@@ -20,7 +20,7 @@ from sms.vocab import HAZARDS
 
 from ..access import Forbidden, can, desa_in_reach
 from ..extensions import db
-from ..intake import parser_for
+from ..intake.ingest import parser_for
 from ..models import Dusun, Incident, LearnedTerm, Region, Report, User
 
 MAX_PHRASE_WORDS = 3

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..access import ability_required, area_in_reach, can
 from ..extensions import db
 from ..models import WarningDraft, WarningFeed
-from ..pagination import requested_page
+from ..web.pagination import requested_page
 from . import bp
 from .service import DraftError, discard, drafts_for, unmatched, validity
 

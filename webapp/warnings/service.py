@@ -30,6 +30,7 @@ from sms.replies import render, to_gsm7
 
 from ..access import can, scope
 from ..extensions import db
+from ..messaging.outbound import enqueue
 from ..models import (
     Broadcast,
     OutboundMessage,
@@ -41,8 +42,7 @@ from ..models import (
     WarningMessage,
     utcnow,
 )
-from ..outbound import enqueue
-from ..regions import ZONES, zone_for
+from ..regions.gazetteer import ZONES, zone_for
 from .feeds import CapMessage, FeedError, Quake, distance_km, felt_kabupaten, hazard_for, inside, named_kecamatan
 from .feeds import normalise as normalise_name
 

@@ -7,12 +7,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from .. import gateway_health
 from ..access import public
 from ..extensions import csrf, db
-from ..intake import InboundMessage, ingest
+from ..intake.ingest import InboundMessage, ingest
+from ..messaging import gateway_health
+from ..messaging.outbound import enqueue, message_by_provider, record_delivery
 from ..models import ReceivingNumber, Report
-from ..outbound import enqueue, message_by_provider, record_delivery
 from . import bp
 from .verify import android_signature_ok, twilio_signature_ok
 

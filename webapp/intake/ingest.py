@@ -25,11 +25,12 @@ from sms.parse import Parsed, parse, tokenize
 from sms.replies import hazard_label, render
 from sms.vocab import HAZARD_KEYWORDS
 
-from . import commands, notices
-from .extensions import db
-from .incidents.matching import attach, complete
-from .models import Dusun, Incident, LearnedTerm, Region, Report, Reporter, utcnow
-from .ratelimit import count_toward_limit, may_send_notice
+from ..extensions import db
+from ..incidents.matching import attach, complete
+from ..messaging import notices
+from ..models import Dusun, Incident, LearnedTerm, Region, Report, Reporter, utcnow
+from ..ratelimit import count_toward_limit, may_send_notice
+from . import commands
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Flask, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .access import public
+from ..access import public
 
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/manifest+json")
 MIN_COMPRESS_BYTES = 512

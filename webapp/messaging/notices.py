@@ -23,9 +23,9 @@ from sqlalchemy import exists, select
 
 from sms.replies import hazard_label, render
 
-from .access import can
-from .extensions import db
-from .models import AgencyMember, Handover, Incident, IncidentEvent, PushSubscription, Report, User, utcnow
+from ..access import can
+from ..extensions import db
+from ..models import AgencyMember, Handover, Incident, IncidentEvent, PushSubscription, Report, User, utcnow
 from .outbound import enqueue
 
 

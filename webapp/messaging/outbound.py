@@ -33,7 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sms.gsm import encoding_of
 
-from .extensions import db
+from ..extensions import db
+from ..models import OutboundMessage, PushSubscription, ReceivingNumber, Reporter, utcnow
 from .gateways import (
     AndroidGateway,
     ConsoleGateway,
@@ -46,7 +47,6 @@ from .gateways import (
     TwilioGateway,
     WebPushGateway,
 )
-from .models import OutboundMessage, PushSubscription, ReceivingNumber, Reporter, utcnow
 
 log = logging.getLogger("tangguh.outbound")
 

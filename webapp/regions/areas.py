@@ -7,9 +7,9 @@ from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .access import Forbidden, area_in_reach
-from .extensions import db
-from .models import Region
+from ..access import Forbidden, area_in_reach
+from ..extensions import db
+from ..models import Region
 
 
 def requested_area() -> Region:
