@@ -17,6 +17,7 @@ from bmkg_fake import FakeBMKG  # noqa: E402
 
 from webapp.accounts import create_user  # noqa: E402
 from webapp.extensions import db  # noqa: E402
+from webapp.warnings.poller import poll  # noqa: E402
 
 REPEATS = 20
 
@@ -27,8 +28,6 @@ def run(url: str) -> dict:
     try:
         app.config.update(WARNINGS_NOWCAST_URL=fake.index_url, WARNINGS_QUAKE_URL="")
         with app.app_context():
-            from webapp.warnings.poller import poll
-
             create_user("staf@bench.test", "Staf", "kecamatan_staff", "bench-password", "35.14.19", "+6281255500001")
             now = fake.shift_to_now()
             begin = time.perf_counter()

@@ -21,14 +21,16 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import bulk_insert  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from harness import bulk_insert, database  # noqa: E402
 
 from sms.vocab import COUNT_FIELDS  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.accounts import create_user  # noqa: E402
-from webapp.dashboard.service import Area, Period, dashboard  # noqa: E402
+from webapp.dashboard.service import dashboard  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Incident, IncidentEvent, Region, Report  # noqa: E402
+from webapp.regions.areas import Area, Period  # noqa: E402
 from webapp.regions.gazetteer import load_kabupaten  # noqa: E402
 
 KABUPATEN = "35.14"
@@ -97,8 +99,6 @@ def run(url: str) -> dict:
     app = create_app(config)
     results = {}
     with app.app_context():
-        from flask_migrate import upgrade
-
         upgrade()
         load_kabupaten([KABUPATEN])
         begin = time.perf_counter()
@@ -131,8 +131,6 @@ def run(url: str) -> dict:
 
 
 if __name__ == "__main__":
-    from harness import database
-
     with database(sys.argv[1] if len(sys.argv) > 1 else "sqlite") as url:
         for key, value in run(url).items():
             print(f"  {key:32} {value}")

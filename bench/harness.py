@@ -30,6 +30,14 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.regions.gazetteer import load_kabupaten  # noqa: E402
+from webapp.setup.service import add_number  # noqa: E402
+
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
 TWILIO_TOKEN = "bench-twilio-auth-token"
@@ -77,18 +85,12 @@ def app_config(url: str, **extra) -> dict:
 
 def prepare(url: str, kabupaten=("35.14",)):
     """Migrate an empty database, load regions, map Winongan's Twilio number; returns the app."""
-    from flask_migrate import upgrade
-
-    from webapp import create_app
-    from webapp.cli import map_number
-    from webapp.regions.gazetteer import load_kabupaten
-
     app = create_app(app_config(url))
     with app.app_context():
         upgrade()
         load_kabupaten(list(kabupaten))
-        map_number("twilio", TWILIO_NUMBER, WINONGAN)
-        map_number("android", "bench-device", WINONGAN)
+        add_number(None, "twilio", TWILIO_NUMBER, WINONGAN)
+        add_number(None, "android", "bench-device", WINONGAN)
     return app
 
 
@@ -248,10 +250,6 @@ def percentile(values: list[float], share: float) -> float:
 
 def bulk_insert(*batches) -> None:
     """Insert (model, rows) batches in chunks, commit, and let PostgreSQL's planner see the new sizes."""
-    from sqlalchemy import insert, text
-
-    from webapp.extensions import db
-
     for model, rows in batches:
         for chunk in range(0, len(rows), 2000):
             db.session.execute(insert(model), rows[chunk : chunk + 2000])

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from conftest import csrf_token, desa_code, login
 from webapp.extensions import db
-from webapp.messaging.outbound import deliver_due
 from webapp.models import Broadcast, OutboundMessage, Reporter
+from webapp.worker import send_due
 from webhook_helpers import android_signed
 
 WINONGAN = "35.14.19"
@@ -145,7 +145,7 @@ def test_history_counts_sent_delivered_failed_and_opted_out(client, staff, villa
     quitter.opted_out = True  # sent BERHENTI after the broadcast was queued
     db.session.commit()
     fake_android.fail_next(400)  # the gateway refuses the first number it is given
-    deliver_due()
+    send_due()
     messages = queued()
     assert sorted(m.status for m in messages) == ["cancelled", "failed", "sent", "sent"]
     first, second = [m for m in messages if m.status == "sent"]

@@ -9,10 +9,11 @@ import pytest
 
 from conftest import desa_code, login
 from webapp.accounts import issue_api_token
-from webapp.dashboard.service import Area, Durations, Period, dashboard
+from webapp.dashboard.service import Durations, dashboard
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.models import Broadcast, Incident, IncidentEvent, OutboundMessage, Region, Report, Reporter
+from webapp.regions.areas import Area, Period
 
 WINONGAN, REJOSO = "35.14.19", "35.14.23"
 NOVEMBER = Period.month(2026, 11)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from conftest import csrf_token, desa_code, signed_in, tickets_in
-from webapp.dashboard.service import Period
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.models import Agency, IncidentEvent, Reporter, utcnow
+from webapp.regions.areas import Period
 
 WINONGAN = "35.14.19"
 

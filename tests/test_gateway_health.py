@@ -12,9 +12,10 @@ from conftest import ANDROID_KEY, csrf_token, signed_in
 from gateway_fakes import FakeSmtp
 from webapp.extensions import db
 from webapp.messaging import gateway_health
-from webapp.messaging.outbound import deliver_due, enqueue
+from webapp.messaging.outbound import enqueue
 from webapp.models import GatewayTest, OutboundMessage, ReceivingNumber, Report
 from webapp.setup.service import add_number, rotate_key
+from webapp.worker import send_due
 from webhook_helpers import android_event, android_signed
 
 WINONGAN = "35.14.19"
@@ -134,14 +135,14 @@ def test_sends_failing_in_a_row_flag_the_gateway_and_people_hear_by_email(app, c
                     kecamatan_code=WINONGAN, via="android")  # fmt: skip
         db.session.commit()
         fake_android.fail_next(503, 503, 503)
-        deliver_due()
+        send_due()
         db.session.refresh(number)
         assert number.failures == 3 and "503" in number.failure_reason
         gateway_health.check()
         (alert,) = alerts()
         assert alert.channel == "email" and alert.to_email == staff.email
         assert "gagal kirim SMS sejak 14:00 WIB" in alert.body
-        assert deliver_due() == {"sent": 1}
+        assert send_due() == {"sent": 1}
         ((recipients, email),) = smtp.emails
         assert recipients == [staff.email] and email["Subject"].startswith("Tangguh: HP gateway Winongan")
         assert "gagal kirim SMS" in email.get_payload()
@@ -187,7 +188,7 @@ def test_a_test_sms_goes_out_through_the_phone_and_comes_back_timed(app, client,
     again = _htmx_post(browser, f"{path}/uji", token)
     assert again.status_code == 200 and "belum kembali; tidak dikirim lagi" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1  # nothing queued twice
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     (sent,) = fake_android.messages
     assert sent["phoneNumbers"] == [SIM_PHONE] and sent["deviceId"] == "dev-winongan"
     text = sent["textMessage"]["text"]
@@ -211,7 +212,7 @@ def test_a_test_sms_while_the_gateway_is_unreachable_says_so_and_is_queued_once(
     token = csrf_token(browser, path)
     _htmx_post(browser, f"{path}/uji", token)
     fake_android.fail_next("drop")
-    assert deliver_due() == {"queued": 1}
+    assert send_due() == {"queued": 1}
     fragment = _htmx_post(browser, f"{path}/uji", token).get_data(as_text=True)
     assert "belum terkirim: the Android gateway is unreachable" in fragment
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
@@ -255,7 +256,7 @@ def test_messages_no_worker_sends_show_on_staff_pages_and_healthz(app, client, c
     assert health["status"] == "degraded" and health["outbound"]["stalled_since"]
     assert "Pesan keluar tertahan sejak" in signed_in(app, staff).get("/incidents").get_data(as_text=True)
     assert "Pesan keluar tertahan" not in signed_in(app, elsewhere).get("/incidents").get_data(as_text=True)
-    assert deliver_due() == {"sent": 1}  # the worker is back
+    assert send_due() == {"sent": 1}  # the worker is back
     assert client.get("/healthz").json["status"] == "ok"
     assert "Pesan keluar tertahan" not in signed_in(app, staff).get("/incidents").get_data(as_text=True)
 

@@ -12,8 +12,8 @@ from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest
 from webapp.messaging.notices import escalate_due
-from webapp.messaging.outbound import deliver_due
 from webapp.models import IncidentEvent, OutboundMessage, PushSubscription, utcnow
+from webapp.worker import send_due
 
 WINONGAN, REJOSO = "35.14.19", "35.14.23"
 
@@ -50,7 +50,7 @@ def test_a_new_incident_is_pushed_to_the_staff_who_triage_it(app, ctx, make_user
     subscribe(app, winongan, push_service.subscription("staf-winongan"))
     subscribe(app, rejoso, push_service.subscription("staf-rejoso"))
     result = ingest(InboundMessage("sms", "n-1", "banjir di prodo 3 org hilang", WINONGAN, "+6281234500001"))
-    assert [m.to_phone for m in pushes()] == [None] and deliver_due() == {"sent": 1}
+    assert [m.to_phone for m in pushes()] == [None] and send_due() == {"sent": 1}
     (received,) = push_service.received
     assert received["endpoint"] == "/push/staf-winongan" and received["title"].startswith("Insiden baru ")
     assert received["body"] == "Banjir di Desa Prodo" and received["url"].startswith("/incidents/")
@@ -73,7 +73,7 @@ def test_escalation_once_by_push_and_on_duty_sms(app, ctx, make_user, make_incid
     assert escalate_due() == 1 and escalate_due() == 0
     (duty,) = [m for m in pushes("sms") if m.purpose == "notify" and m.to_phone == "+6281299998888"]
     assert duty.body == f"Tangguh: insiden {late.ticket} (banjir, Desa Gading) belum diverifikasi setelah 30 menit."
-    assert len(pushes()) == 1 and deliver_due()["sent"] >= 2
+    assert len(pushes()) == 1 and send_due()["sent"] >= 2
     assert push_service.received[-1]["title"] == f"Belum diverifikasi: {late.ticket}"
     (event,) = db.session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "escalated"))
     assert event.incident_id == late.id and event.data == {"minutes": 30}
@@ -88,7 +88,7 @@ def test_a_desa_official_is_told_when_staff_answer_their_report(app, ctx, make_u
     actions.add_note(incident, official, "foto menyusul")  # their own note: nobody else acted
     assert pushes() == []
     actions.change_status(incident, staff, "diverifikasi")
-    deliver_due()
+    send_due()
     assert push_service.received[-1]["title"] == f"Laporan Anda {incident.ticket} ditanggapi"
 
 
@@ -97,7 +97,7 @@ def test_a_subscription_the_push_service_dropped_is_forgotten(app, ctx, make_use
     subscribe(app, staff, push_service.subscription("lama"))
     push_service.gone.add("/push/lama")
     ingest(InboundMessage("sms", "g-1", "longsor di gading", WINONGAN, "+6281234500003"))
-    assert deliver_due() == {"failed": 1}
+    assert send_due() == {"failed": 1}
     assert "gone" in pushes()[0].error and db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
 
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select, update
 
 from webapp.extensions import db
-from webapp.messaging.outbound import claim, deliver_due, enqueue
+from webapp.messaging.outbound import claim, enqueue
 from webapp.models import OutboundMessage, ReceivingNumber, Reporter, utcnow
+from webapp.worker import send_due
 
 WINONGAN = "35.14.19"
 TWILIO_FROM = "+6281100351419"
@@ -60,8 +61,8 @@ def test_a_key_is_queued_once(ctx):
 def test_console_worker_logs_each_message_once(ctx, caplog):
     caplog.set_level("INFO", logger="tangguh.outbound")
     message = queue()
-    assert deliver_due() == {"sent": 1}
-    assert deliver_due() == {}
+    assert send_due() == {"sent": 1}
+    assert send_due() == {}
     logged = [r.getMessage() for r in caplog.records if r.name == "tangguh.outbound"]
     assert logged == [f"SMS to {VILLAGER} (console gateway, tangguh-{message.id}): {message.body}"]
     assert (row(message.id).status, row(message.id).attempts) == ("sent", 1)
@@ -70,7 +71,7 @@ def test_console_worker_logs_each_message_once(ctx, caplog):
 def test_twilio_send_uses_the_kecamatan_number_and_asks_for_status_callbacks(numbers, fake_twilio):
     sms = queue("m-sms")
     whatsapp = queue("m-wa", channel="whatsapp")
-    assert deliver_due() == {"sent": 2}
+    assert send_due() == {"sent": 2}
     by_to = {m["To"]: m for m in fake_twilio.messages}
     assert by_to[VILLAGER]["From"] == TWILIO_FROM
     assert by_to[f"whatsapp:{VILLAGER}"]["From"] == f"whatsapp:{TWILIO_FROM}"
@@ -81,7 +82,7 @@ def test_twilio_send_uses_the_kecamatan_number_and_asks_for_status_callbacks(num
 
 def test_android_send_uses_the_kecamatan_device_and_sim(numbers, fake_android):
     message = queue()
-    deliver_due()
+    send_due()
     (sent,) = fake_android.messages
     assert (sent["deviceId"], sent["simNumber"], sent["id"]) == ("dev-winongan", 2, f"tangguh-{message.id}")
     assert row(message.id).status == "sent"
@@ -94,17 +95,17 @@ def test_temporary_failures_are_retried_with_exponential_backoff(request, number
     message = queue()
     fake.fail_next(*failures)
     before = utcnow()
-    assert deliver_due() == {"queued": 1}
+    assert send_due() == {"queued": 1}
     first = row(message.id)
     assert first.status == "queued" and first.error
     assert timedelta(seconds=29) < first.next_attempt_at - before < timedelta(seconds=32)  # 30 s, then 60 s…
-    assert deliver_due() == {}  # not due yet
+    assert send_due() == {}  # not due yet
     make_due()
     before = utcnow()
-    assert deliver_due() == {"queued": 1}
+    assert send_due() == {"queued": 1}
     assert timedelta(seconds=59) < row(message.id).next_attempt_at - before < timedelta(seconds=62)
     make_due()
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     final = row(message.id)
     assert (final.status, final.attempts, final.error) == ("sent", 3, None)
     assert len(fake.messages) == 1
@@ -115,10 +116,10 @@ def test_a_timeout_after_the_gateway_took_the_message_does_not_send_it_twice(req
     fake = request.getfixturevalue(gateway)
     message = queue()
     fake.fail_next("timeout")  # taken, but the answer comes after the client gave up
-    assert deliver_due() == {"queued": 1}
+    assert send_due() == {"queued": 1}
     assert row(message.id).in_doubt is True
     make_due()
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     assert len(fake.messages) == 1
     assert [method for method, _ in fake.requests] == ["POST", "GET"]  # asked, found, not sent again
     adopted = row(message.id)
@@ -131,11 +132,11 @@ def test_a_refused_message_fails_at_once_with_the_reason(request, numbers, gatew
     fake = request.getfixturevalue(gateway)
     message = queue()
     fake.fail_next(400)
-    assert deliver_due() == {"failed": 1}
+    assert send_due() == {"failed": 1}
     failed = row(message.id)
     assert (failed.status, failed.attempts) == ("failed", 1) and "400" in failed.error
     make_due()
-    assert deliver_due() == {} and fake.messages == []
+    assert send_due() == {} and fake.messages == []
 
 
 def test_the_worker_gives_up_after_the_last_attempt(numbers, fake_android, app, monkeypatch):
@@ -143,25 +144,25 @@ def test_the_worker_gives_up_after_the_last_attempt(numbers, fake_android, app, 
     message = queue()
     fake_android.fail_next(503, 503, 503, 503)
     for _ in range(3):
-        deliver_due()
+        send_due()
         make_due()
     failed = row(message.id)
     assert (failed.status, failed.attempts) == ("failed", 3)
     assert failed.error.startswith("gave up after 3 attempts: Android gateway 503")
-    assert deliver_due() == {}
+    assert send_due() == {}
 
 
 def test_a_gateway_that_is_not_configured_fails_the_message_with_the_reason(ctx, app, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_GATEWAY", "twilio")
     monkeypatch.setitem(app.config, "TWILIO_ACCOUNT_SID", "")
     message = queue()
-    assert deliver_due() == {"failed": 1}
+    assert send_due() == {"failed": 1}
     assert "TWILIO_ACCOUNT_SID" in row(message.id).error
 
 
 def test_a_worker_without_a_twilio_number_for_the_kecamatan_says_so(ctx, fake_twilio):
     message = queue()
-    assert deliver_due() == {"failed": 1}
+    assert send_due() == {"failed": 1}
     assert row(message.id).error == "no Twilio number to send from for this kecamatan"
 
 
@@ -179,10 +180,10 @@ def test_a_message_left_by_a_dead_worker_is_sent_once(request, numbers, app, mon
             fake.create(VILLAGER, message.body)
         else:
             fake.messages.append({"id": f"tangguh-{message.id}", "phoneNumbers": [VILLAGER]})
-    assert deliver_due() == {}  # its lease has not run out: nobody else touches it
+    assert send_due() == {}  # its lease has not run out: nobody else touches it
     monkeypatch.setitem(app.config, "OUTBOUND_LEASE_SECONDS", 0)
     time.sleep(0.01)
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     assert len(fake.messages) == 1
     recovered = row(message.id)
     assert (recovered.status, recovered.attempts, recovered.claimed_by != "dead-worker") == ("sent", 2, True)
@@ -192,12 +193,12 @@ def test_a_message_left_by_a_dead_worker_is_sent_once(request, numbers, app, mon
 def test_an_identical_earlier_message_at_twilio_is_not_mistaken_for_the_one_in_doubt(numbers, fake_twilio, app,
                                                                                        monkeypatch):  # fmt: skip
     earlier = queue("broadcast-1-1")
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     again = queue("broadcast-2-1")  # the same warning to the same number, a second time, within the second
     assert claim("dead-worker") == [again.id]  # … and its worker died before reaching Twilio
     monkeypatch.setitem(app.config, "OUTBOUND_LEASE_SECONDS", 0)
     time.sleep(0.01)
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     assert len(fake_twilio.messages) == 2  # Twilio's only match was the earlier message's: sent, not adopted
     assert {row(earlier.id).provider_id, row(again.id).provider_id} == {m["sid"] for m in fake_twilio.messages}
 
@@ -210,7 +211,7 @@ def test_two_workers_at_once_send_every_message_exactly_once(app, numbers, fake_
     def work(name):
         with app.app_context():
             try:
-                while deliver_due(name, limit=5):
+                while send_due(name, limit=5):
                     pass
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
@@ -260,7 +261,7 @@ def test_a_killed_worker_process_does_not_cause_a_duplicate(app, numbers, fake_a
         worker.wait(10)
     assert row(message.id).status == "sending"
     monkeypatch.setitem(app.config, "OUTBOUND_LEASE_SECONDS", 0)
-    assert deliver_due() == {"sent": 1}
+    assert send_due() == {"sent": 1}
     assert len(fake_android.messages) == 1
     assert [m for m, _ in fake_android.requests] == ["POST", "GET"]
 
@@ -277,7 +278,7 @@ def test_berhenti_after_queueing_cancels_notifications_but_not_the_reply(ctx, ca
     reply = queue("reply-1", purpose="reply", body="Anda tidak akan menerima SMS lagi.")
     reporter.opted_out = True
     db.session.commit()
-    assert deliver_due() == {"cancelled": 1, "sent": 1}
+    assert send_due() == {"cancelled": 1, "sent": 1}
     assert (row(notification.id).status, row(notification.id).error) == ("cancelled", "recipient sent BERHENTI")
     assert row(reply.id).status == "sent"
     assert len([r for r in caplog.records if r.name == "tangguh.outbound"]) == 1

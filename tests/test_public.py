@@ -16,9 +16,9 @@ from sqlalchemy import select
 from conftest import csrf_token, desa_code, login
 from gateway_fakes import FakeTelegram
 from webapp.extensions import db
-from webapp.messaging.outbound import deliver_due
 from webapp.models import Broadcast, IncidentEvent, OutboundMessage, Region, Reporter
 from webapp.public.service import publish_broadcast, publish_incident, withdraw_broadcast, withdraw_incident
+from webapp.worker import send_due
 
 WINONGAN, LAMPIHONG = "35.14.19", "63.11.05"
 CAP_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "cap" / "CAP-v1.2.xsd")))
@@ -173,9 +173,9 @@ def test_published_items_go_to_the_telegram_channel_once(app, monkeypatch, staff
         publish_incident(flood, staff, "Posko di balai desa.")
         publish_incident(flood, staff, "Posko pindah ke masjid.")  # an update of the summary: no second post
         fake.fail_next(502)
-        assert deliver_due("w1") == {"queued": 1}  # retried later
-        assert deliver_due("w1") == {"sent": 1}
-        assert deliver_due("w1") == {}
+        assert send_due("w1") == {"queued": 1}  # retried later
+        assert send_due("w1") == {"sent": 1}
+        assert send_due("w1") == {}
         [post] = fake.messages
         assert post["chat_id"] == "@tangguh_winongan" and post["text"].startswith("BANJIR di Desa Gading")
         assert f"https://tangguh.example.id/publik/insiden/{flood.id}" in post["text"]

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.incidents.actions import TRANSITIONS, ActionError, Forbidden
-from webapp.messaging.outbound import deliver_due
 from webapp.models import INCIDENT_STATUSES, Agency, Incident, IncidentEvent, OutboundMessage, Reporter
+from webapp.worker import send_due
 
 WINONGAN = "35.14.19"
 
@@ -24,7 +24,7 @@ def events(incident, kind=None):
 
 
 def sent_sms(caplog):
-    deliver_due()  # what the worker would send now
+    send_due()  # what the worker would send now
     return [r.getMessage() for r in caplog.records if r.name == "tangguh.outbound"]
 
 

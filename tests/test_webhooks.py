@@ -10,8 +10,8 @@ from conftest import desa_code
 from sms.gsm import fits_one_segment
 from webapp import create_app
 from webapp.extensions import db
-from webapp.messaging.outbound import deliver_due
 from webapp.models import Incident, OutboundMessage, ReceivingNumber, Report
+from webapp.worker import send_due
 from webhook_helpers import (
     TWILIO_NUMBER,
     android_event,
@@ -167,7 +167,7 @@ def test_android_sms_is_stored_with_its_time_and_answered(client, numbers, caplo
     assert report.received_at.isoformat() == "2026-11-22T01:15:00+00:00"  # 08:15 WIB as the phone said
     assert report.reporter.phone == "+6281234567890"
     assert fits_one_segment(body["reply"])
-    assert deliver_due() == {"sent": 1}  # the worker sends the reply
+    assert send_due() == {"sent": 1}  # the worker sends the reply
     (sent,) = [r.getMessage() for r in caplog.records if r.name == "tangguh.outbound"]
     assert sent.startswith("SMS to +6281234567890 (console gateway") and sent.endswith(body["reply"])
 
@@ -178,7 +178,7 @@ def test_android_repeat_event_is_one_report_and_one_reply(client, numbers, caplo
     first, second = post_android(client, event), post_android(client, event)
     assert first.json["reply"] == second.json["reply"] and second.json["duplicate"] is True
     assert len(reports()) == 1
-    deliver_due()
+    send_due()
     assert len([r for r in caplog.records if r.name == "tangguh.outbound"]) == 1  # the reply went out once
 
 
@@ -245,8 +245,8 @@ def test_android_reply_goes_back_through_the_gateway_api_once(client, numbers, f
     event = android_event("ev-10", "banjir di prodo", sim=1)
     first = post_android(client, event)
     post_android(client, event)  # the gateway's retry
-    deliver_due()
-    deliver_due()
+    send_due()
+    send_due()
     (message,) = fake_android.messages
     assert message["_path"] == "/3rdparty/v1/messages" and message["_auth"].startswith("Basic ")
     assert message["phoneNumbers"] == ["+6281234567890"] and message["simNumber"] == 1
@@ -266,7 +266,7 @@ def test_a_failing_gateway_loses_no_report(client, numbers, app, monkeypatch):
     monkeypatch.setitem(app.config, "GATEWAY_TIMEOUT", 0.5)
     response = post_android(client, android_event("ev-11", "banjir di prodo"))
     assert response.status_code == 200 and response.json["reply"].startswith("Laporan banjir di Desa Prodo")
-    assert deliver_due() == {"queued": 1}  # the send failed: back in the queue, not dropped
+    assert send_due() == {"queued": 1}  # the send failed: back in the queue, not dropped
     (reply,) = db.session.scalars(select(OutboundMessage))
     assert reply.status == "queued" and reply.attempts == 1 and "connect" in reply.error.lower()
     assert len(reports()) == 1 and reports()[0].incident is not None

@@ -200,14 +200,13 @@ def _inside(code: str | None, reach: str) -> bool:
 
 
 def _places(target) -> list[str]:
-    """Where a target is, most precisely: a region code, or an object's desa (or its kecamatan when it has none);
-    a broadcast is where each of its desa is."""
+    """Where a target is, most precisely: a region code, or an object's desa (or its kecamatan when it has none,
+    or the region it is set for, like an emergency status); a broadcast is where each of its desa is."""
     if isinstance(target, str):
         return [target]
     if isinstance(target, Broadcast):
         return [d.code for d in target.desa] or [target.kecamatan_code]
-    desa = getattr(target, "desa_code", None)
-    return [desa or target.kecamatan_code]
+    return [getattr(target, "desa_code", None) or getattr(target, "kecamatan_code", None) or target.region_code]
 
 
 def reaches(user: User, target) -> bool:
@@ -229,6 +228,19 @@ def can(user: User, ability: str, target=None) -> bool:
     if not user.is_authenticated or ability not in role_of(user).abilities:
         return False
     return target is None or reaches(user, target)
+
+
+def fetch(model, ident, ability: str | None = None, may=None):
+    """The row of ``model`` whose key is ``ident``, for a view: 404 when there is none; 403 unless the signed-in
+    user may use ``ability`` on it (``can``), or, for a rule of its own, unless ``may(user, row)`` holds."""
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    if ability is not None and not can(current_user, ability, row):
+        abort(403)
+    if may is not None and not may(current_user, row):
+        abort(403)
+    return row
 
 
 def scope(user: User, model, ability: str = "incidents"):

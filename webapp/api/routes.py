@@ -8,10 +8,10 @@ from ..access import Forbidden, can
 from ..accounts import user_for_token
 from ..dashboard.exports import dashboard_json
 from ..dashboard.routes import board_for
-from ..dashboard.service import BadQuery
 from ..extensions import csrf
 from ..incidents.service import incidents_page, reports_page
 from ..models import Incident, Region, Report, User
+from ..regions.areas import BadQuery
 from ..web.pagination import BadPage, page_args
 from . import bp
 

@@ -4,8 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..reports.forms import CheckboxList
-from ..web.forms import Form
+from ..web.forms import CheckboxList, Form
 from ..web.labels import HAZARD_LABELS
 
 

@@ -4,10 +4,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..access import Forbidden, ability_required, can, desa_for_form
+from ..access import Forbidden, ability_required, desa_for_form, fetch
 from ..extensions import db
 from ..models import BROADCAST_KINDS, Broadcast, WarningDraft
-from ..warnings.service import DraftError, sendable, validity
+from ..warnings.matching import validity
+from ..warnings.service import DraftError, sendable
 from ..web.pagination import requested_page
 from . import bp
 from .forms import BroadcastForm
@@ -21,12 +22,9 @@ def _draft() -> WarningDraft | None:
     raw = request.form.get("warning") or request.args.get("peringatan") or ""
     if not raw:
         return None
-    draft = db.session.get(WarningDraft, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-    if draft is None:
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
         abort(404)
-    if not can(current_user, "warn", draft):
-        abort(403)
-    return draft
+    return fetch(WarningDraft, int(raw), "warn")
 
 
 def _prefill(form: BroadcastForm, draft: WarningDraft) -> None:

@@ -5,8 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..reports.forms import IDEMPOTENCY_KEY, check_photo
-from ..web.forms import Form
+from ..web.forms import IDEMPOTENCY_KEY, Form, check_photo
 
 
 class QuestionForm(Form):

@@ -3,10 +3,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import ability_required, can
+from ..access import ability_required, fetch
 from ..extensions import db
 from ..models import Agency, Consultation
-from ..reports.forms import IDEMPOTENCY_KEY, photo_type
+from ..web.forms import IDEMPOTENCY_KEY, photo_type
 from ..web.pagination import requested_page
 from . import bp
 from .forms import AnswerForm, ForwardForm, QuestionForm
@@ -49,12 +49,7 @@ def new():
 
 
 def _consultation(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        abort(404)
-    if not can(current_user, "consultations", consultation):
-        abort(403)
-    return consultation
+    return fetch(Consultation, consultation_id, "consultations")
 
 
 def _agencies():

@@ -7,9 +7,10 @@ import io
 
 from sms.vocab import COUNT_FIELDS
 
+from ..incidents.facts import MILESTONES
 from ..incidents.service import locations
 from ..regions.gazetteer import zone_for
-from .service import MILESTONES, Dashboard, Durations, Group
+from .service import Dashboard, Durations, Group
 
 CSV_COLUMNS = ("tiket", "jenis_bencana", "status", "kecamatan", "desa")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -8,13 +8,14 @@ from sqlalchemy import select
 from ..access import Forbidden, ability_required, reaches
 from ..extensions import db
 from ..models import Region, utcnow
+from ..regions.areas import BadQuery, Period, area_for
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.recap import FACILITIES, recap_facilities, recap_rows_csv
 from ..warnings.service import timings
 from ..web.labels import HAZARD_LABELS, STATUS_LABELS
 from . import bp
 from .exports import incidents_csv, incidents_geojson
-from .service import BadQuery, Dashboard, Period, area_for, dashboard, region_names, unclassified_by_month
+from .service import Dashboard, dashboard, region_names, unclassified_by_month
 
 
 def board_for(user, args) -> Dashboard:  # also the JSON API's

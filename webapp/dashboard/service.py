@@ -22,135 +22,31 @@ Definitions, so that every number can be checked by hand:
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import func, select
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import area_in_reach
 from ..extensions import db
+from ..incidents.facts import MILESTONES, IncidentFacts, aware, chosen_incidents, incident_facts
 from ..models import (
     INCIDENT_STATUSES,
     Agency,
     Broadcast,
     Handover,
     Incident,
-    IncidentEvent,
     OutboundMessage,
     Region,
     Report,
-    User,
     broadcast_desa,
 )
-from ..regions.gazetteer import ZONES, zone_for
-
-MILESTONES = ("diverifikasi", "ditangani", "selesai")
-MAX_DAYS = 366 * 2
-
-
-class BadQuery(ValueError):
-    """The period or area asked for cannot be read; the message is for the person asking."""
-
-
-@dataclass(frozen=True)
-class Area:
-    """What the figures cover: one kecamatan (grouped by desa), one kabupaten or everything (by kecamatan)."""
-
-    code: str | None  # a kecamatan or kabupaten code; None is every region
-    label: str
-
-    @property
-    def is_kecamatan(self) -> bool:
-        return self.code is not None and self.code.count(".") == 2
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZONES[zone_for(self.code)]
-
-    def covers(self, kecamatan_column):
-        """A condition on a kecamatan code column: inside this area."""
-        if self.code is None:
-            return true()
-        if self.is_kecamatan:
-            return kecamatan_column == self.code
-        return kecamatan_column.like(f"{self.code}.%")
-
-    def group_of(self, kecamatan_code: str, desa_code: str | None) -> str | None:
-        """The row an incident or message falls in: its desa for a kecamatan, its kecamatan otherwise."""
-        return desa_code if self.is_kecamatan else kecamatan_code
-
-
-def area_for(user: User, requested: str | None) -> Area:
-    """The kabupaten or kecamatan asked for, else the user's own region (everything for an admin); raises
-    ``access.Forbidden`` for a region outside the user's reach."""
-    code = area_in_reach(user, requested)
-    if code is None:
-        return Area(None, _("Semua wilayah"))
-    region = db.session.get(Region, code)
-    if region is None or region.level not in ("kabupaten", "kecamatan"):
-        raise BadQuery(_("Wilayah %(code)s tidak dikenal.", code=code))
-    return Area(code, region.label)
-
-
-def read_day(raw: str) -> date:
-    """A date as the page writes it (``24-11-2026``, day first) or as ISO (``2026-11-24``, links and the API)."""
-    raw = raw.strip()
-    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", raw)
-    if match:
-        return date(int(match[3]), int(match[2]), int(match[1]))
-    return date.fromisoformat(raw)
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date  # inclusive
-
-    @classmethod
-    def month(cls, year: int, month: int) -> Period:
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return cls(date(year, month, 1), following - timedelta(days=1))
-
-    @classmethod
-    def from_args(cls, args, today: date) -> Period:
-        """``bulan=2026-11``, or ``dari=2026-11-01&sampai=2026-11-30`` (or ``01-11-2026``, day first); the current
-        month when neither is given."""
-        month, start, end = args.get("bulan", ""), args.get("dari", ""), args.get("sampai", "")
-        if month:
-            match = re.fullmatch(r"(\d{4})-(\d{2})", month)
-            if not match or not 1 <= int(match[2]) <= 12:
-                raise BadQuery(_("Bulan harus berbentuk TTTT-BB, misalnya 2026-11."))
-            return cls.month(int(match[1]), int(match[2]))
-        if start or end:
-            try:
-                first, last = read_day(start), read_day(end)
-            except ValueError as exc:
-                raise BadQuery(_("Tanggal harus berbentuk HH-BB-TTTT, misalnya 01-11-2026.")) from exc
-            if last < first:
-                raise BadQuery(_("Tanggal akhir sebelum tanggal awal."))
-            if (last - first).days > MAX_DAYS:
-                raise BadQuery(_("Periode paling panjang dua tahun."))
-            return cls(first, last)
-        return cls.month(today.year, today.month)
-
-    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        """The period as [start, end) in UTC, midnight to midnight in ``zone``."""
-        start = datetime.combine(self.first, time(), zone).astimezone(UTC)
-        end = datetime.combine(self.last + timedelta(days=1), time(), zone).astimezone(UTC)
-        return start, end
-
-    @property
-    def is_month(self) -> bool:
-        return self.first.day == 1 and self == Period.month(self.first.year, self.first.month)
+from ..regions.areas import Area, Period
 
 
 @dataclass(frozen=True)
@@ -167,34 +63,6 @@ class Durations:
             return cls(0, None, None)
         ordered = sorted(hours)
         return cls(len(ordered), statistics.median(ordered), ordered[math.ceil(0.9 * len(ordered)) - 1])
-
-
-@dataclass
-class IncidentFacts:
-    """One incident as the dashboard needs it."""
-
-    id: int
-    ticket: str
-    hazard: str | None
-    status: str
-    kecamatan_code: str
-    desa_code: str | None
-    first_report: datetime
-    counts: dict[str, int]
-    reached: dict[str, datetime] = field(default_factory=dict)  # first time it reached each milestone
-
-    def hours_to(self, status: str) -> float | None:
-        return self.hours[status]
-
-    @cached_property
-    def hours(self) -> dict[str, float | None]:
-        """Hours from the first report to each milestone (None: not reached); read once all times are known."""
-        return {
-            status: None
-            if status not in self.reached
-            else (self.reached[status] - self.first_report).total_seconds() / 3600
-            for status in MILESTONES
-        }
 
 
 @dataclass
@@ -245,7 +113,7 @@ AGENCY_STAGES = {"diterima": "acknowledged_at", "di_lokasi": "on_site_at", "sele
 
 def agency_times(area: Area, period: Period) -> list[AgencyTimes]:
     """Per agency, over the handovers of the period's incidents: one query."""
-    incident_ids = select(Incident.id).where(_chosen(area, period))
+    incident_ids = select(Incident.id).where(chosen_incidents(area, period))
     rows = db.session.execute(
         select(Agency.name, Handover.created_at, Handover.acknowledged_at, Handover.on_site_at, Handover.done_at,
                Handover.escalated_at)
@@ -259,59 +127,11 @@ def agency_times(area: Area, period: Period) -> list[AgencyTimes]:
     for name, handovers in sorted(by_agency.items()):
         times = {}
         for stage, column in AGENCY_STAGES.items():
-            hours = [(_aware(getattr(h, column)) - _aware(h.created_at)).total_seconds() / 3600
+            hours = [(aware(getattr(h, column)) - aware(h.created_at)).total_seconds() / 3600
                      for h in handovers if getattr(h, column)]  # fmt: skip
             times[stage] = Durations.of(hours)
         result.append(AgencyTimes(name, len(handovers), times, sum(1 for h in handovers if h.escalated_at)))
     return result
-
-
-def _chosen(area: Area, period: Period):
-    """The incidents the figures cover: opened in the period inside the area, merged ones left out."""
-    start, end = period.bounds(area.zone)
-    return and_(
-        area.covers(Incident.kecamatan_code),
-        Incident.opened_at >= start,
-        Incident.opened_at < end,
-        Incident.status != "digabung",
-    )
-
-
-def incident_facts(area: Area, period: Period) -> list[IncidentFacts]:
-    """The period's incidents with their milestone times: two queries, whatever the size."""
-    chosen = _chosen(area, period)
-    columns = [Incident.id, Incident.ticket, Incident.hazard, Incident.status, Incident.kecamatan_code,
-               Incident.desa_code, Incident.opened_at, *(getattr(Incident, name) for name in COUNT_FIELDS)]  # fmt: skip
-    facts = {}
-    for row in db.session.execute(select(*columns).where(chosen).order_by(Incident.opened_at, Incident.id)):
-        counts = dict(zip(COUNT_FIELDS, row[7:], strict=True))
-        facts[row.id] = IncidentFacts(row.id, row.ticket, row.hazard, row.status, row.kecamatan_code, row.desa_code,
-                                      row.opened_at, counts)  # fmt: skip
-    ids = select(Incident.id).where(chosen)
-    new = IncidentEvent.data["new"].as_string()  # json_extract on SQLite, ->> on PostgreSQL
-
-    def first_reached(incident_ids):
-        return db.session.execute(
-            select(IncidentEvent.incident_id, new, func.min(IncidentEvent.at))
-            .where(IncidentEvent.kind == "status", new.in_(MILESTONES), IncidentEvent.incident_id.in_(incident_ids))
-            .group_by(IncidentEvent.incident_id, new)
-        )
-
-    for incident_id, status, moment in first_reached(ids):
-        facts[incident_id].reached[status] = _aware(moment)
-    # An incident merged into another counts there: its verification is the target's (a merge keeps the
-    # furthest status), and an undone merge counts again where it was. Merges are few: usually no second query.
-    merged_into = dict(db.session.execute(select(Incident.id, Incident.merged_into_id).where(
-        Incident.merged_into_id.in_(ids))).all())  # fmt: skip
-    for incident_id, status, moment in first_reached(list(merged_into)) if merged_into else ():
-        reached = facts[merged_into[incident_id]].reached
-        if status not in reached or _aware(moment) < reached[status]:
-            reached[status] = _aware(moment)
-    return list(facts.values())
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _fill(group: Group, incidents: list[IncidentFacts], now: datetime) -> Group:
@@ -440,7 +260,7 @@ def unclassified_by_month(area: Area, now: datetime, months: int = 12) -> list[U
     ).all()
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     for received_at, hazard in rows:
-        month = _aware(received_at).astimezone(area.zone).date().replace(day=1)
+        month = aware(received_at).astimezone(area.zone).date().replace(day=1)
         totals[month][0] += 1
         totals[month][1] += hazard is None
     return [UnclassifiedMonth(m, n, u) for m, (n, u) in sorted(totals.items(), reverse=True)]

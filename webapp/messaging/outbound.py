@@ -3,8 +3,9 @@
 Every producer (replies, notices, broadcasts, and whatever comes next) goes through ``enqueue`` for one
 message or ``enqueue_many`` for a bulk insert: both write a message once per key (asking again changes
 nothing), choose its gateway and fill its defaults in one place, and leave the commit to the caller.
-``flask sms worker`` calls ``deliver_due`` in a loop: it claims due messages, hands each to its gateway, and
-records the outcome.
+The worker (``webapp.worker``) calls ``deliver_due`` in a loop: it claims due messages, hands each to its
+gateway, records the outcome, and returns what each Android device did, which the worker passes on to
+gateway health.
 
 Never twice:
 - Claiming is one UPDATE … RETURNING over ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers
@@ -310,19 +311,27 @@ def _opted_out(message: OutboundMessage) -> bool:
     return bool(db.session.scalar(select(Reporter.opted_out).where(Reporter.phone == message.to_phone)))
 
 
-def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
-    """Send one claimed message and record the outcome (and, for an Android device, its health); returns the
-    status it ended in."""
-    from .gateway_health import record_send  # the health rules queue their notices through this module
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one claimed message, and what its Android device showed of its health."""
 
+    status: str  # sent, queued (to be retried), failed, cancelled, or lost (another worker took it over)
+    device: str | None = None  # the Android device it went through, when the send said something about it
+    device_ok: bool = True  # the device took the message (False: it, or its relay, did not answer)
+    reason: str | None = None  # why the device failed
+
+
+def deliver(message_id: int, worker: str, gateways: Gateways) -> Delivery:
+    """Send one claimed message and record the outcome; returns it, with what the Android device (if one was
+    asked) did, for gateway health."""
     # Renew the lease just before sending: a batch may take a while, and the lease must cover this one send,
     # not the whole batch. A message another worker took over meanwhile is left to it.
     if not _record(message_id, worker, claimed_at=utcnow()):
-        return "lost"
+        return Delivery("lost")
     message = db.session.get(OutboundMessage, message_id)
     if _opted_out(message):
         _record(message_id, worker, status="cancelled", error="recipient sent BERHENTI", in_doubt=False)
-        return "cancelled"
+        return Delivery("cancelled")
     attempts, in_doubt, gateway_name = message.attempts, message.in_doubt, message.gateway
     outgoing = _outgoing(message)
     db.session.rollback()  # end the read transaction: no database locks are held while the gateway is called
@@ -338,18 +347,19 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
         _record(message_id, worker, status="failed", error=str(exc), in_doubt=False)
         if isinstance(exc, SubscriptionGone):
             _forget_subscription(message_id)
-        return "failed"
+        return Delivery("failed")
     except Exception as exc:  # temporary, or unexpected (a bug, an odd client error): retried with backoff
+        unreached = None
         if isinstance(exc, TemporaryFailure):
             reason, doubt = str(exc), in_doubt or exc.in_doubt
             if gateway_name == "android":  # the phone (or its relay) did not answer: a sign of a dead gateway
-                record_send(outgoing.sender, ok=False, reason=reason)
+                unreached = outgoing.sender
         else:
             log.exception("sending outbound message %s failed unexpectedly", message_id)
             reason, doubt = f"unexpected error: {exc.__class__.__name__}", True
         if attempts >= max_attempts:
             _record(message_id, worker, status="failed", error=f"gave up after {attempts} attempts: {reason}")
-            return "failed"
+            return Delivery("failed", unreached, device_ok=False, reason=reason)
         _record(
             message_id,
             worker,
@@ -358,14 +368,12 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> str:
             in_doubt=doubt,
             next_attempt_at=utcnow() + _backoff(attempts),
         )
-        return "queued"
+        return Delivery("queued", unreached, device_ok=False, reason=reason)
     if not _record(
         message_id, worker, status="sent", provider_id=provider_id, sent_at=utcnow(), error=None, in_doubt=False
     ):
         _late_provider_id(message_id, provider_id)
-    if gateway_name == "android":
-        record_send(outgoing.sender, ok=True)
-    return "sent"
+    return Delivery("sent", outgoing.sender if gateway_name == "android" else None)
 
 
 def _forget_subscription(message_id: int) -> None:
@@ -401,15 +409,11 @@ def _late_provider_id(message_id: int, provider_id: str) -> None:
     db.session.commit()
 
 
-def deliver_due(worker: str | None = None, limit: int = 20) -> dict[str, int]:
-    """One round of the worker: claim what is due and send it. Returns how many ended in each status."""
+def deliver_due(worker: str | None = None, limit: int = 20) -> list[Delivery]:
+    """Claim what is due and send it; returns what became of each message, in the order sent."""
     worker = worker or worker_name()
     gateways = Gateways({})
-    outcome: dict[str, int] = {}
-    for message_id in claim(worker, limit):
-        status = deliver(message_id, worker, gateways)
-        outcome[status] = outcome.get(status, 0) + 1
-    return outcome
+    return [deliver(message_id, worker, gateways) for message_id in claim(worker, limit)]
 
 
 def stalled_since(where=None, now: datetime | None = None) -> datetime | None:

@@ -22,10 +22,6 @@ class AdminAccountForm(AccountForm):
     )
 
 
-class ActionForm(Form):
-    """An empty form: deactivating or resetting is a POST with a CSRF token."""
-
-
 class PasswordForm(Form):
     current = PasswordField(_l("Kata sandi sekarang"), validators=[DataRequired(), Length(max=200)])
     new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(), Length(max=200)])

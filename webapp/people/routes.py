@@ -3,14 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, managed_users, role_of, signed_in
+from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, fetch, managed_users, role_of, signed_in
 from ..accounts import AccountError, normalize_email
 from ..extensions import db
 from ..models import Agency, User
+from ..web.forms import ActionForm
 from ..web.labels import ROLE_LABELS
 from ..web.pagination import requested_page
 from . import bp
-from .forms import AccountForm, ActionForm, AdminAccountForm, PasswordForm
+from .forms import AccountForm, AdminAccountForm, PasswordForm
 from .service import change_own_password, create_account, reset_password, set_active
 
 PAGE_SIZE = 50
@@ -69,9 +70,7 @@ def create():
 
 
 def _managed(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = fetch(User, user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     return user

@@ -6,9 +6,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Forbidden, ability_required, can, desa_for_form, is_published, public
+from ..access import Forbidden, ability_required, desa_for_form, fetch, is_published, public
 from ..extensions import db
 from ..models import DESTANA_LEVELS, Broadcast, DesaInfo, Incident, Region
+from ..web.formatting import local_time
+from ..web.labels import HAZARD_LABELS, STATUS_LABELS
 from . import bp
 from .card import render as render_card
 from .documents import atom, cap, cap_index
@@ -135,9 +137,6 @@ def broadcast_cap(broadcast_id: int):
 @bp.get("/publik/insiden/<int:incident_id>.png")
 @public
 def incident_card(incident_id: int):
-    from ..templating import local_time
-    from ..web.labels import HAZARD_LABELS, STATUS_LABELS
-
     item = _published(Incident, incident_id)
     place = item.desa.label if item.desa else item.kecamatan.label
     lines = [place, str(STATUS_LABELS.get(item.status, item.status)), local_time(item.updated_at, item.kecamatan_code)]
@@ -148,8 +147,6 @@ def incident_card(incident_id: int):
 @bp.get("/publik/siaran/<int:broadcast_id>.png")
 @public
 def broadcast_card(broadcast_id: int):
-    from ..templating import local_time
-
     item = _published(Broadcast, broadcast_id)
     title = _("Peringatan dini") if item.kind == "peringatan" else _("Informasi bencana")
     lines = [item.body.split(":", 1)[-1].strip()[:160], local_time(item.published_at, item.kecamatan_code)]
@@ -161,10 +158,7 @@ def broadcast_card(broadcast_id: int):
 
 
 def _staff_item(model, item_id: int):
-    item = db.get_or_404(model, item_id)
-    if not can(current_user, "publish", item):
-        abort(403)
-    return item
+    return fetch(model, item_id, "publish")
 
 
 def _act(action, item, done: str, back: str):

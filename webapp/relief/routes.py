@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from ..access import ability_required, area_in_reach, can, desa_in_reach
-from ..dashboard.service import BadQuery, read_day
+from ..access import ability_required, area_in_reach, can, desa_in_reach, fetch
 from ..extensions import db
 from ..models import (
     EMERGENCY_STATUSES,
@@ -22,7 +21,7 @@ from ..models import (
     Shelter,
     utcnow,
 )
-from ..regions.areas import requested_area
+from ..regions.areas import BadQuery, read_day, requested_area
 from ..regions.gazetteer import ZONES, zone_for
 from . import bp
 from .service import (
@@ -47,10 +46,7 @@ from .service import (
 
 
 def _get(model, item_id: int, ability: str):
-    item = db.get_or_404(model, item_id)
-    if not can(current_user, ability, item):
-        abort(403)
-    return item
+    return fetch(model, item_id, ability)
 
 
 def _today(code: str):
@@ -168,9 +164,7 @@ def emergency():
 @bp.post("/status-darurat/<int:status_id>/akhiri")
 @ability_required("emergency")
 def end_emergency(status_id: int):
-    row = db.get_or_404(EmergencyStatus, status_id)
-    if not can(current_user, "emergency", row.region_code):
-        abort(403)
+    row = fetch(EmergencyStatus, status_id, "emergency")
     row.ends_on = max(_today(row.region_code), row.starts_on)
     return _done(_("Status darurat diakhiri."), url_for("relief.emergency"))
 

@@ -1,4 +1,3 @@
-import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
@@ -9,53 +8,18 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from sms.vocab import COUNT_FIELDS, settle_injuries
 
 from ..extensions import db
 from ..intake.ingest import InboundMessage
 from ..models import Region
-from ..web.forms import Form
+from ..web.forms import IDEMPOTENCY_KEY, CheckboxList, Form, check_photo, photo_type
 from ..web.labels import COUNT_LABELS, HAZARD_LABELS, NEED_LABELS
-
-MAX_PHOTO_BYTES = 100 * 1024
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
-
-
-def photo_type(data: bytes) -> str | None:
-    """The image type from its first bytes (JPEG, PNG or WebP), not from what the client claims."""
-    for magic, kind in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def check_photo(field) -> None:
-    """An optional photo field: at most 100 KB, and a JPEG, PNG or WebP by its first bytes."""
-    if not field.data:
-        return
-    data = field.data.read(MAX_PHOTO_BYTES + 1)
-    field.data.seek(0)
-    if not data:
-        return
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError(_l("Foto terlalu besar: paling besar 100 KB."))
-    if photo_type(data) is None:
-        raise ValidationError(_l("Foto harus JPEG, PNG atau WebP."))
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ReportForm(Form):

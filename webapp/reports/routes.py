@@ -4,14 +4,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access import Forbidden, ability_required, can, desa_for_form
+from ..access import Forbidden, ability_required, can, desa_for_form, fetch
 from ..extensions import db
 from ..incidents.service import latest_answers
 from ..intake.ingest import ingest
 from ..models import Handover, Incident, Report
+from ..web.forms import IDEMPOTENCY_KEY
 from ..web.pagination import requested_page
 from . import bp
-from .forms import IDEMPOTENCY_KEY, ReportForm
+from .forms import ReportForm
 
 MINE_PAGE_SIZE = 20
 
@@ -68,8 +69,8 @@ def new():
 @bp.get("/reports/<int:report_id>/photo")
 @ability_required("incidents")
 def photo(report_id: int):
-    report = db.session.get(Report, report_id)
-    if report is None or report.photo_type is None:
+    report = fetch(Report, report_id)
+    if report.photo_type is None:
         abort(404)
     if report.incident is None or not can(current_user, "incidents", report.incident):
         abort(403)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..access import Forbidden, ability_required, desa_for_form
+from ..access import Forbidden, ability_required, desa_for_form, fetch
 from ..extensions import db
 from ..models import Reporter
 from ..web.pagination import requested_page
@@ -100,9 +100,7 @@ def import_file():
 @ability_required("residents")
 def remove(resident_id: int):
     _desa()
-    resident = db.session.get(Reporter, resident_id)
-    if resident is None:
-        abort(404)
+    resident = fetch(Reporter, resident_id)
     if not RemoveForm().validate_on_submit():
         abort(400)
     try:

@@ -43,7 +43,3 @@ class MemberForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.channel.choices = [("sms", "SMS"), ("whatsapp", "WhatsApp")]
-
-
-class ActionForm(Form):
-    """An empty form: a button that changes something is a POST with a CSRF token."""

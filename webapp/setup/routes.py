@@ -3,14 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import Forbidden, ability_required, can, role_of
+from ..access import Forbidden, ability_required, fetch, role_of
 from ..audit import record
 from ..extensions import db, htmx
 from ..messaging import gateway_health
 from ..models import Agency, AgencyMember, AuditEntry, ReceivingNumber, SignIn, utcnow
+from ..web.forms import ActionForm
 from ..web.pagination import requested_page
 from . import bp
-from .forms import ActionForm, AgencyForm, MemberForm, NumberEditForm, NumberForm, ScopedAgencyForm
+from .forms import AgencyForm, MemberForm, NumberEditForm, NumberForm, ScopedAgencyForm
 from .qr import settings_qr
 from .service import (
     SetupError,
@@ -71,12 +72,7 @@ def add_gateway():
 
 
 def _number(number_id: int, ability: str) -> ReceivingNumber:
-    number = db.session.get(ReceivingNumber, number_id)
-    if number is None:
-        abort(404)
-    if not can(current_user, ability, number):
-        abort(403)
-    return number
+    return fetch(ReceivingNumber, number_id, ability)
 
 
 def webhook_url() -> str:
@@ -235,12 +231,7 @@ def add_agency_view():
 
 
 def _agency(agency_id: int) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        abort(404)
-    if not may_keep(current_user, agency):
-        abort(403)
-    return agency
+    return fetch(Agency, agency_id, may=may_keep)
 
 
 @bp.post("/instansi/<int:agency_id>/aktif")
@@ -275,9 +266,7 @@ def add_member_view(agency_id: int):
 @bp.post("/instansi/petugas/<int:member_id>/hapus")
 @ability_required("agencies")
 def remove_member_view(member_id: int):
-    member = db.session.get(AgencyMember, member_id)
-    if member is None:
-        abort(404)
+    member = fetch(AgencyMember, member_id)
     _agency(member.agency_id)
     if not ActionForm().validate_on_submit():
         abort(400)

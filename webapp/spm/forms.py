@@ -5,8 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..reports.forms import IDEMPOTENCY_KEY, check_photo
-from ..web.forms import Form
+from ..web.forms import IDEMPOTENCY_KEY, Form, check_photo
 from ..web.labels import HAZARD_LABELS, PREPAREDNESS_LABELS
 
 

@@ -6,13 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..access import Forbidden, ability_required, can, desa_for_form, desa_in_reach
-from ..dashboard.service import BadQuery, read_day
+from ..access import Forbidden, ability_required, can, desa_for_form, desa_in_reach, fetch
 from ..extensions import db
 from ..models import HazardPopulation, PreparednessActivity, Region, utcnow
-from ..regions.areas import requested_area
+from ..regions.areas import BadQuery, read_day, requested_area
 from ..regions.gazetteer import ZONES, zone_for
-from ..reports.forms import IDEMPOTENCY_KEY, photo_type
+from ..web.forms import IDEMPOTENCY_KEY, photo_type
 from ..web.pagination import requested_page
 from . import bp
 from .forms import ActivityForm
@@ -171,7 +170,7 @@ def activities():
 @bp.get("/kesiapsiagaan/<int:activity_id>/foto")
 @ability_required("preparedness")
 def activity_photo(activity_id: int):
-    activity = db.get_or_404(PreparednessActivity, activity_id)
+    activity = fetch(PreparednessActivity, activity_id)
     if not can(current_user, "preparedness", activity.desa_code) or not activity.photo:
         abort(404 if not activity.photo else 403)
     return Response(activity.photo, mimetype=activity.photo_type or "application/octet-stream")

@@ -32,6 +32,7 @@ from sms.vocab import HAZARDS
 
 from ..access import desa_in_reach
 from ..extensions import db
+from ..incidents.facts import incident_facts
 from ..models import (
     Broadcast,
     HazardPopulation,
@@ -42,6 +43,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..regions.areas import Area, Period
 from ..regions.gazetteer import ZONES, zone_for
 
 SERVICE_1 = ("sosialisasi",)
@@ -266,8 +268,6 @@ def achievement(region: Region, first: date, last: date, desa_code: str | None =
         select(Incident).where(where, Incident.opened_at >= start, Incident.opened_at < end,
                                Incident.status.not_in(("ditolak", "digabung")))
     )  # fmt: skip
-    from ..dashboard.service import Area, Period, incident_facts  # the dashboard's milestone times, one rule
-
     reached = {f.id: f for f in incident_facts(Area(region.code, region.label), Period(first, last))}
     for incident in incidents:
         needed = sum(getattr(incident, name) for name in NEEDED_RESCUE)

@@ -5,10 +5,10 @@ from sqlalchemy import select
 
 from sms.lexicon import LANGUAGES
 
-from ..access import Forbidden, ability_required, desa_in_reach, role_of, scope
+from ..access import Forbidden, ability_required, desa_in_reach, fetch, role_of, scope
 from ..extensions import db
 from ..models import Dusun, LearnedTerm, Region, Report
-from ..setup.forms import ActionForm
+from ..web.forms import ActionForm
 from . import bp
 from .service import (
     VocabularyError,
@@ -74,9 +74,7 @@ def teach_view():
 @bp.post("/kosakata/<int:term_id>/hapus")
 @ability_required("vocabulary")
 def forget_view(term_id: int):
-    term = db.session.get(LearnedTerm, term_id)
-    if term is None:
-        abort(404)
+    term = fetch(LearnedTerm, term_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -157,9 +155,7 @@ def import_dusun_view():
 @bp.post("/dusun/<int:dusun_id>/hapus")
 @ability_required("dusun")
 def remove_dusun_view(dusun_id: int):
-    found = db.session.get(Dusun, dusun_id)
-    if found is None:
-        abort(404)
+    found = fetch(Dusun, dusun_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

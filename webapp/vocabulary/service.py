@@ -1,5 +1,5 @@
 """What a kecamatan teaches its parser: the languages its people write, the dusun of its desa, and words learned
-from triage. Each takes effect on the kecamatan's next message (``intake.parser_for`` reads them every time).
+from triage. Each takes effect on the kecamatan's next message (``parsers.parser_for`` reads them every time).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sms.vocab import HAZARDS
 
 from ..access import Forbidden, can, desa_in_reach
 from ..extensions import db
-from ..intake.ingest import parser_for
 from ..models import Dusun, Incident, LearnedTerm, Region, Report, User
+from .parsers import parser_for
 
 MAX_PHRASE_WORDS = 3
 # Words never worth remembering on their own: what every message says around the words that matter.

@@ -1,23 +1,21 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import ability_required, area_in_reach, can
+from ..access import ability_required, area_in_reach, can, fetch
 from ..extensions import db
 from ..models import WarningDraft, WarningFeed
 from ..web.pagination import requested_page
 from . import bp
-from .service import DraftError, discard, drafts_for, unmatched, validity
+from .matching import validity
+from .service import DraftError, discard, drafts_for, unmatched
 
 PAGE_SIZE = 20
 
 
 def _draft(draft_id: int, ability: str) -> WarningDraft:
-    draft = db.get_or_404(WarningDraft, draft_id)
-    if not can(current_user, ability, draft):
-        abort(403)
-    return draft
+    return fetch(WarningDraft, draft_id, ability)
 
 
 @bp.get("/peringatan")

@@ -23,10 +23,8 @@ from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
-from sms.gsm import encoding_of
-from sms.replies import render, to_gsm7
+from sms.replies import render
 
 from ..access import can, scope
 from ..extensions import db
@@ -42,21 +40,9 @@ from ..models import (
     WarningMessage,
     utcnow,
 )
-from ..regions.gazetteer import ZONES, zone_for
-from .feeds import CapMessage, FeedError, Quake, distance_km, felt_kabupaten, hazard_for, inside, named_kecamatan
-from .feeds import normalise as normalise_name
-
-MAX_SEGMENTS = 2
-DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
-ADVICE = {
-    "banjir": "Waspada banjir & genangan, amankan dokumen, siap mengungsi bila air naik.",
-    "cuaca_ekstrem": "Jauhi pohon besar & baliho, amankan atap, waspada banjir.",
-    "gelombang_pasang": "Jangan melaut, jauhi pantai.",
-    "gempabumi": "Waspada gempa susulan, jauhi bangunan retak.",
-    "tsunami": "Segera menjauh dari pantai ke tempat tinggi.",
-    "kekeringan": "Hemat air bersih.",
-    "karhutla": "Jangan membakar lahan, laporkan titik api.",
-}
+from ..regions.gazetteer import zone_for
+from .feeds import CapMessage, FeedError, Quake, hazard_for
+from .matching import draft_text, hour_minute, local_clock, matched_kecamatan
 
 
 @dataclass(frozen=True)
@@ -66,110 +52,6 @@ class Taken:
     outcome: str
     alert: WarningAlert | None = None
     drafts: int = 0  # drafts made for newly matched kecamatan
-
-
-# --- Matching ----------------------------------------------------------------------------------------------------
-
-
-def _kecamatan() -> list[tuple[Region, Region]]:
-    parent = aliased(Region)
-    query = select(Region, parent).join(parent, Region.parent_code == parent.code).where(Region.level == "kecamatan")
-    return [(kecamatan, kabupaten) for kecamatan, kabupaten in db.session.execute(query)]
-
-
-def _key(name: str) -> str:
-    """Names compared without spaces: BMKG writes "Batumandi" for Kemendagri's "Batu Mandi"."""
-    return normalise_name(name).replace(" ", "")
-
-
-def _bare(kabupaten_name: str) -> str:
-    name = normalise_name(kabupaten_name)
-    for prefix in ("kabupaten ", "kota "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
-
-
-def matched_kecamatan(alert: WarningAlert) -> dict[str, str]:
-    """The kecamatan Tangguh holds that ``alert`` covers: {code: how} with how ``nama``, ``poligon``,
-    ``dirasakan`` or ``radius``."""
-    found: dict[str, str] = {}
-    rows = _kecamatan()
-    if alert.source == "nowcast":
-        texts = [alert.description or ""] + [area["desc"] for area in alert.areas or []]
-        pairs = {(_key(k), _key(c)) for k, c in named_kecamatan(texts)}
-        rings = [ring for area in alert.areas or [] for ring in area["polygons"]]
-        for kecamatan, kabupaten in rows:
-            if (_key(kabupaten.name), _key(kecamatan.name)) in pairs:
-                found[kecamatan.code] = "nama"
-            elif kecamatan.latitude is not None and any(
-                inside((kecamatan.latitude, kecamatan.longitude), [tuple(p) for p in ring]) for ring in rings
-            ):
-                found[kecamatan.code] = "poligon"
-        return found
-    felt = felt_kabupaten(alert.description or "")
-    radius = current_app.config["WARNINGS_QUAKE_RADIUS_KM"]
-    for kecamatan, kabupaten in rows:
-        if _bare(kabupaten.name) in felt:
-            found[kecamatan.code] = "dirasakan"
-        elif _near(kecamatan, alert, radius):
-            found[kecamatan.code] = "radius"
-    return found
-
-
-def _near(kecamatan: Region, alert: WarningAlert, radius_km: float) -> bool:
-    if kecamatan.latitude is None or alert.latitude is None or not radius_km:
-        return False
-    return distance_km((kecamatan.latitude, kecamatan.longitude), (alert.latitude, alert.longitude)) <= radius_km
-
-
-# --- The draft's words ---------------------------------------------------------------------------------------
-
-
-def _clock(moment: datetime, code: str) -> datetime:
-    return moment.astimezone(ZONES[zone_for(code)])
-
-
-def _hm(moment: datetime) -> str:
-    return moment.strftime("%H.%M")
-
-
-def validity(alert: WarningAlert, code: str) -> str:
-    """BMKG's validity window in the kecamatan's own clock: "Sen 1/12 14.20-17.00 WIB"."""
-    end = _clock(alert.expires_at, code)
-    start = _clock(alert.effective_at or alert.issued_at, code)
-    day = f"{DAYS[start.weekday()]} {start.day}/{start.month}"
-    if start.date() != end.date():
-        return f"{day} {_hm(start)} - {DAYS[end.weekday()]} {end.day}/{end.month} {_hm(end)} {zone_for(code)}"
-    return f"{day} {_hm(start)}-{_hm(end)} {zone_for(code)}"
-
-
-def _fits(prefix: str, body: str) -> bool:
-    return encoding_of(prefix + body).segments <= MAX_SEGMENTS and encoding_of(prefix + body).encoding == "GSM-7"
-
-
-def draft_text(alert: WarningAlert, kecamatan: Region) -> str:
-    """The draft's text after the broadcast prefix ("PERINGATAN DINI Kec. Winongan: "), at most two GSM-7
-    segments with it: what BMKG warns of, when (the kecamatan's clock), what to do; "BMKG" named as the source."""
-    prefix = f"PERINGATAN DINI Kec. {kecamatan.name}: "
-    advice = ADVICE.get(alert.hazard, "")
-    code = kecamatan.code
-    if alert.source == "gempa":
-        when = _clock(alert.issued_at, code)
-        what = f"BMKG: gempa M{alert.magnitude:.1f} {DAYS[when.weekday()]} {when.day}/{when.month} pukul {_hm(when)} "
-        what += f"{zone_for(code)}, {alert.headline or ''}, dirasakan {alert.description or '-'}."
-        tail = [f" {advice}"]
-    else:
-        what = f"BMKG {validity(alert, code)}: {alert.event.lower()} berpotensi terjadi di wilayah kita."
-        tail = [f" {advice}"]
-    what, tail = to_gsm7(what), [to_gsm7(t) for t in tail]
-    for keep in range(len(tail), -1, -1):  # drop the advice before cutting BMKG's words
-        body = what + "".join(tail[:keep])
-        if _fits(prefix, body):
-            return body
-    while what and not _fits(prefix, what + ".."):
-        what = what[: max(len(what) - 10, 0)]
-    return what.rstrip(" ,.") + ".."
 
 
 # --- Taking documents in --------------------------------------------------------------------------------------
@@ -308,9 +190,9 @@ def _tell(draft: WarningDraft) -> int:
     """One notice per new draft to the kecamatan's staff (SMS to their phones, a web push to their browsers) and
     to its on-duty (camat's) phone, with a short link to the draft. Returns how many were queued."""
     alert, code = draft.alert, draft.kecamatan_code
-    until = _clock(alert.expires_at, code)
+    until = local_clock(alert.expires_at, code)
     parts = dict(event=alert.event.lower(), kecamatan=f"Kec. {draft.kecamatan.name}",
-                 until=f"{_hm(until)} {zone_for(code)}")  # fmt: skip
+                 until=f"{hour_minute(until)} {zone_for(code)}")  # fmt: skip
     public = current_app.config["PUBLIC_URL"]
     try:
         text = render("warning_duty_link", link=f"{public}/w/{draft.id}", **parts) if public else None
@@ -345,7 +227,7 @@ def _tell_changed(draft: WarningDraft, identifier: str, template: str) -> None:
         return
     code = draft.kecamatan_code
     text = render(template, event=draft.alert.event.lower(), kecamatan=f"Kec. {draft.kecamatan.name}",
-                  until=f"{_hm(_clock(draft.alert.expires_at, code))} {zone_for(code)}")  # fmt: skip
+                  until=f"{hour_minute(local_clock(draft.alert.expires_at, code))} {zone_for(code)}")  # fmt: skip
     for phone in sorted(_duty_phones(draft)):
         enqueue(key=f"warning-{draft.id}-{identifier}-{phone}", to=phone, body=text, purpose="notify",
                 kecamatan_code=code)  # fmt: skip

@@ -1,0 +1,50 @@
+"""What a kecamatan's messages are read with: its languages' words and its desa names, with what staff taught.
+
+The intake reads every message through ``parser_for``; what the vocabulary pages change (languages, dusun,
+learned words) takes effect on the kecamatan's next message because it is read again each time. Only the
+costly typo index of the desa names is cached, keyed on the names themselves.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from sms.desa import Gazetteer
+from sms.lexicon import Lexicon, lexicon_for
+
+from ..extensions import db
+from ..models import Dusun, LearnedTerm, Region
+
+
+def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
+    """What a kecamatan's messages are read with: the words of the languages its people write (all when it named
+    none) and the hazard words it was taught; its desa, their dusun and the desa names it was taught."""
+    kecamatan = db.session.get(Region, kecamatan_code)
+    desa = db.session.execute(
+        select(Region.code, Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.code)
+    ).all()
+    learned = db.session.execute(
+        select(LearnedTerm.kind, LearnedTerm.phrase, LearnedTerm.value).where(
+            LearnedTerm.kecamatan_code == kecamatan_code
+        )
+    ).all()
+    hamlets = db.session.execute(
+        select(Dusun.name, Dusun.aliases, Dusun.desa_code)
+        .join(Region, Region.code == Dusun.desa_code)
+        .where(Region.parent_code == kecamatan_code)
+    ).all()
+    dusun = tuple(sorted((name, code) for names, aliases, code in hamlets
+                         for name in [names, *(aliases or "").split(";")] if name.strip()))  # fmt: skip
+    aliases = tuple(sorted((phrase, value) for kind, phrase, value in learned if kind == "desa"))
+    languages = [c for c in ((kecamatan.languages if kecamatan else None) or "").split(",") if c]
+    lexicon = lexicon_for(languages, [(phrase, value) for kind, phrase, value in learned if kind == "hazard"])
+    return lexicon, _gazetteer(kecamatan.name if kecamatan else "", tuple(desa), aliases, dusun)
+
+
+@lru_cache(maxsize=256)
+def _gazetteer(kecamatan_name: str, desa: tuple[tuple[str, str], ...], aliases=(), dusun=()) -> Gazetteer:
+    # Building the typo index costs up to 1.3 ms (Lampihong), several parses' worth: build it once per set
+    # of names, not once per message. Keyed on the names themselves, so a rename builds a new one.
+    return Gazetteer(kecamatan_name, dict(desa), aliases, dusun)

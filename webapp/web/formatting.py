@@ -1,0 +1,136 @@
+"""How times, durations, shares, money and timeline events read on a page, in Bahasa Indonesia and in the
+clock of the region where they happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+
+from ..regions.gazetteer import ZONES, zone_for
+from .labels import (
+    COUNT_LABELS,
+    HAZARD_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+)
+
+
+def local_time(moment: datetime | None, region_code: str | None = None) -> str:
+    """``22-11-2026 14:05 WITA``: a UTC time shown in the clock of the region it happened in."""
+    if moment is None:
+        return ""
+    zone = zone_for(region_code)
+    return moment.astimezone(ZONES[zone]).strftime("%d-%m-%Y %H:%M ") + zone
+
+
+def duration(hours: float | None) -> str:
+    """A response time as people say it: ``45 mnt``, ``5,5 jam``, ``3,2 hari``; ``belum ada`` when there is none."""
+    if hours is None:
+        return _("belum ada")
+    if hours < 1:
+        return _("%(num)d mnt", num=round(hours * 60))
+    if hours < 48:
+        return _("%(num)s jam", num=format_decimal(round(hours, 1)))
+    return _("%(num)s hari", num=format_decimal(round(hours / 24, 1)))
+
+
+def waited(moment: datetime | None, now: datetime) -> str:
+    """How long ago ``moment`` was, as people say it: ``20 mnt``, ``3 jam``, ``2,5 hari``."""
+    if moment is None:
+        return _("belum ada")
+    return duration(max((now - moment).total_seconds(), 0) / 3600)
+
+
+def share(part: float | None) -> str:
+    """``83 %``, or ``belum ada`` when there is nothing to divide."""
+    return _("belum ada") if part is None else format_percent(part)
+
+
+def rupiah(amount: int | None) -> str:
+    """``Rp 12.600``: rupiah with the Indonesian thousands separator."""
+    return "Rp " + f"{amount or 0:,}".replace(",", ".")
+
+
+def _taken(data: dict) -> str:
+    """What a merge took from the other incident, in words: status, severity, hazard, desa, counts, agencies."""
+    parts = []
+    for name, (_old, new) in (data.get("taken") or {}).items():
+        if name == "status":
+            parts.append(_("status %(status)s", status=STATUS_LABELS.get(new, new)))
+        elif name == "severity":
+            parts.append(_("keparahan %(level)s", level=SEVERITY_LABELS.get(new, new)))
+        elif name == "hazard":
+            parts.append(str(HAZARD_LABELS.get(new, new)))
+        elif name == "desa_code":
+            parts.append(_("desa"))
+        else:
+            parts.append(f"{COUNT_LABELS.get(name, name)} {new}")
+    parts += [_("instansi %(agency)s", agency=agency) for agency in data.get("agencies") or []]
+    return ", ".join(str(p) for p in parts)
+
+
+def describe_event(event) -> str:
+    """One timeline line in Bahasa Indonesia for an incident event."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "opened":
+        return _("Insiden dibuka dari laporan #%(id)s", id=event.report_id)
+    if kind == "report":
+        return _("Laporan #%(id)s masuk", id=event.report_id)
+    if kind == "status":
+        old, new = STATUS_LABELS.get(data.get("old"), "?"), STATUS_LABELS.get(data.get("new"), "?")
+        return _("Status: %(old)s → %(new)s", old=old, new=new)
+    if kind == "agency":
+        agency = data.get("agency")
+        if data.get("withdrawn"):
+            return _("Penyerahan ke %(agency)s ditarik", agency=agency)
+        return _("Ditugaskan ke %(agency)s", agency=agency) if agency else _("Penugasan instansi dihapus")
+    if kind == "severity":
+        return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
+    if kind == "counts":
+        return _("Jumlah korban dan kerusakan dikoreksi")
+    if kind == "publish":
+        return _("dipublikasikan untuk warga") + (f": {data['summary']}" if data.get("summary") else "")
+    if kind == "unpublish":
+        return _("ditarik dari halaman publik")
+    if kind == "note":
+        return _("Catatan")
+    if kind == "sms":
+        return _("SMS diantrekan untuk %(num)s pelapor", num=data.get("recipients", 0))
+    if kind == "merge":
+        return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
+    if kind == "merge_in":
+        line = _("Menerima %(num)s laporan dari %(ticket)s", num=data.get("reports"), ticket=data.get("source"))
+        taken = _taken(data)
+        return _("%(line)s; mengambil %(taken)s", line=line, taken=taken) if taken else line
+    if kind == "unmerge":
+        return _("Penggabungan ke %(ticket)s dibatalkan (%(num)s laporan kembali)", ticket=data.get("source"),
+                 num=data.get("reports"))  # fmt: skip
+    if kind == "unmerge_out":
+        return _("Penggabungan %(ticket)s dibatalkan (%(num)s laporan dikembalikan)", ticket=data.get("into"),
+                 num=data.get("reports"))  # fmt: skip
+    if kind == "handover":
+        stage = {"terima": _("menerima"), "tangani": _("tiba di lokasi"), "selesai": _("menyelesaikan")}.get(
+            data.get("stage"), data.get("stage")
+        )
+        return _("%(agency)s %(stage)s (%(member)s, lewat %(via)s)", agency=data.get("agency"), stage=stage,
+                 member=data.get("member") or "?", via="SMS" if data.get("via") == "sms" else "web")  # fmt: skip
+    if kind == "handover_late":
+        return _("%(agency)s belum menerima setelah %(num)s menit: petugas diberi tahu", agency=data.get("agency"),
+                 num=data.get("minutes"))  # fmt: skip
+    if kind == "escalated":
+        return _("Belum diverifikasi setelah %(num)s menit: petugas diberi tahu", num=data.get("minutes"))
+    if kind == "split":
+        return _("Laporan #%(id)s dipisah ke %(ticket)s", id=data.get("report"), ticket=data.get("into"))
+    if kind == "split_from":
+        return _("Dipisah dari %(ticket)s", ticket=data.get("source"))
+    if kind == "answered":
+        what = _("desa") if data.get("question") == "desa" else _("jenis kejadian")
+        return _("Pelapor menjawab pertanyaan %(what)s lewat laporan #%(id)s", what=what, id=event.report_id)
+    if kind == "classified":
+        return _("Jenis dan desa ditetapkan petugas")
+    if kind == "reveal":
+        return _("Nomor pelapor laporan #%(id)s dibuka", id=data.get("report"))
+    return kind

@@ -1,0 +1,71 @@
+"""The worker's round: everything ``flask sms worker`` does between two waits, and the only place that runs it.
+
+Each round, in this order:
+1. escalate incidents left unverified too long and handovers nobody acknowledged (``notices.escalate_due``);
+2. every ``WARNINGS_POLL_SECONDS``, poll BMKG's warnings (``warnings.poller.poll``);
+3. check the Android gateways' health (``gateway_health.check``: offline alerts, recoveries, tests, the canary);
+4. once an hour, forget sign-in attempts older than ``SIGN_IN_KEEP_DAYS``;
+5. send what is due (``send_due``), and tell gateway health what each Android device did.
+
+The click command (``webapp.cli``) only loops, sleeps and stops on a signal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .auth.throttle import forget_old_sign_ins
+from .messaging import gateway_health
+from .messaging.notices import escalate_due
+from .messaging.outbound import deliver_due, worker_name
+from .warnings.poller import poll as poll_warnings
+
+HOUSEKEEPING_SECONDS = 3600
+
+
+def send_due(worker: str | None = None, limit: int = 20) -> dict[str, int]:
+    """Claim what is due, send it, and record for gateway health whether each Android device took its message;
+    returns how many messages ended in each status."""
+    deliveries = deliver_due(worker or worker_name(), limit)
+    for delivery in deliveries:
+        if delivery.device:
+            gateway_health.record_send(delivery.device, ok=delivery.device_ok, reason=delivery.reason)
+    return dict(Counter(delivery.status for delivery in deliveries))
+
+
+@dataclass
+class Schedule:
+    """When the worker last did its slower duties (``time.monotonic``); a new schedule does both at once."""
+
+    polled: float = -1e9
+    housekept: float = -1e9
+
+
+def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], None]) -> dict[str, int]:
+    """Do one round of the worker's duties (see the module's docstring), telling ``say`` what each did as it
+    finishes; commits as it goes, and returns how many messages ended in each status."""
+    escalated = escalate_due()
+    if escalated:
+        say(f"escalated={escalated}")
+    if time.monotonic() - schedule.polled > current_app.config["WARNINGS_POLL_SECONDS"]:
+        schedule.polled = time.monotonic()
+        say(poll_warnings().line())
+    health = gateway_health.check()
+    if health:
+        say("gateways " + counts_line(health))
+    if time.monotonic() - schedule.housekept > HOUSEKEEPING_SECONDS:
+        schedule.housekept = time.monotonic()
+        forgotten = forget_old_sign_ins()
+        if forgotten:
+            say(f"sign-ins forgotten={forgotten}")
+    return send_due(worker, batch)
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    """``failed=1 sent=3``: counts for the worker's log, in a stable order."""
+    return " ".join(f"{key}={value}" for key, value in sorted(counts.items()))
