@@ -1,4 +1,4 @@
-"""The BMKG poller's cost per cycle, against the fixture server (tests/bmkg_fake.py) on 127.0.0.1: the first
+"""The BMKG poller's cost per cycle, against the fixture server (tests/fakes/bmkg.py) on 127.0.0.1: the first
 cycle (index and three CAP documents fetched, stored, matched, drafted, staff told), and an unchanged cycle
 (one conditional GET answered 304), median of 20."""
 
@@ -13,8 +13,7 @@ from harness import prepare
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from bmkg_fake import FakeBMKG  # noqa: E402
-
+from fakes.bmkg import FakeBMKG  # noqa: E402
 from webapp.accounts import create_user  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.warnings.poller import poll  # noqa: E402

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harness import WINONGAN, Server, prepare
+from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from webapp.accounts import create_user
@@ -24,7 +25,7 @@ from webapp.warnings.service import take_cap
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path.insert(0, str(TESTS))
-from bmkg_fake import FIXTURE_NOW, ISO_TIME  # noqa: E402
+from fakes.bmkg import FIXTURE_NOW, ISO_TIME  # noqa: E402
 
 CHROMIUM = os.environ.get("TANGGUH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -117,8 +118,6 @@ def _document_bytes(context, page, url: str) -> int:
 def run(url: str) -> dict:
     if not os.path.exists(CHROMIUM):
         return {"skipped": f"Chromium not found at {CHROMIUM} (apt-get install chromium)"}
-    from playwright.sync_api import sync_playwright
-
     app = prepare(url)
     with app.app_context():
         incident_id = seed()

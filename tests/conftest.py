@@ -13,13 +13,13 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from bmkg_fake import FakeBMKG
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
-from gateway_fakes import FakeAndroid, FakeTwilio
+from fakes.bmkg import FakeBMKG
+from fakes.gateways import FakeAndroid, FakeTwilio
 from webapp import create_app
 from webapp.accounts import create_user
 from webapp.config import database_url
@@ -73,7 +73,7 @@ def app(database_uri):
             "ANDROID_WEBHOOK_SIGNING_KEY": ANDROID_KEY,
             "SMS_GATEWAY": "console",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # production keeps scrypt
-            "WARNINGS_NOWCAST_URL": "",  # no test reaches BMKG; tests/bmkg_fake.py stands in for it
+            "WARNINGS_NOWCAST_URL": "",  # no test reaches BMKG; tests/fakes/bmkg.py stands in for it
             "WARNINGS_QUAKE_URL": "",
         }
     )

@@ -10,9 +10,32 @@ from flask import Flask, current_app, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import cli, templating
+from .api import bp as api_bp
+from .auth import bp as auth_bp
+from .auth.routes import init_app as auth_init
+from .broadcasts import bp as broadcasts_bp
 from .config import INSTANCE, ROOT, from_environment
+from .consultations import bp as consultations_bp
+from .dashboard import bp as dashboard_bp
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
+from .health import bp as health_bp
+from .incidents import bp as incidents_bp
+from .people import bp as people_bp
+from .people.routes import init_app as people_init
+from .public import bp as public_bp
+from .push import bp as push_bp
+from .push.service import public_key
 from .ratelimit import limiter
+from .relief import bp as relief_bp
+from .reports import bp as reports_bp
+from .residents import bp as residents_bp
+from .setup import bp as setup_bp
+from .spm import bp as spm_bp
+from .vocabulary import bp as vocabulary_bp
+from .warnings import bp as warnings_bp
+from .web import assets, errors
+from .webhooks import bp as webhooks_bp
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -42,30 +65,6 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
-
-    from . import cli, templating
-    from .api import bp as api_bp
-    from .auth import bp as auth_bp
-    from .auth.routes import init_app as auth_init
-    from .broadcasts import bp as broadcasts_bp
-    from .consultations import bp as consultations_bp
-    from .dashboard import bp as dashboard_bp
-    from .health import bp as health_bp
-    from .incidents import bp as incidents_bp
-    from .people import bp as people_bp
-    from .people.routes import init_app as people_init
-    from .public import bp as public_bp
-    from .push import bp as push_bp
-    from .push.service import public_key
-    from .relief import bp as relief_bp
-    from .reports import bp as reports_bp
-    from .residents import bp as residents_bp
-    from .setup import bp as setup_bp
-    from .spm import bp as spm_bp
-    from .vocabulary import bp as vocabulary_bp
-    from .warnings import bp as warnings_bp
-    from .web import assets, errors
-    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)

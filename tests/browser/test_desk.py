@@ -5,13 +5,13 @@ import json
 import re
 from datetime import timedelta
 
-from bmkg_fake import DATA as BMKG_DATA
-from bmkg_fake import FIXTURE_NOW
 from playwright.sync_api import expect
-from push_fake import FakePushService
 from sqlalchemy import select
 
 from conftest import PASSWORD
+from fakes.bmkg import DATA as BMKG_DATA
+from fakes.bmkg import FIXTURE_NOW
+from fakes.push import FakePushService
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest

@@ -1,0 +1,1 @@
+"""What pages share: static assets, error pages, form pieces, pagination, the domain's labels and formatting."""

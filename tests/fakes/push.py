@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from gateway_fakes import LocalServer
+from fakes.gateways import LocalServer
 
 
 def b64url(data: bytes) -> str:

@@ -10,7 +10,7 @@ from sms.lexicon import LANGUAGES, lexicon_for
 from sms.parse import parse
 from sms_corpus import FIELDS, accuracy, actual, load_cases
 
-TABLES = Path(__file__).parent / "data" / "languages"
+TABLES = Path(__file__).parents[1] / "data" / "languages"
 REQUIRED = {"id", "jv", "bjn", "mad", "su", "min", "bug"}
 
 

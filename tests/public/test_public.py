@@ -14,14 +14,14 @@ from PIL import Image
 from sqlalchemy import select
 
 from conftest import csrf_token, desa_code, login
-from gateway_fakes import FakeTelegram
+from fakes.gateways import FakeTelegram
 from webapp.extensions import db
 from webapp.models import Broadcast, IncidentEvent, OutboundMessage, Region, Reporter
 from webapp.public.service import publish_broadcast, publish_incident, withdraw_broadcast, withdraw_incident
 from webapp.worker import send_due
 
 WINONGAN, LAMPIHONG = "35.14.19", "63.11.05"
-CAP_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "cap" / "CAP-v1.2.xsd")))
+CAP_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "cap" / "CAP-v1.2.xsd")))
 SECRETS = ("Bu Sumiati", "081234999888", "+6281234999888", "6281234999888", "rumah saya di belakang masjid",
            "-7.74219", "112.91634")  # fmt: skip
 

@@ -4,10 +4,10 @@ on-duty SMS, and escalation of incidents left unverified."""
 from datetime import timedelta
 
 import pytest
-from push_fake import FakePushService
 from sqlalchemy import func, select
 
 from conftest import desa_code, login
+from fakes.push import FakePushService
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest

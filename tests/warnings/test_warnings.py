@@ -7,11 +7,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from bmkg_fake import DATA, FIXTURE_NOW
 from markupsafe import escape
 from sqlalchemy import func, select
 
 from conftest import csrf_token, desa_code, login
+from fakes.bmkg import DATA, FIXTURE_NOW
 from sms.gsm import encoding_of
 from webapp.extensions import db
 from webapp.models import (

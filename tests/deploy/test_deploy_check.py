@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from webapp import create_app
 
-spec = importlib.util.spec_from_file_location("deploy_check", Path(__file__).parent.parent / "deploy" / "check.py")
+spec = importlib.util.spec_from_file_location("deploy_check", Path(__file__).parents[2] / "deploy" / "check.py")
 deploy_check = importlib.util.module_from_spec(spec)
 sys.modules["deploy_check"] = deploy_check
 spec.loader.exec_module(deploy_check)

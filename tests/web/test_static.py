@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import login
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def test_vendored_htmx_matches_its_checksum_and_licence():

@@ -163,7 +163,7 @@ def test_server_processes_share_the_count_through_redis(app, database_uri, tmp_p
     email, address = f"redis-{uuid.uuid4().hex[:8]}@uji.test", f"10.{uuid.uuid4().int % 250}.0.1"
     script = tmp_path / "attempts.py"
     script.write_text(ATTEMPTS)
-    env = {"PYTHONPATH": str(Path(__file__).parent.parent) + ":" + str(Path(__file__).parent), "PATH": "/usr/bin"}
+    env = {"PYTHONPATH": str(Path(__file__).parents[2]) + ":" + str(Path(__file__).parents[1]), "PATH": "/usr/bin"}
 
     def attempts(n: int) -> list[int]:
         done = subprocess.run([sys.executable, str(script), database_uri, email, address, str(n)], env=env,

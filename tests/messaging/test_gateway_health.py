@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import ANDROID_KEY, csrf_token, signed_in
-from gateway_fakes import FakeSmtp
+from fakes.gateways import FakeSmtp
 from webapp.extensions import db
 from webapp.messaging import gateway_health
 from webapp.messaging.outbound import enqueue

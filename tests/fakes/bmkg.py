@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from gateway_fakes import LocalServer
+from fakes.gateways import LocalServer
 
-DATA = Path(__file__).parent / "data" / "bmkg"
+DATA = Path(__file__).parents[1] / "data" / "bmkg"
 INDEX = "/alerts/nowcast/id"
 QUAKES = "/DataMKG/TEWS/gempadirasakan.xml"
 FIXTURE_NOW = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)  # 14.30 WIB: the fixtures' Winongan alert is current

@@ -6,7 +6,7 @@ from babel.messages.pofile import read_po
 
 from conftest import login
 
-CATALOG = Path(__file__).resolve().parent.parent / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+CATALOG = Path(__file__).resolve().parents[2] / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 
 def test_indonesian_is_the_default(client):
