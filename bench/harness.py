@@ -90,7 +90,7 @@ def prepare(url: str, kabupaten=("35.14",)):
         upgrade()
         load_kabupaten(list(kabupaten))
         add_number(None, "twilio", TWILIO_NUMBER, WINONGAN)
-        add_number(None, "android", "bench-device", WINONGAN)
+        add_number(None, "android", "bench-device", WINONGAN, new_key=False)  # signs with the shared key
     return app
 
 
