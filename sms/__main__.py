@@ -1,6 +1,6 @@
 """``python -m sms parse --kecamatan 35.14.19 "banjir di sumberejo 12 rmh terendam"``
 
-Prints one JSON object per message: ``command``, ``hazard``, ``desa_code``, ``counts``, ``ticket``.
+Prints one JSON object per message: ``command``, ``hazard``, ``desa_code``, ``counts``, ``ticket``, ``needs``.
 Without TEXT it reads one message per line from standard input and prints one JSON line each.
 """
 

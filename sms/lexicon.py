@@ -1,9 +1,11 @@
 """The words villagers use, one data file per language (``sms/languages/<code>.toml``), merged into a lexicon.
 
 Each file holds a language's hazard words (strong phrases that name a hazard, weak cues that only suggest one),
-its count nouns (a person, a house), its verbs and adjectives of harm (what a count of people or houses is),
-number words, place cues ("di", "neng", "e", "ri") and SMS shorthand. Phrases are written as they look after
-normalisation: lowercase, no accents or apostrophes, shorthand expanded, single spaces.
+its count nouns (a person, a house, and the animals, vehicles, boats and stalls that are never people), its verbs
+and adjectives of harm (what a count of people or houses is, and which of them are said of things as much as of
+people), the words that ask for something and the needs they name ("butuh air bersih"), number words, place
+cues ("di", "neng", "e", "ri") and SMS shorthand. Phrases are written as they look after normalisation:
+lowercase, no accents or apostrophes, shorthand expanded, single spaces.
 
 ``lexicon_for(codes)`` merges the languages a kecamatan's people write (Indonesian always: numbers, units and
 shorthand are shared); ``lexicon_for()`` merges them all, which is the default. Adding a language is adding a
@@ -72,16 +74,28 @@ class Lexicon:
     abbreviations: dict[str, str] = field(default_factory=dict)
     not_count_units: set[str] = field(default_factory=set)
     not_count_before: set[str] = field(default_factory=set)
+    thing_words: set[str] = field(default_factory=set)
+    shared_cues: set[str] = field(default_factory=set)
+    possessive_words: set[str] = field(default_factory=set)
+    need_cues: set[str] = field(default_factory=set)
+    need_negations: set[str] = field(default_factory=set)
+    and_words: set[str] = field(default_factory=set)
+    needs: dict[str, str] = field(default_factory=dict)
+    needs_next: dict[str, str] = field(default_factory=dict)
 
     def add(self, data: dict) -> None:
         for slug, phrases in data.get("strong", {}).items():
             self.strong.setdefault(slug, []).extend(phrases)
         for slug, phrases in data.get("weak", {}).items():
             self.weak.setdefault(slug, []).extend(phrases)
-        for name in ("typos", "phrases", "people_cues", "house_cues", "numbers", "abbreviations"):
+        mappings = ("typos", "phrases", "people_cues", "house_cues", "numbers", "abbreviations", "needs", "needs_next")
+        for name in mappings:
             for word, value in data.get(name, {}).items():
                 getattr(self, name).setdefault(word, value)  # the first language to define a word keeps it
-        for name in ("people_words", "house_words", "place_cues", "not_count_units", "not_count_before"):
+        for name in (
+            "people_words", "house_words", "place_cues", "not_count_units", "not_count_before", "thing_words",
+            "shared_cues", "possessive_words", "need_cues", "need_negations", "and_words",
+        ):  # fmt: skip
             getattr(self, name).update(data.get(name, ()))
 
     def compile(self) -> Lexicon:
@@ -109,8 +123,22 @@ class Lexicon:
         self.known_words = (
             {w for p, _, _ in entries for w in p.split()}
             | set(self.people_cues) | set(self.house_cues) | self.house_words | self.people_words
-            | self.not_count_units | set(self.numbers) | {"kk", "rumah", "desa", "dusun", "warga", "air", "sungai"}
+            | self.not_count_units | self.thing_words | set(self.numbers)
+            | {"kk", "rumah", "desa", "dusun", "warga", "air", "sungai"}
         )  # fmt: skip
+        # Every need cue and need item by its first word, longest first: the parser reads them in one pass over
+        # the tokens. An entry is (words, kind, value): ("cue", phrase), ("item", need) or ("next", need), a
+        # "next" item counting only right after a cue or an "and" ("butuh air").
+        entries = [(phrase, "cue", phrase) for phrase in self.need_cues]
+        entries += [(phrase, "item", need) for phrase, need in self.needs.items()]
+        entries += [(phrase, "next", need) for phrase, need in self.needs_next.items()]
+        self.need_phrases: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        seen = set()
+        for phrase, kind, value in sorted(entries, key=lambda e: -len(e[0].split())):
+            words = tuple(phrase.split())
+            if words not in seen:  # the first meaning of a phrase keeps it (cues before items)
+                seen.add(words)
+                self.need_phrases.setdefault(words[0], []).append((words, kind, value))
         return self
 
 

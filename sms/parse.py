@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .desa import Gazetteer, _deletions
 from .lexicon import ALL, Lexicon
+from .needs import find_needs
 from .text import digits_to_number, expand, fold, words_to_number
 from .tickets import clean_ticket
 from .vocab import settle_injuries
@@ -57,7 +58,9 @@ class Parsed:
     name: str | None = None  # DAFTAR <nama>
     note: str | None = None  # SELESAI <tiket> <catatan>
     desa_ambiguous: bool = False
-    # The words that decided: {"hazard": "compok obbar", "counts": {"hilang": "2 oreng elang"}}, for staff.
+    needs: tuple[str, ...] = ()  # urgent needs asked for (sms.vocab.NEEDS), in the order the message names them
+    # The words that decided, for staff: {"hazard": "compok obbar", "counts": {"hilang": "2 oreng elang"},
+    # "needs": {"air_bersih": "butuh air bersih"}}.
     evidence: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -67,6 +70,7 @@ class Parsed:
             "desa_code": self.desa_code,
             "counts": self.counts,
             "ticket": self.ticket,
+            "needs": list(self.needs),
         }
 
 
@@ -145,6 +149,9 @@ def _number_at(tokens: list[str], i: int, lex: Lexicon = ALL) -> tuple[int | Non
 
 _PUNCTUATION = frozenset({",", ";", ":", "."})
 _BOUNDARY = frozenset({",", ";", ":", ".", "#", "dan", "serta", "sedangkan", "tapi", "namun", "di", "ke"})
+# The end of a clause, for the noun a number counts: places ("di", "ke") do not end it ("pengungsi di masjid 320").
+_CLAUSE_END = _BOUNDARY - {"di", "ke"}
+_HEAD_REACH = 6  # words before a number searched for the noun it counts ("imah nu kabawa caah 17")
 _GENERIC_UNITS = frozenset({"buah", "unit"})
 _DAMAGE_LEVELS = frozenset({"rusak_berat", "rusak_sedang", "rusak_ringan"})
 
@@ -170,8 +177,8 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
         i = after
         if start > 0 and tokens[start - 1] in lex.not_count_before:
             continue
-        if after < len(tokens) and tokens[after] in lex.not_count_units:
-            continue
+        if after < len(tokens) and (tokens[after] in lex.not_count_units or tokens[after] in lex.thing_words):
+            continue  # "50 cm", "3 ekor", "2 perahu": a measure, or animals and things
         category = _classify(tokens, start, after, lex)
         if category:
             found[category] = max(found.get(category, 0), value)
@@ -194,8 +201,44 @@ def _span(tokens: list[str], start: int, after: int, lex: Lexicon) -> str:
     return " ".join([*before, *tokens[start:after], *ahead]).replace("_", " ")
 
 
+def _noun_kind(word: str, lex: Lexicon) -> str | None:
+    if word in lex.people_words:
+        return "person"
+    if word in lex.house_words:
+        return "house"
+    if word in lex.thing_words:
+        return "thing"
+    return "kk" if word == "kk" else None
+
+
+def _head_before(tokens: list[str], start: int, lex: Lexicon) -> tuple[str | None, str | None, int]:
+    """The noun before the number at ``start`` that it counts: the nearest count noun in its clause, as (kind,
+    word, distance). A person noun owned by a thing or a house ("kambing warga 4 mati", "sapi milik warga",
+    "omah wong 3") gives the thing or the house. At most ``_HEAD_REACH`` words back: linear in the message."""
+    numbers = number_words(lex)
+    for i in range(start - 1, max(-1, start - 1 - _HEAD_REACH), -1):
+        word = tokens[i]
+        if word in _CLAUSE_END or word in numbers or digits_to_number(word) is not None:
+            break
+        kind = _noun_kind(word, lex)
+        if kind is None:
+            continue
+        if kind == "person":
+            owner = i - 2 if i >= 2 and tokens[i - 1] in lex.possessive_words else i - 1
+            owner_kind = _noun_kind(tokens[owner], lex) if owner >= 0 else None
+            if owner_kind in ("house", "thing"):
+                return owner_kind, tokens[owner], start - i
+        return kind, word, start - i
+    return None, None, 0
+
+
 def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[str, str] | None:
-    """The BNPB category of the number at ``tokens[start:after]``, from the words around it."""
+    """The BNPB category of the number at ``tokens[start:after]``, from the words around it.
+
+    A people count needs a person noun ("2 org", "warga 30") or a verb of harm that is only said of people
+    ("3 meninggal", "2 hilang"); a verb said of things as much ("hanyut", "mati") needs the person noun. Animals,
+    vehicles, boats and stalls never make one ("sapi loro mati", "perahu nelayan 3 hilang"), and houses make
+    house counts or none ("imah nu kabawa caah 17")."""
     numbers = number_words(lex)
     ahead = []
     for word in tokens[after : after + 5]:
@@ -208,30 +251,46 @@ def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[
             break
         behind.append(word)
     unit_words = ahead[:2]
+    if len(ahead) > 1 and ahead[0] in _GENERIC_UNITS and ahead[1] in lex.thing_words:
+        return None  # "2 unit motor", "3 buah perahu"
+    people_unit = any(w in lex.people_words for w in unit_words)
+    house_unit = any(w in lex.house_words for w in unit_words)
     # The count noun stands before the number or after it: "12 omah kebanjiran", "omah 12 kebanjiran".
-    noun_before = bool(behind) and behind[0] in lex.house_words | lex.people_words | {"kk"}
+    head, head_word, distance = _head_before(tokens, start, lex)
+    if head == "thing" and not (people_unit or house_unit or "kk" in unit_words):
+        return None  # "sapi loro mati", "kambing warga 4 mati": the number counts animals or things
+    before = head if distance == 1 else None  # the noun right before the number
+    noun_before = before in ("person", "house", "kk")
     house = (
-        any(w in lex.house_words for w in unit_words)
-        or ((not ahead or noun_before) and bool(behind) and behind[0] in lex.house_words)
-        or (not ahead and any(w in lex.house_words for w in behind))
+        house_unit
+        or before == "house"
+        or (not ahead and head == "house")  # "imah nu kabawa caah 17"
         or (bool(ahead) and ahead[0] in _DAMAGE_LEVELS)  # "3 rusak berat": damage levels describe buildings
         or (len(ahead) > 1 and ahead[0] in _GENERIC_UNITS and ahead[1] in _DAMAGE_LEVELS)  # "2 unit rusak berat"
     )
-    kk = "kk" in unit_words or (not any(w in lex.people_words for w in unit_words) and "kk" in behind[:1])
-    people = any(w in lex.people_words for w in unit_words) or (noun_before and behind[0] in lex.people_words)
+    kk = "kk" in unit_words or (not people_unit and before == "kk")
+    people = people_unit or before == "person"
+    person = people or head == "person"
+
+    def cue_of(word: str, of_house: bool) -> str | None:
+        if not of_house and word in lex.shared_cues and not person:
+            return None  # "jabu hanyut 6": no person, so look on ("2 hanyut blm ditemukan" is "hilang")
+        return _cue(word, of_house, lex)
 
     cue = None
     for word in ahead:
-        cue = _cue(word, house, lex)
+        cue = cue_of(word, house)
         if cue:
             break
     units = lex.people_words | lex.house_words | _GENERIC_UNITS | {"kk"}
     if cue is None and (not ahead or ahead[0] in units):
         for word in behind:
-            cue = _cue(word, house or any(w in lex.house_words for w in behind), lex)
+            cue = cue_of(word, house or head == "house")
             if cue:
                 house = cue.startswith("rumah_")
                 break
+    if cue is None and (people or kk) and head == "person" and not house:
+        cue = lex.people_cues.get(head_word)  # a person noun that says what happened: "pengungsi di masjid 320 orang"
     if house:
         if cue and cue.startswith("rumah_"):
             return cue, cue
@@ -339,10 +398,11 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
         parsed.name = " ".join(name_words).strip(" ,.") or None
         return parsed
 
-    if keyword == "posko" and _parse_shelter(text, parsed):
+    if keyword == "posko" and _parse_shelter(text, parsed, lex):
         return parsed
     if _parse_coded(text, gazetteer, parsed, lex):
         settle_injuries(parsed.counts)
+        _read_needs(tokens, parsed, lex)
         return parsed
     body = words[1:] if keyword == "lapor" else words
     parsed.hazard, phrase = hazard_evidence(body, lex)
@@ -357,33 +417,54 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
     parsed.counts = settle_injuries({k: v for k, v in find_counts(tokens, lex, spans).items() if v})
     if parsed.counts:
         parsed.evidence["counts"] = {k: spans[k] for k in parsed.counts if k in spans}
+    _read_needs(tokens, parsed, lex)
     return parsed
 
 
 _SHELTER = re.compile(r"^\s*posko\s*[:#]?\s*([a-z0-9]{3,8})\b(.*)$", re.IGNORECASE | re.DOTALL)
-_SHELTER_COUNTS = {
-    "mengungsi": re.compile(r"(\d{1,6})\s*(?:jiwa|jw|org|orang|pengungsi)\b"),
-    "mengungsi_kk": re.compile(r"(\d{1,6})\s*kk\b"),
-    "bayi_balita": re.compile(r"(\d{1,5})\s*(?:bayi|balita)\b"),
-    "ibu_hamil_menyusui": re.compile(r"(\d{1,5})\s*(?:bumil|busui|ibu\s*hamil|ibu\s*menyusui)\b"),
-    "lansia": re.compile(r"(\d{1,5})\s*(?:lansia|manula)\b"),
-    "disabilitas": re.compile(r"(\d{1,5})\s*(?:disabilitas|difabel)\b"),
-}
+# What a number in a shelter's count is, by the word after it: "120 jiwa", "35 kk", "5 balita", "2 ibu hamil".
+_SHELTER_UNITS = {
+    "jiwa": "mengungsi", "orang": "mengungsi", "pengungsi": "mengungsi",
+    "kk": "mengungsi_kk",
+    "bayi": "bayi_balita", "balita": "bayi_balita",
+    "bumil": "ibu_hamil_menyusui", "busui": "ibu_hamil_menyusui", "ibuhamil": "ibu_hamil_menyusui",
+    "ibumenyusui": "ibu_hamil_menyusui",
+    "lansia": "lansia", "manula": "lansia",
+    "disabilitas": "disabilitas", "difabel": "disabilitas",
+}  # fmt: skip
 
 
-def _parse_shelter(text: str, parsed: Parsed) -> bool:
-    """``POSKO <kode> 120 jiwa 35 kk [5 balita 3 lansia …]`` from a shelter's coordinator: the people there now.
-    False (an ordinary report, "posko di balai desa penuh") without a code and a number of people or KK."""
+def _parse_shelter(text: str, parsed: Parsed, lex: Lexicon) -> bool:
+    """``POSKO <kode> 120 jiwa 35 kk [5 balita 3 lansia …]`` from a shelter's coordinator: the people there now,
+    in digits or words ("POSKO 4FFV seratus jiwa, tiga puluh kk"); the first number of each kind counts. False
+    (an ordinary report, "posko di balai desa penuh") without a code and a number of people or KK."""
     match = _SHELTER.match(text)
-    counts = {}
-    for name, pattern in _SHELTER_COUNTS.items():
-        found = pattern.search(fold(match.group(2))) if match else None
-        if found:
-            counts[name] = int(found.group(1))
-    if not match or not ({"mengungsi", "mengungsi_kk"} & set(counts)):
+    if not match:
+        return False
+    tokens = tokenize(match.group(2), lex)
+    counts: dict[str, int] = {}
+    i = 0
+    while i < len(tokens):
+        value, after = _number_at(tokens, i, lex)
+        i = after
+        if value is None or after >= len(tokens):
+            continue
+        unit = tokens[after]
+        if unit == "ibu" and after + 1 < len(tokens) and tokens[after + 1] in ("hamil", "menyusui"):
+            unit = "bumil"
+        if unit in _SHELTER_UNITS:
+            counts.setdefault(_SHELTER_UNITS[unit], value)
+    if not {"mengungsi", "mengungsi_kk"} & set(counts):
         return False
     parsed.command, parsed.ticket, parsed.counts = "posko", match.group(1).upper(), counts
+    _read_needs(tokens, parsed, lex)  # "POSKO 4FFV 120 jiwa 35 kk butuh selimut"
     return True
+
+
+def _read_needs(tokens: list[str], parsed: Parsed, lex: Lexicon) -> None:
+    parsed.needs, words = find_needs(tokens, lex)
+    if words:
+        parsed.evidence["needs"] = words
 
 
 def _slot_after_hazard(body: list[str], lex: Lexicon) -> int | None:

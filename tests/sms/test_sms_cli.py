@@ -16,6 +16,7 @@ def test_parse_one_message():
         "desa_code": "35.14.19.2008",
         "counts": {"rumah_terendam": 12},
         "ticket": None,
+        "needs": [],
     }
 
 
