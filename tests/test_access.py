@@ -30,6 +30,7 @@ from webapp.models import (
     DesaInfo,
     Dusun,
     EmergencyStatus,
+    FigureProposal,
     GatewayTest,
     Handover,
     HazardPopulation,
@@ -87,6 +88,7 @@ class Place:
     shelter: Shelter | None = None  # an open shelter of the desa, with a need
     need: Need | None = None
     emergency: EmergencyStatus | None = None  # a siaga darurat of the kecamatan
+    proposal: FigureProposal | None = None  # figures a report proposed for the first incident
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -136,6 +138,9 @@ CASES: dict[str, list[Case]] = {
     ],
     "incidents.set_severity": [Case("post", "/incidents/{incident}/severity", "severity", {"severity": "2"})],
     "incidents.correct_counts": [Case("post", "/incidents/{incident}/counts", "counts", {"luka": "1"})],
+    "incidents.decide_figures": [
+        Case("post", "/incidents/{incident}/figures/{proposal}", "counts", {"keputusan": "terima"})
+    ],
     "incidents.add_note": [Case("post", "/incidents/{incident}/notes", "note", {"note": "cek lokasi"})],
     "incidents.reply": [Case("post", "/incidents/{incident}/reply", "reply", {"text": "Tim menuju lokasi"})],
     "incidents.merge": [
@@ -366,6 +371,7 @@ CASES: dict[str, list[Case]] = {
     ],
     "relief.needs": [Case("get", "/kebutuhan", "deliver", target=False, listing="need")],
     "relief.deliver_view": [Case("post", "/kebutuhan/{need}/serahkan", "deliver", {"quantity": "1", "donor": "Warga"})],
+    "relief.need_quantity": [Case("post", "/kebutuhan/{need}/jumlah", "needs", {"quantity": "250", "unit": "liter"})],
     "relief.daily": [Case("get", "/laporan-harian?wilayah={area}", "dashboard")],
     "dashboard.recap_csv": [Case("get", "/dashboard/recap.csv?wilayah={area}", "dashboard")],
     "public.desa_info": [
@@ -431,6 +437,10 @@ def _world(make_user, make_incident) -> dict:
             make_incident(kecamatan, desa, reports=(f"+62812{len(places):02d}000003",)),
         ]
         place.incidents[0].reports[0].photo, place.incidents[0].reports[0].photo_type = PNG, "image/png"
+        place.proposal = FigureProposal(
+            incident=place.incidents[0], counts={"meninggal": 9}, before={"meninggal": None}
+        )
+        db.session.add(place.proposal)
         db.session.flush()
         place.photo_report = place.incidents[0].reports[0].id
         db.session.add(Handover(incident=place.incidents[0], agency=bpbd))
@@ -495,6 +505,8 @@ def _snapshot() -> tuple:
     counts += db.session.execute(select(Incident.id, Incident.published_at, Incident.withdrawn_at,
                                         Incident.public_summary).order_by(Incident.id)).all()  # fmt: skip
     counts += db.session.execute(select(Broadcast.id, Broadcast.published_at, Broadcast.withdrawn_at)).all()
+    counts += db.session.execute(select(FigureProposal.id, FigureProposal.status).order_by(FigureProposal.id)).all()
+    counts += db.session.execute(select(Need.id, Need.quantity, Need.unit).order_by(Need.id)).all()
     counts += [
         db.session.scalar(select(func.count()).select_from(m))
         for m in (DesaInfo, HazardPopulation, PreparednessActivity)
@@ -515,6 +527,7 @@ def _fill(value: str, place: Place, area: str | None):
         "dusun": place.dusun.id, "draft": place.draft.id, "verified": second.id, "shown": second.id,
         "broadcast": place.broadcast.id, "shown_broadcast": place.broadcast.id, "activity": place.activity.id,
         "shelter": place.shelter.id, "need": place.need.id, "emergency": place.emergency.id,
+        "proposal": place.proposal.id,
     }  # fmt: skip
     if value == "{dusun_csv}":
         return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
@@ -608,7 +621,7 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
                    "local_agency", "member", "term", "dusun", "draft", "verified", "shown", "broadcast",
-                   "shown_broadcast", "activity", "shelter", "need", "emergency")  # fmt: skip
+                   "shown_broadcast", "activity", "shelter", "need", "emergency", "proposal")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -626,7 +639,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
         for case in cases:
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
                                     consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
-                                    dusun=1, draft=1, verified=1, shown=1, broadcast=1,
+                                    dusun=1, draft=1, verified=1, shown=1, broadcast=1, proposal=1,
                                     shown_broadcast=1, activity=1, shelter=1, need=1, emergency=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint

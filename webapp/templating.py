@@ -8,13 +8,14 @@ from flask_login import current_user
 
 from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, fits_one_segment
 from sms.phone import mask_phone
+from sms.vocab import injuries_not_split
 
 from .access import can
 from .auth.forms import LogoutForm
 from .incidents.service import new_count
 from .messaging.gateway_health import outbound_stalled_for, troubles_for
 from .warnings.service import waiting_for
-from .web.formatting import describe_event, duration, local_time, rupiah, share, waited
+from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, waited
 from .web.labels import (
     AUDIT_LABELS,
     CAP_LABELS,
@@ -29,7 +30,6 @@ from .web.labels import (
     HAZARD_LABELS,
     LANGUAGES,
     NEED_ITEM_LABELS,
-    NEED_LABELS,
     PREPAREDNESS_LABELS,
     ROLE_LABELS,
     SEVERITY_LABELS,
@@ -41,6 +41,7 @@ from .web.labels import (
 
 def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["figure"] = figure
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["duration"] = duration
@@ -48,7 +49,7 @@ def init_app(app):
     app.jinja_env.filters["waited"] = waited
     app.jinja_env.filters["fits_one_sms"] = lambda text: fits_one_segment(" ".join(text.split()))
     app.jinja_env.filters["describe_event"] = describe_event
-    app.jinja_env.filters["need_label"] = lambda slug: NEED_LABELS.get(slug, slug)
+    app.jinja_env.filters["need_label"] = lambda slug: NEED_ITEM_LABELS.get(slug, slug)
     app.jinja_env.filters["cap_label"] = lambda value: CAP_LABELS.get(value, value) if value else ""
     app.jinja_env.globals.update(
         HAZARDS=HAZARD_LABELS,
@@ -70,6 +71,7 @@ def init_app(app):
         DAMAGE=DAMAGE_LABELS,
         LANGUAGES=LANGUAGES,
         get_locale=get_locale,
+        not_split=injuries_not_split,
         can=lambda ability, target=None: can(current_user, ability, target),
         # The GSM-7 alphabet for the pages' SMS counters (line breaks and escapes left out: the text is folded).
         GSM7_BASIC="".join(sorted(GSM7_BASIC - set("\n\r\x1b"))),

@@ -191,13 +191,13 @@ def test_a_merge_keeps_verification_handovers_severity_and_counts_and_can_be_und
     assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("diverifikasi", 3, 2, 40)
     assert sorted(h.agency.name for h in fresh.handovers) == ["BPBD", "Damkar"]
     taken = events(fresh, "merge_in")[0].data
-    assert taken["taken"] == {"status": ["baru", "diverifikasi"], "severity": [None, 3], "hilang": [0, 2]}
+    assert taken["taken"] == {"status": ["baru", "diverifikasi"], "severity": [None, 3], "hilang": [None, 2]}
     assert taken["agencies"] == ["BPBD"]
 
     actions.unmerge(verified, staff)
     db.session.expire_all()
     assert (verified.status, verified.merged_into_id, len(verified.reports)) == ("diverifikasi", None, 1)
-    assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("baru", None, 0, 40)
+    assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("baru", None, None, 40)
     assert [h.agency.name for h in fresh.handovers] == ["Damkar"] and len(fresh.reports) == 1
     assert events(verified, "unmerge")[0].data == {"source": fresh.ticket, "reports": 1}
 

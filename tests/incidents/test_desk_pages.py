@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.models import Agency, IncidentEvent, Reporter, utcnow
 from webapp.regions.areas import Period
+from webapp.relief.service import record_needs
 
 WINONGAN = "35.14.19"
 
@@ -22,6 +23,7 @@ def test_a_card_shows_severity_people_needs_and_waiting(app, make_user, make_inc
                              mengungsi=40, rumah_terendam=9)  # fmt: skip
     incident.severity = 3
     incident.reports[0].details = {"needs": ["air_bersih", "tenda"]}
+    record_needs(incident, ["air_bersih", "tenda"], report=incident.reports[0])  # as the intake does
     db.session.commit()
     html = signed_in(app, staff).get("/incidents").get_data(as_text=True)
     card = html.split(f'<span class="ticket">{incident.ticket}</span>')[0].rsplit("<li", 1)[1] + html.split(

@@ -30,7 +30,7 @@ def test_most_urgent_first(app, make_user, make_incident):
     verified.status = "diverifikasi"
     db.session.commit()
     html = signed_in(app, make_user("kecamatan_staff", WINONGAN)).get("/incidents").get_data(as_text=True)
-    expected = [severe, new_big, old_small, verified, done]
+    expected = [new_big, old_small, severe, verified, done]  # the table in test_urgency.py says why
     assert tickets_in(html) == [i.ticket for i in expected]
 
 

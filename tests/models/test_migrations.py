@@ -23,6 +23,7 @@ TABLES = {
     "report",
     "incident",
     "incident_event",
+    "figure_proposal",
     "receiving_number",
     "agency",
     "handover",
@@ -209,7 +210,11 @@ def test_old_injury_counts_stay_whole_and_not_split(database_uri, tmp_path):
             upgrade()
             with db.engine.connect() as conn:
                 row = conn.execute(text("SELECT luka, luka_berat, luka_ringan FROM incident WHERE id = 7")).one()
-            assert tuple(row) == (6, 0, 0)  # 6 injured, none of them said to be heavy or light
+            assert tuple(row) == (6, None, None)  # 6 injured; nobody said how many were heavy or light
+            with db.engine.connect() as conn:
+                query = "SELECT meninggal, hilang, figures_owned_at FROM incident WHERE id = 7"
+                owned = conn.execute(text(query)).one()
+            assert owned[:2] == (1, None) and owned[2] is not None  # a 0 nobody gave is unknown; verified: owned
             with pytest.raises(IntegrityError), db.engine.begin() as conn:
                 conn.execute(text("UPDATE incident SET luka_berat = 5, luka_ringan = 5 WHERE id = 7"))  # 10 > 6
             downgrade(revision="0013")

@@ -53,7 +53,7 @@ def incidents_csv(board: Dashboard, names: dict[str, str], delimiter: str = ",")
                 *(incident.reached[s].astimezone(zone).strftime("%Y-%m-%d %H:%M") if s in incident.reached else ""
                   for s in MILESTONES),
                 *("" if h is None else f"{h:.2f}".replace(".", decimal) for h in hours),
-                *(incident.counts[name] for name in COUNT_FIELDS),
+                *("" if incident.counts[name] is None else incident.counts[name] for name in COUNT_FIELDS),
                 "" if latitude is None else f"{latitude:.6f}".replace(".", decimal),
                 "" if longitude is None else f"{longitude:.6f}".replace(".", decimal),
             ]
@@ -81,7 +81,7 @@ def incidents_geojson(board: Dashboard, names: dict[str, str]) -> dict:
                     "kecamatan": names.get(incident.kecamatan_code),
                     "desa": names.get(incident.desa_code),
                     "first_report": incident.first_report.isoformat().replace("+00:00", "Z"),
-                    **{name: value for name, value in incident.counts.items() if value},
+                    **{name: value for name, value in incident.counts.items() if value is not None},
                 },
             }
         )

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Region, utcnow
 from ..regions.areas import BadQuery, Period, area_for
 from ..regions.gazetteer import ZONES, zone_for
-from ..relief.recap import FACILITIES, recap_facilities, recap_rows_csv
+from ..relief.recap import FACILITIES, TOTAL, recap_facilities, recap_rows_csv
 from ..warnings.service import timings
 from ..web.labels import HAZARD_LABELS, STATUS_LABELS
 from . import bp
@@ -115,7 +115,7 @@ def recap():
         region = db.session.get(Region, board.area.code)
         kabupaten = region.parent if region and region.level == "kecamatan" else None
     return render_template("dashboard/recap.html", board=board, kabupaten=kabupaten, printed=utcnow(),
-                           facilities=recap_facilities(board), facility_kinds=FACILITIES)  # fmt: skip
+                           facilities=recap_facilities(board), facility_kinds=FACILITIES, total_key=TOTAL)  # fmt: skip
 
 
 @bp.get("/dashboard/recap.csv")

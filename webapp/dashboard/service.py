@@ -31,7 +31,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from sms.vocab import COUNT_FIELDS
+from sms.vocab import COUNT_FIELDS, add_counts
 
 from ..extensions import db
 from ..incidents.facts import MILESTONES, IncidentFacts, aware, chosen_incidents, incident_facts
@@ -77,7 +77,7 @@ class Group:
     verified_24h: int = 0
     decidable_24h: int = 0  # verified, or unverified for more than 24 hours
     pending_24h: int = 0  # unverified and younger than 24 hours
-    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    totals: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS))  # None: nobody said
     broadcasts: int = 0
     residents_reached: int = 0
 
@@ -151,8 +151,7 @@ def _fill(group: Group, incidents: list[IncidentFacts], now: datetime) -> Group:
             group.verified_24h += to_verify is not None and to_verify <= target
         else:
             group.pending_24h += 1
-        for name, value in incident.counts.items():
-            group.totals[name] += value
+        add_counts(group.totals, incident.counts)
     group.times = {status: Durations.of(values) for status, values in hours.items()}
     return group
 

@@ -19,6 +19,7 @@ from ..models import (
     OPEN_STATUSES,
     SEVERITIES,
     Agency,
+    FigureProposal,
     Handover,
     Incident,
     IncidentEvent,
@@ -28,7 +29,9 @@ from ..models import (
     User,
     utcnow,
 )
-from .matching import open_incident_for, settle
+from . import figures
+from .figures import move_proposal, own, propose, settle
+from .matching import open_incident_for
 
 # Allowed status changes; "digabung" is reached only by merging.
 TRANSITIONS = {
@@ -144,6 +147,8 @@ def change_status(incident: Incident, user: User, status: str, note: str | None 
         raise NeedsConfirmation(_("Tolak insiden %(ticket)s? Insiden yang ditolak tidak dihitung dan tidak ditangani.",
                                   ticket=incident.ticket))  # fmt: skip
     old, incident.status = incident.status, status
+    if status in ("diverifikasi", "ditangani", "selesai"):
+        own(incident)
     _event(incident, user, "status", note, old=old, new=status)
     template = {"diverifikasi": "verified", "selesai": "resolved"}.get(status)
     if template and not (status == "selesai" and old == "selesai"):
@@ -208,6 +213,7 @@ def handover_progress(
 
 def _system_status(incident: Incident, user: User | None, status: str) -> None:
     """A status an agency's answer brings about (not a triage decision); reporters are told when it is resolved."""
+    own(incident)
     old, incident.status = incident.status, status
     _event(incident, user, "status", old=old, new=status, by="instansi")
     if status == "selesai":
@@ -258,26 +264,58 @@ def classify(incident: Incident, user: User, hazard: str | None, desa_code: str 
     db.session.commit()
 
 
-def correct_counts(incident: Incident, user: User, counts: dict[str, int], note: str | None = None) -> None:
-    """Set the BNPB counts to what a person checked; the old figures stay in the timeline."""
+def correct_counts(incident: Incident, user: User, counts: dict[str, int | None], note: str | None = None) -> None:
+    """Set the BNPB counts to what a person checked (None: nobody knows yet, 0: none); the old figures stay in the
+    timeline, and from now on the incident's figures change only when a person accepts them."""
     _require(user, incident, "counts")
     note = _clean_note(note)
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise ActionError(_("Kategori tidak dikenal: %(names)s.", names=", ".join(sorted(unknown))))
-    if any(not isinstance(v, int) or v < 0 or v > MAX_COUNT for v in counts.values()):
+    if any(v is not None and (not isinstance(v, int) or v < 0 or v > MAX_COUNT) for v in counts.values()):
         raise ActionError(_("Jumlah harus bilangan bulat 0 sampai 1.000.000."))
-    parts = counts.get("luka_berat", incident.luka_berat) + counts.get("luka_ringan", incident.luka_ringan)
+    berat = counts.get("luka_berat", incident.luka_berat) or 0
+    ringan = counts.get("luka_ringan", incident.luka_ringan) or 0
     total = counts.get("luka", incident.luka)
-    if total and parts > total:
+    if total is not None and berat + ringan > total:
         raise ActionError(_("Luka berat (%(berat)d) dan luka ringan (%(ringan)d) melebihi jumlah luka (%(total)d).",
-                            berat=counts.get("luka_berat", incident.luka_berat),
-                            ringan=counts.get("luka_ringan", incident.luka_ringan), total=total))  # fmt: skip
+                            berat=berat, ringan=ringan, total=total))  # fmt: skip
     before = incident.counts
     for name, value in counts.items():
         setattr(incident, name, value)
     settle(incident)
+    own(incident)
     _event(incident, user, "counts", note, old=before, new=incident.counts)
+    for waiting in figures.open_proposals([incident.id]).get(incident.id, []):
+        move_proposal(waiting, incident)  # what is left of it is set against the corrected figures
+    db.session.commit()
+
+
+def decide_figures(proposal: FigureProposal, user: User, accept: bool) -> None:
+    """A person accepts the figures a report proposed (the incident takes them, together) or sets them aside;
+    either way the timeline says who. A proposal already decided changes nothing."""
+    incident = proposal.incident
+    _require(user, incident, "counts")
+    if proposal.status != "terbuka":
+        raise ActionError(_("Usulan angka ini sudah diputuskan."))
+    proposal.status = "diterima" if accept else "diabaikan"
+    proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
+    incident.updated_at = proposal.decided_at  # the list shows the waiting proposal: its stamp must change
+    if not accept:
+        _event(incident, user, "figures_ignored", report=proposal.report_id, counts=proposal.counts)
+        db.session.commit()
+        return
+    taken = figures.higher(incident, proposal.counts)  # a proposal never lowers what a person set since
+    if not taken:
+        raise ActionError(_("Angka insiden sudah sama atau lebih tinggi dari usulan ini; abaikan saja."))
+    old = {name: getattr(incident, name) for name in taken}
+    for name, value in taken.items():
+        setattr(incident, name, value)
+    settle(incident)
+    own(incident)
+    new = {name: getattr(incident, name) for name in COUNT_FIELDS if name in taken or name == "luka"}
+    _event(incident, user, "figures_accepted", report=proposal.report_id, source=proposal.source_ticket, old=old,
+           new={k: v for k, v in new.items() if v is not None})  # fmt: skip
     db.session.commit()
 
 
@@ -318,7 +356,7 @@ def _takes(name: str, source, target) -> bool:
         return PROGRESS.get(source, -1) > PROGRESS.get(target, -1)
     if name in ("hazard", "desa_code"):
         return target is None and source is not None
-    return (source or 0) > (target or 0)
+    return source is not None and (target is None or source > target)
 
 
 def merge(
@@ -346,7 +384,10 @@ def merge(
         raise NeedsConfirmation(message, other=target)
 
     taken = {}
+    owned = target.figures_owned
     for name in _MERGED_FIELDS:
+        if owned and name in COUNT_FIELDS:
+            continue  # a person stands behind the target's figures: the source's higher ones are proposed below
         old, new = getattr(target, name), getattr(incident, name)
         if _takes(name, new, old):
             setattr(target, name, new)
@@ -355,6 +396,15 @@ def merge(
     settle(target)
     if target.luka != before:
         taken["luka"] = [taken.get("luka", [before])[0], target.luka]
+    proposal = propose(target, incident.counts, source_ticket=incident.ticket) if owned else None
+    owned_from = None  # a person stood behind the source's figures, which the target now holds: so it does
+    if incident.figures_owned and not owned:
+        own(target, incident.figures_owned_at)
+        owned_from = incident.figures_owned_at.isoformat()
+    waiting = list(db.session.scalars(select(FigureProposal).where(FigureProposal.incident_id == incident.id,
+                                                                  FigureProposal.status == "terbuka")))  # fmt: skip
+    for moved_proposal in waiting:
+        move_proposal(moved_proposal, target)
     handed = []
     for handover in incident.handovers:
         if all(h.agency_id != handover.agency_id for h in target.handovers):
@@ -378,7 +428,9 @@ def merge(
     _event(target, user, "merge_in", note, source=incident.ticket, source_id=incident.id, reports=len(moved),
            report_ids=moved,
            absorbed=absorbed, taken=taken, agencies=handed,
-           times={k: v.isoformat() for k, v in times.items()})  # fmt: skip
+           times={k: v.isoformat() for k, v in times.items()},
+           proposals=[p.id for p in waiting], proposal=proposal.id if proposal else None,
+           owned_from=owned_from)  # fmt: skip
     db.session.commit()
     return target
 
@@ -411,6 +463,15 @@ def unmerge(incident: Incident, user: User, note: str | None = None) -> Incident
         if getattr(target, name) == new:  # still what the merge set: nobody changed it since
             setattr(target, name, old)
             given_back.append(name)
+    owned = target.figures_owned_at
+    if merged.get("owned_from") and owned and owned.isoformat() == merged["owned_from"]:
+        target.figures_owned_at = None  # nobody acted on the target since: its figures follow its reports again
+    for proposal in db.session.scalars(select(FigureProposal).where(
+            FigureProposal.id.in_(merged.get("proposals") or []), FigureProposal.status == "terbuka")):  # fmt: skip
+        move_proposal(proposal, incident)
+    merge_proposal = db.session.get(FigureProposal, merged["proposal"]) if merged.get("proposal") else None
+    if merge_proposal is not None and merge_proposal.status == "terbuka":
+        merge_proposal.status, merge_proposal.decided_at = "diabaikan", utcnow()  # its source is apart again
     for handover in list(target.handovers):
         if handover.agency.name in merged.get("agencies", []):
             target.handovers.remove(handover)
@@ -446,7 +507,7 @@ def split(report: Report, user: User, note: str | None = None, confirmed: bool =
         if name in COUNT_FIELDS:
             setattr(incident, name, value)
     _event(source, user, "split", note, report=report.id, into=incident.ticket)
-    _event(incident, user, "split_from", note, report=report.id, source=source.ticket)
+    _event(incident, user, "split_from", note, report=report.id, source=source.ticket, counts=report.counts or {})
     db.session.commit()
     return incident
 

@@ -15,6 +15,7 @@ from sms.tickets import new_ticket
 
 from ..extensions import db
 from ..models import OPEN_STATUSES, Incident, IncidentEvent, Report
+from .figures import take_report
 
 TICKET_ATTEMPTS = 8
 
@@ -39,9 +40,9 @@ def _event_data(report: Report) -> dict:
 
 
 def attach(report: Report) -> tuple[Incident, bool]:
-    """Put ``report`` in the open incident of its hazard and desa within the merge window, or open one; the
-    incident keeps the highest figures reported. Returns the incident and whether it is new; the caller
-    commits."""
+    """Put ``report`` in the open incident of its hazard and desa within the merge window, or open one; its
+    figures raise the incident's, or are proposed once a person owns them (``figures``). Returns the incident
+    and whether it is new; the caller commits."""
     incident = None
     if report.hazard and report.desa_code:
         _serialize_incident_choice(report.kecamatan_code, report.desa_code, report.hazard)
@@ -64,7 +65,8 @@ def attach(report: Report) -> tuple[Incident, bool]:
         db.session.add(IncidentEvent(incident=incident, kind="report", report_id=report.id, data=_event_data(report)))
         incident.last_report_at = max(incident.last_report_at, report.received_at)
     report.incident = incident
-    raise_counts(incident, report.counts)
+    db.session.flush()
+    take_report(incident, report)
     db.session.flush()
     return incident, opened
 
@@ -92,22 +94,6 @@ def open_incident_for(report: Report) -> Incident:
         db.session.add(IncidentEvent(incident=incident, kind="opened", report_id=report.id, data=_event_data(report)))
         return incident
     raise RuntimeError("no free ticket code after several attempts")
-
-
-def raise_counts(incident: Incident, counts: dict[str, int]) -> None:
-    """Reports of one incident repeat each other's figures: keep the highest reported, never the sum."""
-    for name, value in counts.items():
-        if value > getattr(incident, name):
-            setattr(incident, name, value)
-    settle(incident)
-
-
-def settle(incident: Incident) -> None:
-    """``luka`` is every injured person: never fewer than those split into luka berat and luka ringan (highest
-    figures taken from different reports may not add up otherwise)."""
-    parts = incident.luka_berat + incident.luka_ringan
-    if parts > incident.luka:
-        incident.luka = parts
 
 
 def complete(question: Report, answer: Report, desa_code: str | None = None, hazard: str | None = None) -> Incident:

@@ -10,14 +10,14 @@ from sms.vocab import COUNT_FIELDS
 from ..access import ability_required, can, fetch, public, role_of
 from ..extensions import db, htmx
 from ..messaging import gateway_health
-from ..models import Agency, Incident, IncidentEvent, Region, Report, utcnow
+from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
 from ..vocabulary.service import proposals
 from ..warnings.service import state as warnings_state
-from ..web.labels import HAZARD_LABELS, SEVERITY_LABELS
+from ..web.labels import COUNT_LABELS, HAZARD_LABELS, SEVERITY_LABELS
 from ..web.pagination import BadPage, page_number
-from . import actions, bp
+from . import actions, bp, figures
 from .actions import ActionError, Forbidden
 from .service import (
     BadFilter,
@@ -78,6 +78,7 @@ def index():
         "filters": filters,
         "version": version,
         "needs": needs_of(ids),
+        "proposals": figures.open_proposals(ids),
         "last_actions": last_actions(ids),
         "now": utcnow(),
         "late_minutes": current_app.config["UNVERIFIED_ALERT_MINUTES"],
@@ -147,10 +148,14 @@ def _detail_context(incident: Incident) -> dict:
         "reports": reports,
         "events": events,
         "agencies": [a for a in agencies if a.id not in handed],
+        "delivering_agencies": agencies,
+        "needs": db.session.scalars(select(Need).where(Need.incident_id == incident.id).order_by(Need.id)).all(),
         "transitions": actions.TRANSITIONS[incident.status],
         "own_report_only": actions.own_report_only(incident, current_user),
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
+        "figure_sources": figures.sources(incident),
+        "figure_proposals": figures.open_proposals([incident.id]).get(incident.id, []),
         "SEVERITIES": SEVERITY_LABELS,
         "kecamatan_desa": (
             db.session.scalars(
@@ -216,12 +221,12 @@ def _act(incident: Incident, fragment: str, action, success: str | None = None, 
     return _respond(incident, fragment, message=success(result) if callable(success) else success, **extra)
 
 
-def _optional_int(name: str) -> int | None:
+def _optional_int(name: str, label=None) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()):
-        raise ActionError(_("Isian %(name)s harus angka.", name=name))
+        raise ActionError(_("Isian %(name)s harus angka.", name=label or name))
     return int(raw)
 
 
@@ -333,10 +338,24 @@ def correct_counts(incident_id: int):
     incident = _incident(incident_id)
 
     def run():
-        counts = {name: _optional_int(name) or 0 for name in COUNT_FIELDS}
+        counts = {name: _optional_int(name, COUNT_LABELS[name]) for name in COUNT_FIELDS}  # blank: unknown
         actions.correct_counts(incident, current_user, counts, request.form.get("note"))
 
-    return _act(incident, "_counts", run, _("Jumlah korban dan kerusakan diperbarui."))
+    # a refused correction shows the form again with what was typed
+    return _act(incident, "_counts", run, _("Jumlah korban dan kerusakan diperbarui."), typed=request.form)
+
+
+@bp.post("/incidents/<int:incident_id>/figures/<int:proposal_id>")
+@ability_required("counts")
+def decide_figures(incident_id: int, proposal_id: int):
+    """Accept the figures a new report proposed, or set them aside (``keputusan=terima|abaikan``)."""
+    incident = _incident(incident_id)
+    proposal = fetch(FigureProposal, proposal_id)
+    if proposal.incident_id != incident.id:
+        abort(404)
+    accept = request.form.get("keputusan") == "terima"
+    done = _("Angka baru diterima.") if accept else _("Usulan angka diabaikan; angka tetap.")
+    return _act(incident, "_counts", lambda: actions.decide_figures(proposal, current_user, accept), done)
 
 
 @bp.post("/incidents/<int:incident_id>/notes")

@@ -21,6 +21,7 @@ from ..models import (
     Handover,
     Incident,
     IncidentEvent,
+    Need,
     Region,
     Report,
     User,
@@ -30,7 +31,6 @@ from ..models import (
 PERIODS = {"24j": timedelta(hours=24), "7h": timedelta(days=7), "30h": timedelta(days=30)}
 STATUS_CHOICES = ("aktif", *INCIDENT_STATUSES)  # "aktif": baru, diverifikasi, ditangani
 UNCLASSIFIED = "belum"  # hazard filter for reports the parser could not classify
-_STATUS_RANK = {"baru": 0, "diverifikasi": 1, "ditangani": 2, "selesai": 3, "ditolak": 4, "digabung": 5}
 
 
 class BadFilter(ValueError):
@@ -146,17 +146,39 @@ def _filtered(user: User, filters: Filters):
     return stmt
 
 
+def urgency():
+    """ "Paling mendesak", the rule the list states in one sentence: open incidents first; then the dead and
+    missing, then the injured, then the displaced, then the affected (the highest first, whether verified or
+    not: an unverified flood with casualties is not buried under verified ones without); then the severity
+    staff gave; then the one waiting longest since its first report. A figure nobody gave counts as none here."""
+
+    def known(column):
+        return func.coalesce(column, 0)
+
+    def at_least(people, households):  # a household is at least one person: never a guess of its size
+        return case((known(households) > known(people), known(households)), else_=known(people))
+
+    return (
+        case((Incident.status.in_(OPEN_STATUSES), 0), else_=1),
+        (known(Incident.meninggal) + known(Incident.hilang)).desc(),
+        known(Incident.luka).desc(),
+        at_least(Incident.mengungsi, Incident.mengungsi_kk).desc(),
+        at_least(Incident.terdampak, Incident.terdampak_kk).desc(),
+        known(Incident.severity).desc(),
+        Incident.opened_at,
+        Incident.id,
+    )
+
+
 def _order(order: str):
-    """Most urgent (the default): open before closed, then severity, people affected, the oldest first.
-    Newest: the latest first report first. Longest waiting: open first, then the longest since a person acted."""
-    rank = case(_STATUS_RANK, value=Incident.status, else_=9)
+    """Most urgent (the default, ``urgency``). Newest: the latest first report first. Longest waiting: open
+    first, then the longest since a person acted."""
     if order == "terbaru":
         return (Incident.opened_at.desc(), Incident.id.desc())
     if order == "terlama":
         waiting = func.coalesce(last_action(), Incident.opened_at)
         return (case((Incident.status.in_(OPEN_STATUSES), 0), else_=1), waiting, Incident.id)
-    people = Incident.meninggal + Incident.hilang + Incident.luka + Incident.mengungsi + Incident.terdampak
-    return (rank, func.coalesce(Incident.severity, 0).desc(), people.desc(), Incident.opened_at, Incident.id)
+    return urgency()
 
 
 def incident_list(user: User, filters: Filters, page: int, per_page: int):
@@ -202,17 +224,17 @@ def latest_answers(incident_ids: list[int]) -> dict[int, IncidentEvent]:
 
 
 def needs_of(incident_ids: list[int]) -> dict[int, list[str]]:
-    """The urgent needs the reports of each incident asked for (from the web form), in the order first asked."""
+    """The urgent needs of each incident still open, from every door (web form, SMS, Form B-1, by hand), in the
+    order first asked."""
     needs: dict[int, list[str]] = {i: [] for i in incident_ids}
-    rows = db.session.execute(
-        select(Report.incident_id, Report.details)
-        .where(Report.incident_id.in_(incident_ids), Report.details.is_not(None))
-        .order_by(Report.received_at, Report.id)
+    if not incident_ids:
+        return needs
+    rows = db.session.scalars(
+        select(Need).where(Need.incident_id.in_(incident_ids)).options(selectinload(Need.deliveries)).order_by(Need.id)
     )
-    for incident_id, details in rows:
-        for need in (details or {}).get("needs") or []:
-            if need not in needs[incident_id]:
-                needs[incident_id].append(need)
+    for need in rows:
+        if need.is_open and need.item not in needs[need.incident_id]:
+            needs[need.incident_id].append(need.item)
     return needs
 
 

@@ -29,6 +29,7 @@ from ..incidents.matching import attach, complete
 from ..messaging import notices
 from ..models import Incident, Report, Reporter, utcnow
 from ..ratelimit import count_toward_limit, may_send_notice
+from ..relief.service import record_needs
 from ..vocabulary.parsers import parser_for
 from . import commands
 
@@ -151,6 +152,8 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
             if answered is not None:
                 return answered
         incident, opened = attach(report)
+        asked = [*((report.details or {}).get("needs") or []), *parsed.needs]
+        record_needs(incident, asked, report=report)  # ticked on the web form or named in the message
         if opened:
             notices.incident_opened(incident)
         return _received_reply(incident, report if message.channel != "web" else None)

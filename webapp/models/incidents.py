@@ -130,19 +130,23 @@ class Incident(db.Model):
     desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="baru", index=True)
     severity: Mapped[int | None] = mapped_column(SmallInteger)
-    meninggal: Mapped[int] = mapped_column(Integer, default=0)
-    hilang: Mapped[int] = mapped_column(Integer, default=0)
-    luka: Mapped[int] = mapped_column(Integer, default=0)  # every injured person; the split below may be partial
-    luka_berat: Mapped[int] = mapped_column(Integer, default=0)
-    luka_ringan: Mapped[int] = mapped_column(Integer, default=0)
-    mengungsi: Mapped[int] = mapped_column(Integer, default=0)
-    terdampak: Mapped[int] = mapped_column(Integer, default=0)
-    mengungsi_kk: Mapped[int] = mapped_column(Integer, default=0)
-    terdampak_kk: Mapped[int] = mapped_column(Integer, default=0)
-    rumah_rusak_berat: Mapped[int] = mapped_column(Integer, default=0)
-    rumah_rusak_sedang: Mapped[int] = mapped_column(Integer, default=0)
-    rumah_rusak_ringan: Mapped[int] = mapped_column(Integer, default=0)
-    rumah_terendam: Mapped[int] = mapped_column(Integer, default=0)
+    # The BNPB counts. None: nobody said (never shown as 0); 0: someone said none.
+    meninggal: Mapped[int | None] = mapped_column(Integer)
+    hilang: Mapped[int | None] = mapped_column(Integer)
+    luka: Mapped[int | None] = mapped_column(Integer)  # every injured person; the split below may be partial
+    luka_berat: Mapped[int | None] = mapped_column(Integer)
+    luka_ringan: Mapped[int | None] = mapped_column(Integer)
+    mengungsi: Mapped[int | None] = mapped_column(Integer)
+    terdampak: Mapped[int | None] = mapped_column(Integer)
+    mengungsi_kk: Mapped[int | None] = mapped_column(Integer)
+    terdampak_kk: Mapped[int | None] = mapped_column(Integer)
+    rumah_rusak_berat: Mapped[int | None] = mapped_column(Integer)
+    rumah_rusak_sedang: Mapped[int | None] = mapped_column(Integer)
+    rumah_rusak_ringan: Mapped[int | None] = mapped_column(Integer)
+    rumah_terendam: Mapped[int | None] = mapped_column(Integer)
+    # Since when a person stands behind the counts (verified, corrected, accepted or published the incident):
+    # from then on a new report's figures are a ``FigureProposal`` a person accepts, never applied by themselves.
+    figures_owned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_report_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -172,13 +176,19 @@ class Incident(db.Model):
             and_(*(db.column(name) >= 0 for name in COUNT_FIELDS)),
             name="counts_not_negative",
         ),
-        CheckConstraint("luka >= luka_berat + luka_ringan", name="injuries_add_up"),
+        CheckConstraint(
+            "luka IS NULL OR luka >= coalesce(luka_berat, 0) + coalesce(luka_ringan, 0)", name="injuries_add_up"
+        ),
     )
 
     @property
     def counts(self) -> dict[str, int]:
-        """The BNPB counts that are not zero, in display order."""
-        return {name: getattr(self, name) for name in COUNT_FIELDS if getattr(self, name)}
+        """The BNPB counts somebody gave (0 included, unknown left out), in display order."""
+        return {name: value for name in COUNT_FIELDS if (value := getattr(self, name)) is not None}
+
+    @property
+    def figures_owned(self) -> bool:
+        return self.figures_owned_at is not None
 
 
 class Handover(db.Model):
@@ -242,6 +252,33 @@ class Consultation(db.Model):
     agency: Mapped[Agency | None] = relationship()
 
     __table_args__ = (CheckConstraint(status.in_(CONSULTATION_STATUSES), name="status"),)
+
+
+PROPOSAL_STATES = ("terbuka", "diterima", "diabaikan")
+
+
+class FigureProposal(db.Model):
+    """Figures a report (or a merged incident) gives that are higher than those a person stands behind: they
+    change the incident only when a person accepts them."""
+
+    __tablename__ = "figure_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"), unique=True)
+    source_ticket: Mapped[str | None] = mapped_column(String(6))  # a merged incident's, when no report gave them
+    counts: Mapped[dict] = mapped_column(JSONType)  # {name: proposed value}, only those above the owned figures
+    before: Mapped[dict] = mapped_column(JSONType)  # {name: the owned value then, or None}
+    status: Mapped[str] = mapped_column(String(10), default="terbuka")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident] = relationship()
+    report: Mapped[Report | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint(status.in_(PROPOSAL_STATES), name="status"),)
 
 
 class IncidentEvent(db.Model):

@@ -45,6 +45,7 @@ class User(UserMixin, db.Model):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)  # role "agency": whose
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # a temporary one was set
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sessions from before end
+    nip: Mapped[str | None] = mapped_column(String(30))  # civil servant number, printed under a signature
 
     region: Mapped[Region | None] = relationship()
     agency: Mapped[Agency | None] = relationship()

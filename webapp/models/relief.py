@@ -13,8 +13,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sms.vocab import NEEDS
 
 from ..extensions import db
 from .base import JSONType, UTCDateTime, hazard_check, utcnow
@@ -30,7 +33,7 @@ EMERGENCY_STATUSES = ("siaga_darurat", "tanggap_darurat", "transisi_darurat")  #
 
 
 EMERGENCY_STATUSES = ("siaga_darurat", "tanggap_darurat", "transisi_darurat")  # PP 21/2008
-NEED_ITEMS = ("air_bersih", "pangan", "sandang", "tenda", "selimut", "obat", "evakuasi", "lainnya")
+NEED_ITEMS = NEEDS  # the parser reads the same items from an SMS
 
 
 class RapidAssessment(db.Model):
@@ -94,8 +97,8 @@ class Shelter(db.Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     capacity: Mapped[int | None] = mapped_column(Integer)
-    people: Mapped[int] = mapped_column(Integer, default=0)
-    households: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int | None] = mapped_column(Integer)  # None: not counted yet (never shown as 0)
+    households: Mapped[int | None] = mapped_column(Integer)
     vulnerable: Mapped[dict | None] = mapped_column(JSONType)  # bayi_balita, ibu_hamil_menyusui, lansia, disabilitas
     coordinator_phone: Mapped[str | None] = mapped_column(String(16), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -104,6 +107,7 @@ class Shelter(db.Model):
 
     desa: Mapped[Region] = relationship(foreign_keys=[desa_code])
     kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
+    incident: Mapped[Incident | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("people >= 0 AND households >= 0 AND (capacity IS NULL OR capacity > 0)", name="counts"),
@@ -136,20 +140,24 @@ class Need(db.Model):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id"), index=True)
     item: Mapped[str] = mapped_column(String(20))
-    quantity: Mapped[int] = mapped_column(Integer)
-    unit: Mapped[str] = mapped_column(String(30))
+    quantity: Mapped[int | None] = mapped_column(Integer)  # None: asked for, how much not yet known
+    unit: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(String(300))
+    # The report that asked for it (a ticked box on the web form, B-1's list, or an SMS): one need per item.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     shelter: Mapped[Shelter | None] = relationship()
     incident: Mapped[Incident | None] = relationship()
+    desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
     deliveries: Mapped[list[NeedDelivery]] = relationship(back_populates="need", order_by="NeedDelivery.id")
 
     __table_args__ = (
         CheckConstraint(item.in_(NEED_ITEMS), name="item"),
-        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity"),
         CheckConstraint("incident_id IS NOT NULL OR shelter_id IS NOT NULL", name="for_something"),
+        UniqueConstraint("report_id", "item"),
     )
 
     @property
@@ -157,8 +165,17 @@ class Need(db.Model):
         return sum(d.quantity for d in self.deliveries)
 
     @property
-    def open(self) -> int:
+    def open(self) -> int | None:
+        """What is still missing; None while nobody said how much is needed (deliveries do not tell)."""
+        if self.quantity is None:
+            return None
         return max(self.quantity - self.delivered, 0)
+
+    @property
+    def is_open(self) -> bool:
+        """Still asked for: a quantity not yet delivered in full, or one nobody has set yet (a person sets it, and
+        the deliveries then meet it or not)."""
+        return self.open is None or self.open > 0
 
 
 class NeedDelivery(db.Model):

@@ -24,8 +24,9 @@ from sms.replies import hazard_label
 from ..access import PUBLIC_STATUSES, published
 from ..audit import record
 from ..extensions import db
+from ..incidents.figures import own
 from ..messaging.outbound import enqueue
-from ..models import Broadcast, DesaInfo, Incident, IncidentEvent, Region, User, utcnow
+from ..models import Broadcast, DesaInfo, Incident, IncidentEvent, Need, NeedDelivery, Region, Shelter, User, utcnow
 from ..web.labels import STATUS_LABELS
 
 MAX_SUMMARY = 600
@@ -44,7 +45,7 @@ def _place(incident: Incident) -> str:
 def _counts(incident: Incident) -> str:
     words = (("meninggal", "meninggal"), ("hilang", "hilang"), ("luka", "luka"), ("mengungsi", "mengungsi"),
              ("rumah_terendam", "rumah terendam"), ("rumah_rusak_berat", "rumah rusak berat"))  # fmt: skip
-    return ", ".join(f"{getattr(incident, k)} {w}" for k, w in words if getattr(incident, k))
+    return ", ".join(f"{getattr(incident, k)} {w}" for k, w in words if getattr(incident, k) is not None)
 
 
 def public_url(path: str) -> str:
@@ -94,6 +95,7 @@ def publish_incident(incident: Incident, user: User, summary: str | None) -> Non
     now = utcnow()
     first = incident.published_at is None or incident.withdrawn_at is not None
     incident.public_summary, incident.published_at, incident.withdrawn_at = text, now, None
+    own(incident, now)  # what citizens read, a person stands behind: later reports only propose
     db.session.add(IncidentEvent(incident=incident, kind="publish", actor_id=user.id, data={"summary": text or ""}))
     db.session.flush()
     if first:
@@ -172,6 +174,7 @@ class Area:
     desa: list[tuple[Region, DesaInfo]]
     version: str  # changes whenever anything shown changes: the ETag
     modified: datetime | None
+    shelters: list[tuple[Shelter, list[str]]] = ()  # open shelters with the items they still need
 
 
 def area(region: Region, now: datetime | None = None) -> Area:
@@ -191,7 +194,29 @@ def area(region: Region, now: datetime | None = None) -> Area:
     ).all()  # fmt: skip
     modified = max([m for m in _moments(region.code) if m] or [None], default=None)
     version = f"{modified.timestamp() if modified else 0}-{len(warnings)}"
-    return Area(region, incidents, warnings, broadcasts, [(r, i) for r, i in infos], version, modified)
+    return Area(
+        region,
+        incidents,
+        warnings,
+        broadcasts,
+        [(r, i) for r, i in infos],
+        version,
+        modified,
+        open_shelters_in(region.code),
+    )
+
+
+def open_shelters_in(code: str) -> list[tuple[Shelter, list[str]]]:
+    """The open shelters of a kecamatan or kabupaten, each with the items it still needs. Citizens see the place,
+    its desa, how many people are there and what is missing: never the coordinator's number."""
+    shelters = list(db.session.scalars(select(Shelter).where(
+        Shelter.closed_at.is_(None), _within(Shelter.kecamatan_code, code)).order_by(Shelter.name)))  # fmt: skip
+    needs: dict[int, list[str]] = {}
+    if shelters:
+        for need in db.session.scalars(select(Need).where(Need.shelter_id.in_([s.id for s in shelters]))):
+            if need.is_open and need.item not in needs.setdefault(need.shelter_id, []):
+                needs[need.shelter_id].append(need.item)
+    return [(shelter, needs.get(shelter.id, [])) for shelter in shelters]
 
 
 def _moments(code: str) -> list[datetime | None]:
@@ -202,6 +227,10 @@ def _moments(code: str) -> list[datetime | None]:
         db.session.scalar(select(func.max(func.coalesce(Broadcast.withdrawn_at, Broadcast.published_at))).where(
             Broadcast.published_at.is_not(None), _within(Broadcast.kecamatan_code, code))),
         db.session.scalar(select(func.max(DesaInfo.updated_at)).where(DesaInfo.desa_code.like(f"{code}.%"))),
+        db.session.scalar(select(func.max(func.coalesce(Shelter.closed_at, Shelter.updated_at))).where(
+            _within(Shelter.kecamatan_code, code))),
+        db.session.scalar(select(func.max(NeedDelivery.at)).join(Need).where(_within(Need.kecamatan_code, code))),
+        db.session.scalar(select(func.max(Need.created_at)).where(_within(Need.kecamatan_code, code))),
     ]  # fmt: skip
 
 

@@ -9,6 +9,8 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from sms.vocab import injuries_not_split
+
 from ..extensions import db
 from ..models import Incident
 from .service import FACILITIES, facilities_total
@@ -18,8 +20,11 @@ OTHERS = ("mengungsi", "mengungsi_kk", "terdampak", "terdampak_kk", "rumah_rusak
           "rumah_rusak_ringan", "rumah_terendam")  # fmt: skip
 
 
+TOTAL = "*"  # the whole area's key among the rows' (None is the row of incidents whose desa is not known)
+
+
 def recap_facilities(board) -> dict:
-    """{group key (None: the whole area): {facility type: damaged, all levels}} over the recap's incidents."""
+    """{group key (``TOTAL``: the whole area): {facility type: damaged, all levels}} over the recap's incidents."""
     facts = {f.id: f for f in board.incidents if f.status != "ditolak"}
     totals: dict = defaultdict(lambda: defaultdict(int))
     if not facts:
@@ -29,7 +34,7 @@ def recap_facilities(board) -> dict:
         key = board.area.group_of(fact.kecamatan_code, fact.desa_code)
         for kind, number in facilities_total(b1).items():
             totals[key][kind] += number
-            totals[None][kind] += number
+            totals[TOTAL][kind] += number
     return {k: dict(v) for k, v in totals.items()}
 
 
@@ -40,13 +45,14 @@ def recap_rows_csv(board, facilities: dict) -> str:
                      *(f"fasilitas_{k}" for k in FACILITIES)])  # fmt: skip
 
     def row(n, label, group, key):
-        t = group.totals
-        not_split = t["luka"] - t["luka_berat"] - t["luka_ringan"]
+        t = {name: "" if value is None else value for name, value in group.totals.items()}  # "": nobody said
+        unsplit = injuries_not_split(group.totals)
         f = facilities.get(key, {})
-        return [n, label, group.incidents - group.statuses.get("ditolak", 0), *(t[k] for k in VICTIMS), not_split,
-                *(t[k] for k in OTHERS), *(f.get(k, 0) for k in FACILITIES)]  # fmt: skip
+        return [n, label, group.incidents - group.statuses.get("ditolak", 0), *(t[k] for k in VICTIMS),
+                "" if unsplit is None else unsplit, *(t[k] for k in OTHERS),
+                *("" if f.get(k) is None else f[k] for k in FACILITIES)]  # fmt: skip
 
     for n, group in enumerate(board.by_area, start=1):
         writer.writerow(row(n, group.label, group, group.key))
-    writer.writerow(row("", "Jumlah", board.overall, None))
+    writer.writerow(row("", "Jumlah", board.overall, TOTAL))
     return out.getvalue()

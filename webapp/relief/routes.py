@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import (
     EMERGENCY_STATUSES,
     NEED_ITEMS,
+    OPEN_STATUSES,
     Agency,
     EmergencyStatus,
     Incident,
@@ -41,6 +42,7 @@ from .service import (
     record_assessment,
     set_b1,
     set_emergency,
+    set_need_quantity,
     statuses_for,
 )
 
@@ -81,11 +83,23 @@ def _refused(exc: ReliefError, back: str):
 @ability_required("relief")
 def form_b1(incident_id: int):
     """Form B-1 (laporan awal kejadian bencana) for printing, with the form to complete it for those who may."""
-    incident = _get(Incident, incident_id, "relief")
-    statuses = statuses_for(incident.kecamatan_code, incident.hazard, _today(incident.kecamatan_code))
-    return render_template("relief/b1.html", incident=incident, facilities=FACILITIES, damage=DAMAGE,
-                           vulnerable=VULNERABLE, situation=SITUATION, statuses=statuses,
+    return _b1_page(_get(Incident, incident_id, "relief"))
+
+
+def _b1_page(incident: Incident, typed=None, error: str | None = None, status: int = 200):
+    """Form B-1; after a refused save, with what was typed (``typed``) and why it was refused."""
+    today = _today(incident.kecamatan_code)
+    statuses = statuses_for(incident.kecamatan_code, incident.hazard, today)
+    needs = [n for n in db.session.scalars(select(Need).where(Need.incident_id == incident.id).order_by(Need.id))
+             if n.is_open]  # fmt: skip
+    shelters = db.session.scalars(
+        select(Shelter).where(Shelter.incident_id == incident.id, Shelter.closed_at.is_(None)).order_by(Shelter.name)
+    ).all()
+    body = render_template("relief/b1.html", incident=incident, facilities=FACILITIES, damage=DAMAGE,
+                           vulnerable=VULNERABLE, situation=SITUATION, statuses=statuses, today=today, needs=needs,
+                           shelters=shelters, typed=typed, error=error,
                            assessments=incident_assessments(incident), kinds=EMERGENCY_STATUSES)  # fmt: skip
+    return body, status
 
 
 def incident_assessments(incident: Incident):
@@ -101,7 +115,8 @@ def save_b1(incident_id: int):
     try:
         set_b1(incident, current_user, request.form)
     except ReliefError as exc:
-        return _refused(exc, back)
+        db.session.rollback()  # nothing is stored; the page comes back with what was typed
+        return _b1_page(incident, typed=request.form, error=str(exc), status=422)
     return _done(_("Data B-1 disimpan."), back)
 
 
@@ -192,7 +207,9 @@ def new_shelter():
     try:
         phone = request.form.get("coordinator", "").strip()
         coordinator = normalize_phone(phone) if phone else None
-        shelter = open_shelter(current_user, desa, request.form.get("name", ""), _number("capacity"), coordinator)
+        incident = _shelter_incident(desa)
+        shelter = open_shelter(current_user, desa, request.form.get("name", ""), _number("capacity"), coordinator,
+                               incident=incident)  # fmt: skip
     except InvalidPhone:
         return _refused(ReliefError(_("Nomor koordinator tidak valid.")), back)
     except ReliefError as exc:
@@ -201,14 +218,25 @@ def new_shelter():
                  url_for("relief.shelter", shelter_id=shelter.id))  # fmt: skip
 
 
+def _shelter_incident(desa: Region) -> Incident | None:
+    """The incident a new shelter belongs to (``insiden``, a ticket), which must be open and in the same desa."""
+    ticket = (request.form.get("insiden") or "").strip().upper()
+    if not ticket:
+        return None
+    incident = db.session.scalar(select(Incident).where(Incident.ticket == ticket))
+    if incident is None or incident.desa_code != desa.code or incident.status not in OPEN_STATUSES:
+        raise ReliefError(_("Insiden %(ticket)s bukan insiden terbuka di %(desa)s.", ticket=ticket, desa=desa.label))
+    return incident
+
+
 @bp.get("/pengungsian/<int:shelter_id>")
 @ability_required("relief")
 def shelter(shelter_id: int):
     item = _get(Shelter, shelter_id, "relief")
     needs = db.session.scalars(select(Need).where(Need.shelter_id == item.id).order_by(Need.id)).all()
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
-    return render_template("relief/shelter.html", shelter=item, needs=needs, items=NEED_ITEMS, agencies=agencies,
-                           vulnerable=VULNERABLE)  # fmt: skip
+    return render_template("relief/shelter.html", shelter=item, needs=needs, items=NEED_ITEMS,
+                           delivering_agencies=agencies, vulnerable=VULNERABLE)  # fmt: skip
 
 
 @bp.post("/pengungsian/<int:shelter_id>")
@@ -241,6 +269,8 @@ def new_need():
     elif request.form.get("incident"):
         incident = _get(Incident, int(request.form["incident"]) if request.form["incident"].isdigit() else 0, "needs")
     back = url_for("relief.shelter", shelter_id=shelter.id) if shelter else url_for("relief.needs")
+    if incident is not None:
+        back = url_for("incidents.detail", incident_id=incident.id, _anchor="kebutuhan")
     try:
         add_need(current_user, request.form.get("item", ""), request.form.get("quantity"), request.form.get("unit", ""),
                  incident=incident, shelter=shelter, note=request.form.get("note"))  # fmt: skip
@@ -254,15 +284,14 @@ def new_need():
 def needs():
     """The open needs of the user's region, for those who deliver (agencies, the kecamatan, the kabupaten)."""
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
-    return render_template("relief/needs.html", needs=open_needs(current_user, "deliver"), agencies=agencies)
+    return render_template("relief/needs.html", needs=open_needs(current_user, "deliver"), delivering_agencies=agencies)
 
 
 @bp.post("/kebutuhan/<int:need_id>/serahkan")
 @ability_required("deliver")
 def deliver_view(need_id: int):
     need = _get(Need, need_id, "deliver")
-    back = request.form.get("back") == "pengungsian" and need.shelter_id
-    back = url_for("relief.shelter", shelter_id=need.shelter_id) if back else url_for("relief.needs")
+    back = _need_page(need)
     agency = request.form.get("agency", "")
     try:
         deliver(need, current_user, request.form.get("quantity"), int(agency) if agency.isdigit() else None,
@@ -270,6 +299,29 @@ def deliver_view(need_id: int):
     except ReliefError as exc:
         return _refused(exc, back)
     return _done(_("Penyerahan dicatat."), back)
+
+
+@bp.post("/kebutuhan/<int:need_id>/jumlah")
+@ability_required("needs")
+def need_quantity(need_id: int):
+    """How much of a need asked for without a quantity (a ticked box, an SMS) is needed, once somebody knows."""
+    need = _get(Need, need_id, "needs")
+    back = _need_page(need)
+    try:
+        set_need_quantity(need, current_user, request.form.get("quantity"), request.form.get("unit", ""))
+    except ReliefError as exc:
+        return _refused(exc, back)
+    return _done(_("Jumlah kebutuhan dicatat."), back)
+
+
+def _need_page(need: Need) -> str:
+    """Where a form about a need came from: its shelter's page, its incident's page, or the needs list."""
+    where = request.form.get("back")
+    if where == "pengungsian" and need.shelter_id:
+        return url_for("relief.shelter", shelter_id=need.shelter_id)
+    if where == "insiden" and need.incident_id:
+        return url_for("incidents.detail", incident_id=need.incident_id, _anchor="kebutuhan")
+    return url_for("relief.needs")
 
 
 # --- Reports ----------------------------------------------------------------------------------------------------

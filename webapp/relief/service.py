@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from sms.replies import render
+from sms.vocab import add_counts
 
 from ..access import can, scope
 from ..extensions import db
@@ -33,10 +34,12 @@ from ..models import (
     User,
     utcnow,
 )
+from ..web.labels import DAMAGE_LABELS, FACILITY_LABELS, VULNERABLE_LABELS
 
 FACILITIES = ("pendidikan", "peribadatan", "kesehatan", "perkantoran", "jembatan")
 DAMAGE = ("berat", "sedang", "ringan")
 VULNERABLE = ("bayi_balita", "ibu_hamil_menyusui", "lansia", "disabilitas")
+SIGNER = ("nama", "nip", "jabatan", "tempat", "tanggal")  # who signs Form B-1, where and when
 SITUATION = ("akses", "komunikasi", "listrik", "air_bersih", "faskes", "upaya", "bantuan", "lokasi_pengungsian")
 MAX_COUNT = 1_000_000
 MAX_PEOPLE_PER_PLACE = 5  # people per place of capacity beyond which a shelter count is refused as implausible
@@ -48,9 +51,10 @@ class ReliefError(ValueError):
     """Input that cannot be stored; the message says why, for the form or the SMS reply."""
 
 
-def _count(value, what: str) -> int:
+def _count(value, what: str) -> int | None:
+    """A count typed in a form: None when left blank (nobody said), else 0 to ``MAX_COUNT``."""
     if value in (None, ""):
-        return 0
+        return None
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()) or int(text) > MAX_COUNT:
         raise ReliefError(_("%(what)s harus bilangan 0 sampai 1.000.000.", what=what))
@@ -64,19 +68,52 @@ def set_b1(incident: Incident, user: User, form: dict) -> None:
     """Facilities damaged by type and level, vulnerable groups among the displaced and the situation, from a
     form's fields (``fasilitas_pendidikan_berat``, ``rentan_lansia``, ``akses`` …); on the timeline. The
     vulnerable may not outnumber the displaced."""
-    facilities = {kind: {level: _count(form.get(f"fasilitas_{kind}_{level}"), kind) for level in DAMAGE}
-                  for kind in FACILITIES}  # fmt: skip
-    facilities = {k: {lv: n for lv, n in v.items() if n} for k, v in facilities.items() if any(v.values())}
-    vulnerable = {name: _count(form.get(f"rentan_{name}"), name) for name in VULNERABLE}
-    vulnerable = {k: v for k, v in vulnerable.items() if v}
-    if sum(vulnerable.values()) > max(incident.mengungsi, 0) and vulnerable:
+    facilities = {kind: {level: _count(form.get(f"fasilitas_{kind}_{level}"),
+                                       f"{FACILITY_LABELS[kind]} ({str(DAMAGE_LABELS[level]).lower()})")
+                         for level in DAMAGE} for kind in FACILITIES}  # fmt: skip
+    facilities = {k: {lv: n for lv, n in v.items() if n is not None} for k, v in facilities.items()}
+    facilities = {k: v for k, v in facilities.items() if v}  # a blank level is unknown; a 0 is kept as said
+    vulnerable = {name: _count(form.get(f"rentan_{name}"), VULNERABLE_LABELS[name]) for name in VULNERABLE}
+    vulnerable = {k: v for k, v in vulnerable.items() if v is not None}
+    if vulnerable and incident.mengungsi is not None and sum(vulnerable.values()) > incident.mengungsi:
         raise ReliefError(_("Kelompok rentan (%(num)d) lebih banyak dari pengungsi (%(of)d). Periksa jumlah mengungsi.",
                             num=sum(vulnerable.values()), of=incident.mengungsi))  # fmt: skip
     situation = {key: " ".join(str(form.get(key) or "").split())[:500] for key in SITUATION}
     situation = {k: v for k, v in situation.items() if v}
+    signer = {key: " ".join(str(form.get(f"ttd_{key}") or "").split())[:120] for key in SIGNER}
+    signer = {k: v for k, v in signer.items() if v}
+    if signer.get("nip") and not (signer["nip"].replace(" ", "").isdigit() and len(signer["nip"]) <= 30):
+        raise ReliefError(_("NIP hanya berisi angka."))
+    if signer.get("nip") and not user.nip and signer.get("nama") == user.name:
+        user.nip = signer["nip"]  # the next form is signed with it already filled in
     old = incident.b1 or {}
-    incident.b1 = {"fasilitas": facilities, "rentan": vulnerable, **situation}
+    incident.b1 = {"fasilitas": facilities, "rentan": vulnerable, **situation, "penandatangan": signer}
+    asked = form.getlist("kebutuhan") if hasattr(form, "getlist") else list(form.get("kebutuhan") or [])
+    record_needs(incident, asked, user=user)
     db.session.add(IncidentEvent(incident=incident, kind="b1", actor_id=user.id, data={"old": old, "new": incident.b1}))
+
+
+def record_needs(place: Incident | Shelter, items: list[str], report: Report | None = None, user: User | None = None):
+    """The needs a report (a ticked box, words in an SMS, a POSKO message) or Form B-1 asked for, as need rows of
+    the incident or shelter with the quantity not yet known; an item it already has open is not asked for twice.
+    The caller commits."""
+    wanted = [item for item in dict.fromkeys(items) if item in NEED_ITEMS]
+    if not wanted:
+        return []
+    shelter = isinstance(place, Shelter)
+    owner = Need.shelter_id if shelter else Need.incident_id
+    have = {n.item for n in db.session.scalars(select(Need).where(owner == place.id)) if n.is_open}
+    added = []
+    for item in wanted:
+        if item in have:
+            continue
+        need = Need(kecamatan_code=place.kecamatan_code, desa_code=place.desa_code, item=item,
+                    incident_id=None if shelter else place.id, shelter_id=place.id if shelter else None,
+                    report_id=report.id if report else None, created_by_id=user.id if user else None)  # fmt: skip
+        db.session.add(need)
+        added.append(need)
+    db.session.flush()
+    return added
 
 
 def facilities_total(b1: dict | None) -> dict[str, int]:
@@ -203,12 +240,13 @@ def shelter_sms(parsed, phone: str | None, report: Report | None, staff_phones: 
         return render("shelter_unknown", code=parsed.ticket or "-")
     if phone not in {shelter.coordinator_phone, *staff_phones}:
         return render("shelter_not_coordinator", code=shelter.code)
-    people = parsed.counts.get("mengungsi", shelter.people)
-    households = parsed.counts.get("mengungsi_kk", shelter.households)
+    people = parsed.counts.get("mengungsi", shelter.people or 0)
+    households = parsed.counts.get("mengungsi_kk", shelter.households or 0)
     vulnerable = {k: parsed.counts[k] for k in VULNERABLE if k in parsed.counts}
     try:
         with db.session.begin_nested():
             count_shelter(shelter, people, households, vulnerable, report=report)
+            record_needs(shelter, list(parsed.needs), report=report)  # "POSKO 4FFV 120 jiwa butuh selimut"
     except ReliefError as exc:
         return render("shelter_refused", code=shelter.code, reason=str(exc))
     return render("shelter_counted", code=shelter.code, name=shelter.name, people=str(people),
@@ -232,23 +270,34 @@ def add_need(user: User, item: str, quantity, unit: str, incident: Incident | No
     if item not in NEED_ITEMS:
         raise ReliefError(_("Jenis kebutuhan tidak dikenal."))
     quantity = _count(quantity, _("Jumlah"))
-    if quantity <= 0:
-        raise ReliefError(_("Tulis jumlah yang dibutuhkan."))
+    if quantity == 0:
+        raise ReliefError(_("Jumlah yang dibutuhkan harus lebih dari 0, atau kosongkan bila belum diketahui."))
     place = shelter or incident
     if place is None:
         raise ReliefError(_("Kebutuhan harus untuk satu insiden atau satu pengungsian."))
     need = Need(kecamatan_code=place.kecamatan_code, desa_code=place.desa_code, incident_id=incident.id if incident
                 else None, shelter_id=shelter.id if shelter else None, item=item, quantity=quantity,
-                unit=" ".join((unit or "").split())[:30] or _("paket"), note=(note or "").strip()[:300] or None,
+                unit=" ".join((unit or "").split())[:30] or None, note=(note or "").strip()[:300] or None,
                 created_by_id=user.id)  # fmt: skip
     db.session.add(need)
     return need
 
 
+def set_need_quantity(need: Need, user: User, quantity, unit: str) -> None:
+    """How much of a need is needed, set by a person once known; on its incident's timeline when it has one."""
+    amount = _count(quantity, _("Jumlah"))
+    if not amount:
+        raise ReliefError(_("Tulis jumlah yang dibutuhkan."))
+    need.quantity, need.unit = amount, " ".join((unit or "").split())[:30] or need.unit
+    if need.incident_id:
+        data = {"item": need.item, "quantity": amount, "unit": need.unit or ""}
+        db.session.add(IncidentEvent(incident_id=need.incident_id, kind="need", actor_id=user.id, data=data))
+
+
 def deliver(need: Need, user: User, quantity, agency_id: int | None = None, donor: str | None = None) -> NeedDelivery:
     """What an agency (the user's own, for an agency member) or a donor delivered against a need."""
     quantity = _count(quantity, _("Jumlah"))
-    if quantity <= 0:
+    if not quantity:
         raise ReliefError(_("Tulis jumlah yang diserahkan."))
     if user.agency_id:
         agency_id, donor = user.agency_id, None  # a member delivers for their own agency
@@ -263,7 +312,7 @@ def deliver(need: Need, user: User, quantity, agency_id: int | None = None, dono
 def open_needs(user: User, ability: str = "relief") -> list[Need]:
     """The needs of the user's region not yet met in full, oldest first."""
     needs = db.session.scalars(select(Need).where(scope(user, Need, ability)).order_by(Need.created_at, Need.id))
-    return [need for need in needs if need.open]
+    return [need for need in needs if need.is_open]
 
 
 # --- The daily situation report ----------------------------------------------------------------------------------
@@ -273,14 +322,29 @@ def open_needs(user: User, ability: str = "relief") -> list[Need]:
 class DailyReport:
     region: Region
     day: date
-    incidents: list[Incident]
+    incidents: list[Incident]  # verified, handled or done
+    unverified: list[Incident]  # reported, not yet verified: listed apart, never left out
     shelters: list[Shelter]
     needs: list[Need]
     statuses: list[EmergencyStatus]
+    as_of: datetime  # the moment the figures were read
 
     @property
-    def displaced(self) -> tuple[int, int]:
-        return sum(s.people for s in self.shelters), sum(s.households for s in self.shelters)
+    def displaced(self) -> tuple[int | None, int | None]:
+        """People and households in the open shelters that were counted (None: none was)."""
+        totals: dict[str, int | None] = {}
+        for shelter in self.shelters:
+            add_counts(totals, {"people": shelter.people, "households": shelter.households})
+        return totals.get("people"), totals.get("households")
+
+    @property
+    def sheltered(self) -> dict[int, int]:
+        """{incident id: people in its open shelters}, beside the displaced its reports give."""
+        people: dict[int, int] = {}
+        for shelter in self.shelters:
+            if shelter.incident_id and shelter.people is not None:
+                people[shelter.incident_id] = people.get(shelter.incident_id, 0) + shelter.people
+        return people
 
 
 def daily_report(region: Region, day: date) -> DailyReport:
@@ -288,12 +352,14 @@ def daily_report(region: Region, day: date) -> DailyReport:
     open needs and the emergency statuses in force."""
     inside = (Incident.kecamatan_code == region.code) | Incident.kecamatan_code.like(f"{region.code}.%")
     incidents = list(db.session.scalars(
-        select(Incident).where(inside, Incident.status.in_(("diverifikasi", "ditangani", "selesai")))
+        select(Incident).where(inside, Incident.status.in_(("baru", "diverifikasi", "ditangani", "selesai")))
         .order_by(Incident.opened_at)
     ))  # fmt: skip
     within = (Shelter.kecamatan_code == region.code) | Shelter.kecamatan_code.like(f"{region.code}.%")
     shelters = list(db.session.scalars(select(Shelter).where(within, Shelter.closed_at.is_(None))
                                        .order_by(Shelter.name)))  # fmt: skip
     in_region = (Need.kecamatan_code == region.code) | Need.kecamatan_code.like(f"{region.code}.%")
-    needs = [n for n in db.session.scalars(select(Need).where(in_region).order_by(Need.id)) if n.open]
-    return DailyReport(region, day, incidents, shelters, needs, statuses_in(region.code, day))
+    needs = [n for n in db.session.scalars(select(Need).where(in_region).order_by(Need.id)) if n.is_open]
+    verified = [i for i in incidents if i.status != "baru"]
+    unverified = [i for i in incidents if i.status == "baru"]
+    return DailyReport(region, day, verified, unverified, shelters, needs, statuses_in(region.code, day), utcnow())

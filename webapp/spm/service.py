@@ -270,7 +270,7 @@ def achievement(region: Region, first: date, last: date, desa_code: str | None =
     )  # fmt: skip
     reached = {f.id: f for f in incident_facts(Area(region.code, region.label), Period(first, last))}
     for incident in incidents:
-        needed = sum(getattr(incident, name) for name in NEEDED_RESCUE)
+        needed = sum(getattr(incident, name) or 0 for name in NEEDED_RESCUE)  # known figures only
         target = line(incident.desa_code or "-", incident.hazard or "-")
         target.rescue.should += needed
         target.rescue.served += needed if incident.status in HELPED else 0

@@ -12,6 +12,7 @@ from ..regions.gazetteer import ZONES, zone_for
 from .labels import (
     COUNT_LABELS,
     HAZARD_LABELS,
+    NEED_ITEM_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
 )
@@ -23,6 +24,12 @@ def local_time(moment: datetime | None, region_code: str | None = None) -> str:
         return ""
     zone = zone_for(region_code)
     return moment.astimezone(ZONES[zone]).strftime("%d-%m-%Y %H:%M ") + zone
+
+
+def figure(value: int | None) -> str:
+    """A count as a page prints it: ``–`` when nobody gave it (the page's legend says "belum ada data"), so that
+    unknown never reads as 0."""
+    return "–" if value is None else format_decimal(value)
 
 
 def duration(hours: float | None) -> str:
@@ -71,6 +78,16 @@ def _taken(data: dict) -> str:
     return ", ".join(str(p) for p in parts)
 
 
+def _figures(new: dict, old: dict) -> str:
+    """``10 meninggal (sebelumnya 3)``: figures beside the ones they would replace."""
+    parts = []
+    for name, value in new.items():
+        what = str(COUNT_LABELS.get(name, name)).lower()
+        parts.append(_("%(value)s %(what)s (sebelumnya %(old)s)", value=figure(value), what=what,
+                       old=figure(old.get(name))))  # fmt: skip
+    return ", ".join(parts)
+
+
 def describe_event(event) -> str:
     """One timeline line in Bahasa Indonesia for an incident event."""
     data = event.data or {}
@@ -91,6 +108,20 @@ def describe_event(event) -> str:
         return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
     if kind == "counts":
         return _("Jumlah korban dan kerusakan dikoreksi")
+    if kind == "figures_proposed":
+        what = _figures(data.get("counts") or {}, data.get("before") or {})
+        if data.get("source"):
+            return _("Insiden %(ticket)s yang digabung menyebut %(what)s: menunggu keputusan petugas",
+                     ticket=data["source"], what=what)  # fmt: skip
+        return _("Laporan #%(id)s menyebut %(what)s: menunggu keputusan petugas", id=event.report_id, what=what)
+    if kind == "figures_accepted":
+        return _("Angka baru diterima: %(what)s", what=_figures(data.get("new") or {}, data.get("old") or {}))
+    if kind == "need":
+        item = str(NEED_ITEM_LABELS.get(data.get("item"), data.get("item"))).lower()
+        return _("Jumlah kebutuhan %(item)s: %(num)s %(unit)s", item=item, num=data.get("quantity"),
+                 unit=data.get("unit") or "")  # fmt: skip
+    if kind == "figures_ignored":
+        return _("Usulan angka dari laporan #%(id)s diabaikan", id=data.get("report"))
     if kind == "publish":
         return _("dipublikasikan untuk warga") + (f": {data['summary']}" if data.get("summary") else "")
     if kind == "unpublish":
