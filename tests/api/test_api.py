@@ -100,13 +100,15 @@ def test_per_page_is_capped(client, make_user, app):
     assert get(client, "/api/incidents?per_page=100000", token).json["per_page"] == app.config["API_MAX_PAGE_SIZE"]
 
 
-def test_phone_numbers_are_masked_for_desa_officials_only(client, make_user, incidents):
+def test_phone_numbers_are_masked_unless_revealed_by_who_may(client, make_user, incidents):
     official = issue_api_token(make_user("desa_official", "35.14.19", desa="Sumberrejo"))
     staff = issue_api_token(make_user("kecamatan_staff", "35.14.19"))
-    masked = {r["reporter_phone"] for r in get(client, "/api/reports", official).json["items"]}
-    full = {r["reporter_phone"] for r in get(client, "/api/reports?per_page=50", staff).json["items"]}
-    assert masked == {"+62811****1111", "+62822****2222"}
-    assert {"+6281111111111", "+6282222222222"} <= full
+    masked = {r["reporter_phone"] for r in get(client, "/api/reports?nomor=lengkap", official).json["items"]}
+    plain = {r["reporter_phone"] for r in get(client, "/api/reports?per_page=50", staff).json["items"]}
+    full = {r["reporter_phone"] for r in get(client, "/api/reports?per_page=50&nomor=lengkap", staff).json["items"]}
+    assert masked == {"+62811****1111", "+62822****2222"}  # a desa official may not reveal
+    assert "+6281111111111" not in plain and "+62811****1111" in plain
+    assert {"+6281111111111", "+6282222222222"} <= full  # each one now a reveal on its incident's timeline
 
 
 def test_report_fields(client, make_user, incidents):

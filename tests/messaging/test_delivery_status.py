@@ -5,6 +5,7 @@ import pytest
 from webapp.extensions import db
 from webapp.messaging.outbound import enqueue
 from webapp.models import OutboundMessage
+from webapp.setup.service import add_number
 from webhook_helpers import android_signed, twilio_headers
 
 STATUS_URL = "http://localhost/sms/twilio/status"
@@ -26,6 +27,12 @@ def current(message) -> OutboundMessage:
 
 def twilio_callback(client, params, headers=None):
     return client.post("/sms/twilio/status", data=params, headers=headers or twilio_headers(params, STATUS_URL))
+
+
+@pytest.fixture
+def winongan_phone(ctx):
+    """The Android gateway phone of Winongan, whose messages the reports below are about."""
+    add_number(None, "android", "dev-winongan", "35.14.19", new_key=False)
 
 
 def android_callback(client, kind, message_id, **payload):
@@ -75,7 +82,7 @@ def test_twilio_callback_for_an_unknown_message_or_missing_fields(client, ctx):
     assert twilio_callback(client, queued).status_code == 204  # says nothing about delivery
 
 
-def test_android_sent_delivered_and_failed(client, ctx):
+def test_android_sent_delivered_and_failed(client, ctx, winongan_phone):
     message = sent_message("android", status="sending")
     response = android_callback(client, "sms:sent", message.provider_id, sentAt="2026-11-22T09:00:00.000+07:00")
     assert response.status_code == 200 and response.json["message_status"] == "sent"
@@ -88,7 +95,7 @@ def test_android_sent_delivered_and_failed(client, ctx):
     assert current(other).status == "sent"
 
 
-def test_android_failed_keeps_the_gateway_reason(client, ctx):
+def test_android_failed_keeps_the_gateway_reason(client, ctx, winongan_phone):
     message = sent_message("android")
     android_callback(client, "sms:failed", message.provider_id, reason="RESULT_ERROR_NO_SERVICE")
     failed = current(message)

@@ -9,6 +9,7 @@ from ..accounts import user_for_token
 from ..dashboard.exports import dashboard_json
 from ..dashboard.routes import board_for
 from ..extensions import csrf
+from ..incidents.actions import reveal_phones
 from ..incidents.service import incidents_page, reports_page
 from ..models import Incident, Region, Report, User
 from ..regions.areas import BadQuery
@@ -84,8 +85,8 @@ def _incident(incident: Incident) -> dict:
     }
 
 
-def _report_serializer(user: User):
-    full_phone = can(user, "reveal")  # who may reveal a number on the page gets it whole here; others masked
+def _report_serializer(user: User, revealed: dict[int, str]):
+    """Numbers are masked, but those revealed (``?nomor=lengkap``, for who may, each reveal on the timeline)."""
 
     def serialize(report: Report) -> dict:
         phone = report.reporter.phone if report.reporter else None
@@ -99,7 +100,7 @@ def _report_serializer(user: User):
             "counts": report.counts or {},
             "kecamatan": _region(report.kecamatan),
             "desa": _region(report.desa),
-            "reporter_phone": phone if full_phone else mask_phone(phone) or None,
+            "reporter_phone": revealed.get(report.id) or mask_phone(phone) or None,
             "incident_ticket": report.incident.ticket if report.incident else None,
         }
 
@@ -138,4 +139,9 @@ def incidents():
 @token_required("incidents")
 def reports():
     pagination, error = _paged(reports_page)
-    return error or _page(pagination, _report_serializer(g.api_user))
+    if error:
+        return error
+    revealed = {}
+    if request.args.get("nomor") == "lengkap":  # a full number is a logged reveal, here as on the incident page
+        revealed = reveal_phones(pagination.items, g.api_user, "api")
+    return _page(pagination, _report_serializer(g.api_user, revealed))

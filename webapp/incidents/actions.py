@@ -123,9 +123,13 @@ def _notify(incident: Incident, user: User | None, text: str, purpose: str) -> i
 
 
 def own_report_only(incident: Incident, user: User) -> bool:
-    """Every report of the incident came from ``user``: they may not verify it themselves."""
-    submitters = {report.submitted_by_id for report in incident.reports}
-    return submitters == {user.id}
+    """Every report of the incident came from ``user``, by the web form or by SMS or WhatsApp from the phone on
+    their account: they may not verify it themselves."""
+    return bool(incident.reports) and all(
+        report.submitted_by_id == user.id
+        or (user.phone is not None and report.reporter is not None and report.reporter.phone == user.phone)
+        for report in incident.reports
+    )
 
 
 def change_status(incident: Incident, user: User, status: str, note: str | None = None, confirmed: bool = True) -> None:
@@ -510,6 +514,18 @@ def split(report: Report, user: User, note: str | None = None, confirmed: bool =
     _event(incident, user, "split_from", note, report=report.id, source=source.ticket, counts=report.counts or {})
     db.session.commit()
     return incident
+
+
+def reveal_phones(reports: list[Report], user: User, via: str) -> dict[int, str]:
+    """The full numbers of the reporters of ``reports`` that ``user`` may reveal, each reveal written to its
+    incident's timeline (``via``: where it was shown, e.g. the API). Returns {report id: number}; commits."""
+    shown = {}
+    for report in reports:
+        if report.reporter is not None and report.incident is not None and can(user, "reveal", report.incident):
+            _event(report.incident, user, "reveal", report=report.id, via=via)
+            shown[report.id] = report.reporter.phone
+    db.session.commit()
+    return shown
 
 
 def reveal_phone(report: Report, user: User) -> str:

@@ -40,7 +40,7 @@ def run(
     if parsed.command == "posko":
         staff = {u.phone for u in db.session.scalars(select(User).where(User.active.is_(True), User.phone == phone))
                  if can(u, "shelters", kecamatan_code)}  # fmt: skip
-        return shelter_sms(parsed, phone, report, staff)
+        return shelter_sms(parsed, phone, report, staff, kecamatan_code)
     if parsed.command in ("berhenti", "mulai"):
         if reporter is not None:
             reporter.opted_out = parsed.command == "berhenti"

@@ -45,6 +45,16 @@ class GatewayError(ValueError):
     """A request about a gateway that cannot be done; the message says why, for the page."""
 
 
+def sent_through(message: OutboundMessage, device: str | None) -> bool:
+    """Could ``message`` have gone out through the Android ``device``: the device it names, or, when it names
+    none, a device mapped to its kecamatan."""
+    if not device:
+        return False
+    if message.sender:
+        return message.sender.partition("/")[0] == device
+    return any(row.kecamatan_code == message.kecamatan_code for row in device_rows(device))
+
+
 def device_rows(device: str) -> list[ReceivingNumber]:
     """Every mapping of an Android device: ``<device>`` and each ``<device>/<sim>``."""
     return list(

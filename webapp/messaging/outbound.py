@@ -434,10 +434,12 @@ def stalled_since(where=None, now: datetime | None = None) -> datetime | None:
 
 # What a callback may move a message to, from which statuses. Callbacks arrive late and out of order:
 # "delivered" is never undone by a late "sent", and a failure after delivery is ignored.
+# A report about a message still queued is refused: the message was never handed to a gateway (a report that
+# came ahead of a retry is recovered by the retry's own check, ``gateways.find``).
 _ADVANCES = {
-    "sent": ("queued", "sending"),
-    "delivered": ("queued", "sending", "sent", "failed"),
-    "failed": ("queued", "sending", "sent"),
+    "sent": ("sending",),
+    "delivered": ("sending", "sent", "failed"),
+    "failed": ("sending", "sent"),
 }
 
 

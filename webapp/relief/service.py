@@ -232,10 +232,13 @@ def count_shelter(shelter: Shelter, people: int, households: int, vulnerable: di
     return update
 
 
-def shelter_sms(parsed, phone: str | None, report: Report | None, staff_phones: set[str]) -> str:
-    """``POSKO <kode> 120 jiwa 35 kk`` from the shelter's coordinator (or a staff phone of its kecamatan): the count,
-    once per message (the report is stored once by the intake door), and a one-segment answer."""
-    shelter = db.session.scalar(select(Shelter).where(Shelter.code == parsed.ticket))
+def shelter_sms(parsed, phone: str | None, report: Report | None, staff_phones: set[str], kecamatan_code: str) -> str:
+    """``POSKO <kode> 120 jiwa 35 kk`` to a kecamatan's number from the coordinator of one of its shelters (or a
+    staff phone of that kecamatan): the count, once per message (the report is stored once by the intake door),
+    and a one-segment answer. Another kecamatan's shelter is unknown here."""
+    shelter = db.session.scalar(
+        select(Shelter).where(Shelter.code == parsed.ticket, Shelter.kecamatan_code == kecamatan_code)
+    )
     if shelter is None:
         return render("shelter_unknown", code=parsed.ticket or "-")
     if phone not in {shelter.coordinator_phone, *staff_phones}:

@@ -76,6 +76,8 @@ def add_number(actor: User | None, gateway: str, address: str, kecamatan_code: s
     kecamatan = _kecamatan(kecamatan_code)
     _allowed(actor, "gateways", kecamatan.code)
     address = _address(gateway, address)
+    if gateway == "android":
+        _one_kecamatan(address, kecamatan)
     number = db.session.scalar(
         select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
     )
@@ -100,6 +102,17 @@ def add_number(actor: User | None, gateway: str, address: str, kecamatan_code: s
     return number, key
 
 
+def _one_kecamatan(address: str, kecamatan: Region) -> None:
+    """A gateway phone belongs to one kecamatan: another SIM of a device mapped elsewhere is refused (its key and
+    its villagers' messages are that kecamatan's). Move a phone by removing its mappings there first."""
+    device = address.partition("/")[0]
+    elsewhere = [row for row in device_rows(device) if row.address != address and row.kecamatan_code != kecamatan.code]
+    if elsewhere:
+        where = elsewhere[0].kecamatan.label
+        raise SetupError(_("HP gateway %(device)s sudah dipakai %(kecamatan)s: satu HP melayani satu kecamatan. "
+                           "Hapus dulu pemetaannya di sana.", device=device, kecamatan=where))  # fmt: skip
+
+
 def update_number(actor: User | None, number: ReceivingNumber, label: str | None, phone: str | None) -> None:
     _allowed(actor, "gateways", number.kecamatan_code)
     number.label = (label or "").strip()[:80] or None
@@ -113,8 +126,11 @@ def rotate_key(actor: User | None, number: ReceivingNumber) -> str:
     _allowed(actor, "gateways", number.kecamatan_code)
     if number.gateway != "android":
         raise SetupError(_("Hanya HP gateway Android yang memakai kunci tanda tangan."))
+    rows = device_rows(number.device)
+    for row in rows:  # every mapping of the phone: a key is not the caller's to change for another kecamatan
+        _allowed(actor, "gateways", row.kecamatan_code)
     key, now = new_signing_key(), utcnow()
-    for row in device_rows(number.device):
+    for row in rows:
         row.signing_key, row.key_set_at = key, now
     record(actor, "key_rotated", f"android {number.device}", number.kecamatan_code)
     db.session.commit()

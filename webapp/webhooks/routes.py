@@ -146,12 +146,16 @@ def _android_event(body: bytes) -> tuple[dict, dict]:
     return event, payload or {}
 
 
-def _android_delivery(kind: str, payload: dict):
-    """``sms:sent`` / ``sms:delivered`` / ``sms:failed`` for a message the worker handed to the gateway."""
+def _android_delivery(kind: str, payload: dict, device: str | None):
+    """``sms:sent`` / ``sms:delivered`` / ``sms:failed`` for a message the worker handed to this device: another
+    kecamatan's phone (whose key signed the event) can say nothing about this kecamatan's messages."""
     message_id = _text_field(payload, "messageId")
     moment_field = {"sms:sent": "sentAt", "sms:delivered": "deliveredAt", "sms:failed": "failedAt"}[kind]
     at = _moment(payload, moment_field)
     message = message_by_provider("android", message_id)
+    if message is not None and not gateway_health.sent_through(message, device):
+        current_app.logger.warning("device %s reported on message %s of another device", device, message_id)
+        message = None
     if message is None:  # sent from the phone by hand, or by another app: acknowledged so the gateway stops retrying
         current_app.logger.warning("delivery report for unknown Android message %s", message_id)
         return jsonify(status="ignored", reason=f"unknown messageId {message_id}")
@@ -250,8 +254,8 @@ def android():
         if kind == "system:ping":
             return _android_ping(_text_field(event, "deviceId"))
         if kind in ANDROID_DELIVERY:
-            response = _android_delivery(kind, payload)
             device = _device_of(body)
+            response = _android_delivery(kind, payload, device)
             if device:
                 reason = payload.get("reason") if isinstance(payload.get("reason"), str) else None
                 gateway_health.device_event(device, kind.removeprefix("sms:"), reason=reason)
