@@ -54,9 +54,9 @@ def check_health(base: str) -> Check:
     status = body.get("status")
     if response.status_code != 200 or status not in ("ok", "degraded"):
         return Check("health", False, f"/healthz answered {response.status_code} {status}")
-    offline = body.get("gateways", {}).get("offline_kecamatan") or []
+    offline = body.get("gateways", {}).get("offline") or 0
     stalled = (body.get("outbound") or {}).get("stalled_since")
-    problems = [f"Android gateway offline in {', '.join(offline)}"] if offline else []
+    problems = [f"{offline} Android gateway phone(s) offline"] if offline else []
     problems += [f"no worker has sent since {stalled}"] if stalled else []
     return Check("health", True, "degraded: " + "; ".join(problems) if problems else "ok")
 

@@ -30,8 +30,8 @@ TEMPLATES = {
     "status": "Tiket {ticket} ({hazard}, {desa}): {status}.",
     "verified": "Tiket {ticket}: laporan {hazard} di {desa} sudah diverifikasi kecamatan dan akan ditindaklanjuti.",
     "resolved": "Tiket {ticket}: penanganan {hazard} di {desa} sudah selesai. Terima kasih atas laporan Anda.",
-    "cek_denied": "Maaf, status tiket {ticket} hanya dapat dicek oleh pelapornya atau petugas.",
-    "cek_unknown": "Tiket {ticket} tidak ditemukan. Periksa kembali kode tiket Anda. Format: CEK <tiket>",
+    # One answer for a ticket that does not exist and one this number may not see: a stranger learns nothing.
+    "cek_unknown": "Tiket {ticket} tidak ditemukan, atau tidak dapat dicek dari nomor ini. Format: CEK <tiket>",
     "cek_missing": "Format cek status: CEK <tiket>. Contoh: CEK K7M3P",
     "daftar_ok": "Terima kasih {name}, nomor Anda terdaftar di {desa}. Ketik BERHENTI bila tidak ingin "
     "menerima info bencana.",

@@ -7,7 +7,7 @@ def test_healthz_answers_when_the_database_does(client):
     assert response.json == {
         "status": "ok",
         "database": "ok",
-        "gateways": {"offline_kecamatan": []},
+        "gateways": {"offline": 0},
         "outbound": {"stalled_since": None},
     }
 

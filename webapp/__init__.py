@@ -99,7 +99,14 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(uri.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The database holds residents' numbers and gateway keys: its owner's alone (SQLite gives its -wal and
+        # -shm files the same mode).
+        if not path.exists():
+            path.touch(mode=0o600)
+        elif path.stat().st_uid == os.getuid():
+            path.chmod(0o600)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     if uri.startswith("sqlite"):

@@ -65,7 +65,7 @@ def _run(command: list[str]) -> None:
 def backup(url: str, directory: str | Path, keep: int = 14, now: datetime | None = None) -> Path:
     """Write one backup of the database at ``url`` into ``directory``; then keep only the newest ``keep``."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     if _kind(url) == "sqlite":
         target = directory / f"tangguh-{stamp}.sqlite3.gz"
@@ -81,11 +81,14 @@ def backup(url: str, directory: str | Path, keep: int = 14, now: datetime | None
             partial = Path(work) / target.name
             with open(snapshot, "rb") as raw, gzip.open(partial, "wb", compresslevel=6) as packed:
                 shutil.copyfileobj(raw, packed)
+            partial.chmod(0o600)  # every resident's number and every gateway key is in it: its owner's alone
             os.replace(partial, target)  # a backup file exists only when complete
     else:
         target = directory / f"tangguh-{stamp}.dump"
         partial = directory / f".{target.name}.partial"
+        partial.touch(mode=0o600)
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", _libpq(url)])
+        partial.chmod(0o600)
         os.replace(partial, target)
     prune(directory, keep)
     return target

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -86,6 +88,29 @@ def on_duty_phones(raw: str) -> dict[str, str]:
     return phones
 
 
+def outbound_allow_private(raw: str) -> bool | frozenset[tuple[str, int]]:
+    """``OUTBOUND_ALLOW_PRIVATE``: empty, ``0``, ``false`` or ``no`` → False (only public addresses, the default);
+    ``1``, ``true``, ``yes`` or ``all`` → True (private ones too: the test suite's local fakes); otherwise
+    ``address:port`` pairs (``127.0.0.1:8081,[fd00::5]:443``) → exactly those, as (address, port)."""
+    words = raw.strip().lower()
+    if words in ("", "0", "false", "no"):
+        return False
+    if words in ("1", "true", "yes", "all"):
+        return True
+    pairs = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        try:
+            parts = urlsplit(f"//{part}")
+            address, port = ipaddress.ip_address(parts.hostname or ""), parts.port
+        except ValueError:
+            address = port = None
+        if address is None or not port:
+            raise ConfigError(f"OUTBOUND_ALLOW_PRIVATE: cannot read {part!r}; write it as 127.0.0.1:8081 (an address "
+                              "and a port, [..] around IPv6), or true for every private address")  # fmt: skip
+        pairs.add((address.compressed, port))
+    return frozenset(pairs)
+
+
 def from_environment(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config from environment variables.
 
@@ -150,6 +175,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "OUTBOUND_RETRY_MAX_SECONDS": float(env.get("OUTBOUND_RETRY_MAX_SECONDS", 3600)),
         "OUTBOUND_LEASE_SECONDS": float(env.get("OUTBOUND_LEASE_SECONDS", 120)),
         "GATEWAY_TIMEOUT": float(env.get("GATEWAY_TIMEOUT", 15)),
+        # Outbound requests (web push, BMKG, Telegram) reach only public addresses; this lets them reach private
+        # ones too: true for all (the test suite's local fakes) or exactly the listed 127.0.0.1:8081,… pairs.
+        "OUTBOUND_ALLOW_PRIVATE": outbound_allow_private(env.get("OUTBOUND_ALLOW_PRIVATE", "")),
         # A message due this many minutes ago and still queued means no worker is sending: staff pages and
         # /healthz say so.
         "OUTBOUND_STALE_MINUTES": int(env.get("OUTBOUND_STALE_MINUTES", 5)),
@@ -183,6 +211,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "5/minute;20/hour"),
         "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "10/minute;30/hour"),
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 480)),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 168)),
         "SIGN_IN_KEEP_DAYS": int(env.get("SIGN_IN_KEEP_DAYS", 90)),  # the sign-in history admins see
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", 480))),
         # SPM: the local target for verifying an incident, in hours, and where that target comes from (no time limit

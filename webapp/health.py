@@ -3,7 +3,9 @@ does, and whether the outbound worker sends. An offline Android gateway, or mess
 ``OUTBOUND_STALE_MINUTES`` that nobody sent, make the answer ``degraded``: the server works, but villagers' SMS
 may not arrive, or nothing Tangguh says goes out.
 
-Only kecamatan codes and a time are given, never a number, device or person: the page is public.
+Only how many gateway phones are offline and a time are given, never which kecamatan, number, device or person:
+the page is public, and which kecamatan cannot receive SMS is not for everyone to read (staff see it on their
+pages' strip).
 """
 
 from flask import Blueprint, jsonify
@@ -29,4 +31,4 @@ def healthz():
         return jsonify(status="error", database="unreachable"), 503
     outbound = {"stalled_since": stalled.isoformat(timespec="seconds") if stalled else None}
     status = "degraded" if offline or stalled else "ok"
-    return jsonify(status=status, database="ok", gateways={"offline_kecamatan": offline}, outbound=outbound)
+    return jsonify(status=status, database="ok", gateways={"offline": len(offline)}, outbound=outbound)

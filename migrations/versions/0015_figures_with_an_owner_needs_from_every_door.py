@@ -5,7 +5,8 @@ become NULL, since until now 0 was written for "no report said" (a figure someon
 apart from it; the timeline keeps every correction). ``figures_owned_at`` marks the incidents a person stands
 behind (verified, handled, done, published, or corrected): from then on a new report's higher figures are a
 ``figure_proposal`` a person accepts. Needs may come without a quantity, once per report and item; accounts
-get a NIP for the signature under Form B-1; a shelter nobody has counted yet has no figure, rather than 0 people.
+get a NIP for the signature under Form B-1, and the time they last signed out (every older session ends); a
+shelter nobody has counted yet has no figure, rather than 0 people.
 
 Revision ID: 0015
 Revises: 0014
@@ -120,6 +121,7 @@ def upgrade():
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nip', sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column('signed_out_at', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('shelter', schema=None) as batch_op:
         batch_op.alter_column('people', existing_type=sa.INTEGER(), nullable=True)
@@ -139,6 +141,7 @@ def downgrade():
         batch_op.alter_column('people', existing_type=sa.INTEGER(), nullable=False)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('signed_out_at')
         batch_op.drop_column('nip')
 
     op.execute("DELETE FROM need WHERE quantity IS NULL")

@@ -99,7 +99,7 @@ def test_wrong_tickets_and_strangers_change_nothing(client, damkar, make_inciden
     actions.hand_over(incident, make_user("kecamatan_staff", WINONGAN), agency("PLN").id)
     assert (
         sms(client, "SM200", "SELESAI AAAAA", DAMKAR_PHONE)
-        == "Tiket AAAAA tidak ditemukan. Periksa kembali kode tiket Anda. Format: CEK <tiket>"
+        == "Tiket AAAAA tidak ditemukan, atau tidak dapat dicek dari nomor ini. Format: CEK <tiket>"
     )
     assert sms(client, "SM201", f"SELESAI {incident.ticket}", DAMKAR_PHONE) == (
         f"Tiket {incident.ticket} tidak diserahkan ke instansi Anda. Tidak ada yang diubah."

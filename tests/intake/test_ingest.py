@@ -10,6 +10,7 @@ from conftest import desa_code
 from sms.gsm import fits_one_segment
 from sms.tickets import TICKET
 from webapp.extensions import db
+from webapp.intake import commands
 from webapp.intake import ingest as intake
 from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import Incident, IncidentEvent, Report, Reporter
@@ -130,11 +131,12 @@ def test_cek_answers_reporters_and_officials_only(ctx, make_user):
     own = sms(f"CEK {ticket.lower()}", phone="+6281234567890").reply
     assert own == f"Tiket {ticket} (banjir, Desa Prodo): diterima, menunggu verifikasi."
     stranger = sms(f"cek {ticket}", phone="+6289876543210").reply
-    assert stranger == f"Maaf, status tiket {ticket} hanya dapat dicek oleh pelapornya atau petugas."
+    assert stranger == f"Tiket {ticket} tidak ditemukan, atau tidak dapat dicek dari nomor ini. Format: CEK <tiket>"
+    assert stranger == commands.check("ZZZZZ", "+6289900000000", None).replace("ZZZZZ", ticket)  # no such ticket
     make_user("kecamatan_staff", WINONGAN, phone="081355557777")
     make_user("kecamatan_staff", "35.14.23", phone="081355558888")
     assert sms(f"CEK {ticket}", phone="+6281355557777").reply.startswith(f"Tiket {ticket} (banjir")
-    assert sms(f"CEK {ticket}", phone="+6281355558888").reply.startswith("Maaf")
+    assert sms(f"CEK {ticket}", phone="+6281355558888").reply.startswith(f"Tiket {ticket} tidak ditemukan")
     assert sms("CEK XXXXX").reply.startswith("Tiket XXXXX tidak ditemukan")
     assert sms("cek").reply.startswith("Format cek status")
 

@@ -93,7 +93,7 @@ def test_a_silent_gateway_is_flagged_once_and_its_recovery_told_once(app, client
     assert 'id="gateway-strip" hx-swap-oob="true" class="strip"' in refresh.get_data(as_text=True)
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json["status"] == "degraded"
-    assert health.json["gateways"]["offline_kecamatan"] == [WINONGAN]
+    assert health.json["gateways"] == {"offline": 1}  # how many, never which kecamatan: the page is public
 
     clock.at(60)
     assert ping(client, key).json["status"] == "ok"  # the phone is charged again

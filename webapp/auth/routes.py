@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..access import public, signed_in
 from ..accounts import find_user, normalize_email
 from ..extensions import db
-from ..models import SignIn
+from ..models import SignIn, utcnow
 from ..web.labels import LANGUAGES
 from . import bp, throttle
 from .forms import LoginForm, LogoutForm
@@ -53,7 +53,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email, address = normalize_email(form.email.data), request.remote_addr or ""
-        wait = throttle.wait_seconds(email, address)
+        wait = throttle.take_attempt(email, address)
         if wait:  # refused before the password is looked at; the same words whether or not the account exists
             if throttle.worth_noting(address):
                 _note(email, find_user(email), "throttled")
@@ -65,12 +65,11 @@ def login():
         if _password_ok(user, form.password.data) and user.active:
             login_user(user)
             session.permanent = True  # the cookie lasts SESSION_IDLE_MINUTES from the last request
-            session["seen"] = int(time.time())
+            session["seen"], session["started"] = int(time.time()), time.time()
             # The password this session was opened with: when it changes (a reset), the session ends.
             session["password_changed_at"] = user.password_changed_at.isoformat() if user.password_changed_at else ""
             _note(email, user, "ok")
             return redirect(_safe_next(request.args.get("next")), code=303)
-        throttle.failed(email, address)
         _note(email, user, "inactive" if user is not None and not user.active else "wrong")
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 422 if form.errors else 200
@@ -81,6 +80,8 @@ def login():
 @signed_in
 def logout():
     if LogoutForm().validate_on_submit():
+        current_user.signed_out_at = utcnow()  # a copy of this session's cookie, or any other, no longer works
+        db.session.commit()
         logout_user()
         flash(_("Anda sudah keluar."))
         return redirect(url_for("auth.login"), code=303)
@@ -101,11 +102,20 @@ def language(code: str):
 def init_app(app):
     @app.before_request
     def end_idle_sessions():
-        """A session unused for ``SESSION_IDLE_MINUTES`` ends (a phone left on a desk, a borrowed browser); the
-        last-use time lives in the signed session, refreshed at most once a minute."""
+        """A session unused for ``SESSION_IDLE_MINUTES`` ends (a phone left on a desk, a borrowed browser), and so
+        does one older than ``SESSION_MAX_HOURS`` or opened before the account last signed out (a copied cookie);
+        the times live in the signed session, the last use refreshed at most once a minute."""
         if not current_user.is_authenticated:
             return None
-        now, seen = int(time.time()), session.get("seen")
+        now, seen, started = int(time.time()), session.get("seen"), session.get("started")
+        signed_out = current_user.signed_out_at.timestamp() if current_user.signed_out_at else None
+        ended = started is None or now - float(started) > app.config["SESSION_MAX_HOURS"] * 3600
+        ended = ended or (signed_out is not None and float(started) < signed_out)
+        if ended:
+            logout_user()
+            session.pop("seen", None)
+            flash(_("Sesi berakhir. Silakan masuk lagi."))
+            return None
         if seen is None or now - int(seen) > app.config["SESSION_IDLE_MINUTES"] * 60:
             logout_user()
             session.pop("seen", None)

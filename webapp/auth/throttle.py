@@ -6,9 +6,14 @@ storage (memory by default, Redis through ``RATELIMIT_STORAGE_URI`` when several
 - ``LOGIN_LIMIT_ADDRESS`` (default 10 a minute, 30 an hour) from one address, whatever the email: one machine
   trying many accounts. A kecamatan office behind one address has room for its people's typos.
 
-Only failures count, so people who type their password right are never held back by their own sign-ins. Once
-over a limit, a sign-in is refused (429) before the password is looked at, with the same words whether or not
-the account exists; an unknown email costs the same password-hashing time as a known one.
+Every attempt is counted before its password is looked at (``take_attempt``: the storage's increment is atomic,
+so thirty guesses sent at once cannot all slip past the limit while the first is being checked). Once over a
+limit, a sign-in is refused (429) with the same words whether or not the account exists; an unknown email costs
+the same password-hashing time as a known one.
+
+An attacker must not lock the real person out (OWASP's advice on account lockout): from an address where the
+account signed in successfully before (within ``SIGN_IN_KEEP_DAYS``), the account's limit counts that address's
+attempts apart, so guesses from elsewhere never hold back the person at their own desk or phone.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import timedelta
 
 from flask import current_app
 from limits import parse, parse_many
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import SignIn, utcnow
@@ -31,15 +36,24 @@ def _limits(name: str):
     return parse_many(current_app.config[name])
 
 
+def known_address(email: str, address: str) -> bool:
+    """The account ``email`` signed in successfully from ``address`` before (the history keeps
+    ``SIGN_IN_KEEP_DAYS``)."""
+    found = select(SignIn.id).where(SignIn.email == email, SignIn.address == address[:45], SignIn.outcome == "ok")
+    return bool(address) and db.session.scalar(found.limit(1)) is not None
+
+
 def _keys(email: str, address: str):
-    return [("LOGIN_LIMIT_ACCOUNT", "login-account", email), ("LOGIN_LIMIT_ADDRESS", "login-address", address)]
+    account = (
+        ("login-account-known", f"{email}|{address}") if known_address(email, address) else ("login-account", email)
+    )
+    return [("LOGIN_LIMIT_ACCOUNT", *account), ("LOGIN_LIMIT_ADDRESS", "login-address", address)]
 
 
-def wait_seconds(email: str, address: str) -> int:
-    """0 when a sign-in may be tried; else how many seconds until it may (the longest of the exhausted limits)."""
+def _wait(keys) -> int:
     strategy = limiter.limiter
     wait = 0.0
-    for setting, scope, key in _keys(email, address):
+    for setting, scope, key in keys:
         for item in _limits(setting):
             if not strategy.test(item, scope, key):
                 reset, _remaining = strategy.get_window_stats(item, scope, key)
@@ -47,11 +61,18 @@ def wait_seconds(email: str, address: str) -> int:
     return max(int(wait + 0.999), 1) if wait > 0 else 0
 
 
-def failed(email: str, address: str) -> None:
-    """Count one failed sign-in against the account and the address, in every window."""
-    for setting, scope, key in _keys(email, address):
+def take_attempt(email: str, address: str) -> int:
+    """Count this sign-in attempt against the account and the address before the password is checked: 0 when it
+    may go ahead, else how many seconds until one may (a refused attempt is not counted)."""
+    keys = _keys(email, address)
+    wait = _wait(keys)
+    if wait:
+        return wait
+    for setting, scope, key in keys:
         for item in _limits(setting):
-            limiter.limiter.hit(item, scope, key)
+            if not limiter.limiter.hit(item, scope, key):  # another attempt took the last one meanwhile
+                return _wait(keys) or 1
+    return 0
 
 
 def worth_noting(address: str) -> bool:

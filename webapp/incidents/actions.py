@@ -163,11 +163,18 @@ def change_status(incident: Incident, user: User, status: str, note: str | None 
     db.session.commit()
 
 
+def serves(agency: Agency, incident: Incident) -> bool:
+    """Does the agency cover the incident's place (its kabupaten or kecamatan; none set: anywhere)? Only those are
+    offered and may be handed the incident: another kabupaten's agencies are not this desk's to call."""
+    area = agency.region_code
+    return area is None or incident.kecamatan_code == area or incident.kecamatan_code.startswith(area + ".")
+
+
 def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
     """Hand the incident to one more agency (an incident may be handed to several, each once)."""
     _require(user, incident, "agency")
     agency = db.session.get(Agency, agency_id) if agency_id else None
-    if agency is None or not agency.active:
+    if agency is None or not agency.active or not serves(agency, incident):
         raise ActionError(_("Instansi tidak dikenal."))
     if any(h.agency_id == agency.id for h in incident.handovers):
         raise ActionError(_("Insiden ini sudah diserahkan ke %(agency)s.", agency=agency.name))

@@ -64,6 +64,8 @@ def attach(report: Report) -> tuple[Incident, bool]:
     else:
         db.session.add(IncidentEvent(incident=incident, kind="report", report_id=report.id, data=_event_data(report)))
         incident.last_report_at = max(incident.last_report_at, report.received_at)
+        if incident.figures_owned:  # what citizens and printouts show has not changed: nor has its stamp
+            incident.updated_at = Incident.updated_at
     report.incident = incident
     db.session.flush()
     take_report(incident, report)

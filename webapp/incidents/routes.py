@@ -147,7 +147,7 @@ def _detail_context(incident: Incident) -> dict:
         "incident": incident,
         "reports": reports,
         "events": events,
-        "agencies": [a for a in agencies if a.id not in handed],
+        "agencies": [a for a in agencies if a.id not in handed and actions.serves(a, incident)],
         "delivering_agencies": agencies,
         "needs": db.session.scalars(select(Need).where(Need.incident_id == incident.id).order_by(Need.id)).all(),
         "transitions": actions.TRANSITIONS[incident.status],

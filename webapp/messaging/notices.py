@@ -69,7 +69,8 @@ def incident_opened(incident: Incident) -> None:
     _tell_triage(incident, "new", title, body, "duty_new")
 
 
-def _covers(member: AgencyMember, incident: Incident) -> bool:
+def covers(member: AgencyMember, incident: Incident) -> bool:
+    """Is the incident in the area the agency member covers (theirs, else their agency's; none: everywhere)?"""
     area = member.region_code or member.agency.region_code
     place = incident.desa_code or incident.kecamatan_code
     return area is None or place == area or place.startswith(area + ".")
@@ -86,7 +87,7 @@ def handed_over(handover: Handover) -> int:
     in one segment: ticket, hazard, desa, counts and how to answer; a link when ``PUBLIC_URL`` is set and it
     fits. Returns how many were queued."""
     incident = handover.incident
-    members = [m for m in handover.agency.members if m.active and m.phone and _covers(m, incident)]
+    members = [m for m in handover.agency.members if m.active and m.phone and covers(m, incident)]
     parts = dict(agency=handover.agency.name, ticket=incident.ticket, hazard=hazard_label(incident.hazard),
                  desa=_place(incident), counts=_counts_line(incident))  # fmt: skip
     public = current_app.config["PUBLIC_URL"]

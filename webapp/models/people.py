@@ -46,6 +46,7 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # a temporary one was set
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sessions from before end
     nip: Mapped[str | None] = mapped_column(String(30))  # civil servant number, printed under a signature
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # every session from before has ended
 
     region: Mapped[Region | None] = relationship()
     agency: Mapped[Agency | None] = relationship()

@@ -4,7 +4,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, fetch, managed_users, role_of, signed_in
-from ..accounts import AccountError, normalize_email
+from ..accounts import AccountError
 from ..extensions import db
 from ..models import Agency, User
 from ..web.forms import ActionForm
@@ -53,9 +53,6 @@ def create():
             abort(403)
     form = _form()
     if not form.validate_on_submit():
-        return _page(form, status=422)
-    if db.session.scalar(select(User.id).where(User.email == normalize_email(form.email.data))):
-        form.email.errors.append(_("Email ini sudah dipakai akun lain."))
         return _page(form, status=422)
     try:
         user, password = create_account(current_user, form.email.data, form.name.data, form.role.data,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from sms.phone import InvalidPhone, normalize_phone
 
 from ..access import Forbidden, manages
-from ..accounts import MIN_PASSWORD_LENGTH, AccountError, create_user
+from ..accounts import MIN_PASSWORD_LENGTH, AccountError, create_user, normalize_email
 from ..audit import record
 from ..extensions import db
 from ..models import AgencyMember, User, utcnow
@@ -26,6 +29,9 @@ def create_account(manager: User, email: str, name: str, role: str, region_code:
     probe = User(role=role, region_code=region_code or None)
     if not manages(manager, probe):
         raise Forbidden(role)
+    taken = _taken_elsewhere(manager, email, phone)
+    if taken:  # the same words as for an address that cannot be used at all: no one learns who has an account
+        raise AccountError(taken)
     password = temporary_password()
     try:
         user = create_user(email, name, role, password, region_code or None, phone or None, agency_id or None)
@@ -38,6 +44,22 @@ def create_account(manager: User, email: str, name: str, role: str, region_code:
     record(manager, "account_created", user.email, user.region_code, role=role)
     db.session.commit()
     return user, password
+
+
+def _taken_elsewhere(manager: User, email: str, phone: str | None) -> str | None:
+    """Why the email or phone cannot be used, when an account outside the manager's reach has it; an account the
+    manager keeps is named as such (they can see it in their list anyway)."""
+    clauses = [User.email == normalize_email(email or "")]
+    try:
+        if phone:
+            clauses.append(User.phone == normalize_phone(phone))
+    except InvalidPhone:
+        pass  # create_user says why
+    for other in db.session.scalars(select(User).where(or_(*clauses))):
+        if manages(manager, other):
+            return _("Email atau nomor HP itu sudah dipakai akun %(email)s di daftar Anda.", email=other.email)
+        return _("Email atau nomor HP itu tidak dapat dipakai. Pakai yang lain.")
+    return None
 
 
 def reset_password(manager: User, user: User) -> str:

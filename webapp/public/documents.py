@@ -84,6 +84,14 @@ def _cap_identifier(broadcast: Broadcast, suffix: str = "") -> str:
     return f"{host}.siaran.{broadcast.id}{suffix}"
 
 
+# CAP 1.2's enumerations (OASIS): a value BMKG (or a forged document) sends outside them never reaches our CAP.
+CAP_VALUES = {
+    "urgency": ("Immediate", "Expected", "Future", "Past", "Unknown"),
+    "severity": ("Extreme", "Severe", "Moderate", "Minor", "Unknown"),
+    "certainty": ("Observed", "Likely", "Possible", "Unlikely", "Unknown"),
+}
+
+
 def cap(broadcast: Broadcast) -> bytes:
     """The published warning as a CAP 1.2 alert; once withdrawn, a Cancel that refers to it."""
     host = urlsplit(public_url("/")).hostname or "tangguh.local"
@@ -103,9 +111,9 @@ def cap(broadcast: Broadcast) -> bytes:
     _text(info, "language", "id-ID")
     _text(info, "category", CATEGORIES.get(broadcast.hazard, "Safety"))
     _text(info, "event", source.event if source else str(HAZARD_LABELS.get(broadcast.hazard, "Peringatan dini")))
-    _text(info, "urgency", (source.urgency if source and source.urgency else "Unknown"))
-    _text(info, "severity", (source.severity if source and source.severity else "Unknown"))
-    _text(info, "certainty", (source.certainty if source and source.certainty else "Unknown"))
+    for name in ("urgency", "severity", "certainty"):  # only OASIS's own words pass on; anything else is Unknown
+        value = getattr(source, name, None) if source else None
+        _text(info, name, value if value in CAP_VALUES[name] else "Unknown")
     if source and source.effective_at:
         _text(info, "effective", _stamp(source.effective_at))
     _text(info, "expires", _stamp(public_until(broadcast)))

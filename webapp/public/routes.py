@@ -41,10 +41,14 @@ def _region(level: str, code: str) -> Region:
 
 def _conditional(body, version: str, modified, mimetype: str = "text/html"):
     """A public answer that caches: an ETag of what it shows (and the language), Last-Modified, and 304 when the
-    reader already has it. Always revalidated (no-cache), so that a withdrawn item is gone at the next look."""
+    reader already has it. Always revalidated (no-cache), so that a withdrawn item is gone at the next look.
+    ``body`` may be a function, called only when the reader does not have it yet (an image card is costly)."""
+    etag = hashlib.sha256(f"{version}-{get_locale()}".encode()).hexdigest()[:20]
+    if callable(body):
+        body = b"" if request.if_none_match.contains(etag) else body()
     response = make_response(body)
     response.mimetype = mimetype
-    response.set_etag(hashlib.sha256(f"{version}-{get_locale()}".encode()).hexdigest()[:20])
+    response.set_etag(etag)
     if modified is not None:
         response.last_modified = modified
     response.cache_control.public = True
@@ -110,7 +114,8 @@ def _version(item) -> str:
 def incident(incident_id: int):
     item = _published(Incident, incident_id)
     body = render_template("public/item.html", incident=item, broadcast=None, share=incident_share_text(item),
-                           image=public_url(url_for("public.incident_card", incident_id=item.id)))  # fmt: skip
+                           image=public_url(url_for("public.incident_card", incident_id=item.id)),
+                           page_url=public_url(request.path))  # fmt: skip
     return _conditional(body, _version(item), item.updated_at)
 
 
@@ -120,7 +125,7 @@ def broadcast(broadcast_id: int):
     item = _published(Broadcast, broadcast_id)
     body = render_template("public/item.html", incident=None, broadcast=item, share=broadcast_share_text(item),
                            image=public_url(url_for("public.broadcast_card", broadcast_id=item.id)),
-                           until=public_until(item))  # fmt: skip
+                           page_url=public_url(request.path), until=public_until(item))  # fmt: skip
     return _conditional(body, _version(item), item.published_at)
 
 
@@ -140,8 +145,9 @@ def incident_card(incident_id: int):
     item = _published(Incident, incident_id)
     place = item.desa.label if item.desa else item.kecamatan.label
     lines = [place, str(STATUS_LABELS.get(item.status, item.status)), local_time(item.updated_at, item.kecamatan_code)]
-    png = render_card(str(HAZARD_LABELS.get(item.hazard, _("Kejadian"))), lines, item.kecamatan.label, item.hazard)
-    return _conditional(png, _version(item), item.updated_at, "image/png")
+    title = str(HAZARD_LABELS.get(item.hazard, _("Kejadian")))
+    return _conditional(lambda: render_card(title, lines, item.kecamatan.label, item.hazard), _version(item),
+                        item.updated_at, "image/png")  # fmt: skip
 
 
 @bp.get("/publik/siaran/<int:broadcast_id>.png")
@@ -150,8 +156,9 @@ def broadcast_card(broadcast_id: int):
     item = _published(Broadcast, broadcast_id)
     title = _("Peringatan dini") if item.kind == "peringatan" else _("Informasi bencana")
     lines = [item.body.split(":", 1)[-1].strip()[:160], local_time(item.published_at, item.kecamatan_code)]
-    png = render_card(title, lines, item.kecamatan.label, "peringatan" if item.kind == "peringatan" else "default")
-    return _conditional(png, _version(item), item.published_at, "image/png")
+    kind = "peringatan" if item.kind == "peringatan" else "default"
+    return _conditional(lambda: render_card(title, lines, item.kecamatan.label, kind), _version(item),
+                        item.published_at, "image/png")  # fmt: skip
 
 
 # --- Staff: publish, withdraw, desa information ------------------------------------------------------------------

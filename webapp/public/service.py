@@ -30,7 +30,15 @@ from ..models import Broadcast, DesaInfo, Incident, IncidentEvent, Need, NeedDel
 from ..web.labels import STATUS_LABELS
 
 MAX_SUMMARY = 600
-PHONE_LIKE = re.compile(r"(\+?62|\b0)8[\d\s.-]{7,}\d")
+# A run of digits with the spaces, dots, dashes and brackets people write numbers with ("+62 812 3456 7890",
+# "(0812) 3456-7890"); it is a phone number when its digits are an Indonesian mobile number.
+NUMBER_RUN = re.compile(r"[+(]?\d[\d\s().-]{6,}\d")
+MOBILE_DIGITS = re.compile(r"(?:62|0)?8\d{7,12}")
+
+
+def looks_like_phone(text: str) -> bool:
+    """Does ``text`` hold something written like an Indonesian mobile number, however it is spaced?"""
+    return any(MOBILE_DIGITS.fullmatch(re.sub(r"\D", "", run.group())) for run in NUMBER_RUN.finditer(text))
 
 
 class PublishError(ValueError):
@@ -49,9 +57,13 @@ def _counts(incident: Incident) -> str:
 
 
 def public_url(path: str) -> str:
-    """An absolute link for shares and feeds: ``PUBLIC_URL`` when set, else this request's host."""
-    base = current_app.config["PUBLIC_URL"] or (request.host_url.rstrip("/") if has_request_context() else "")
-    return base + path
+    """An absolute link for shares, feeds and cards: ``PUBLIC_URL`` when set. Without it, in development, this
+    request's host; in production the path alone, since the Host header is the client's to write (a forged one
+    would put another site's address into the share texts and the cached pages)."""
+    base = current_app.config["PUBLIC_URL"]
+    if not base and current_app.config["TANGGUH_ENV"] != "production" and has_request_context():
+        base = request.host_url.rstrip("/")
+    return (base or "") + path
 
 
 def incident_share_text(incident: Incident) -> str:
@@ -71,10 +83,11 @@ def broadcast_share_text(broadcast: Broadcast) -> str:
 
 
 def _summary(text: str | None) -> str | None:
-    summary = " ".join((text or "").split())
+    # Control characters (which no reader shows, and which break the Atom and CAP feeds' XML) are dropped.
+    summary = " ".join("".join(c for c in (text or "") if c.isprintable() or c.isspace()).split())
     if len(summary) > MAX_SUMMARY:
         raise PublishError(_("Ringkasan publik terlalu panjang (paling banyak %(max)d karakter).", max=MAX_SUMMARY))
-    if PHONE_LIKE.search(summary):
+    if looks_like_phone(summary):
         raise PublishError(
             _("Ringkasan publik tidak boleh memuat nomor telepon warga. Tulis nomor posko di info desa.")
         )

@@ -36,12 +36,17 @@ class ResidentError(ValueError):
 
 
 def residents_of(desa_codes: list[str], search: str = ""):
-    """A query for the registered residents of ``desa_codes``, by desa then name."""
+    """A query for the registered residents of ``desa_codes``, by desa then name; ``search`` finds a name by any
+    part of it, but a number only whole (searching digit by digit would unmask the numbers the page masks)."""
     query = select(Reporter).where(Reporter.desa_code.in_(desa_codes))
     search = search.strip()
     if search:
+        try:
+            number = normalize_phone(search)
+        except InvalidPhone:
+            number = None
         like = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Reporter.name).like(like), Reporter.phone.like(f"%{search}%")))
+        query = query.where(or_(func.lower(Reporter.name).like(like), Reporter.phone == number))
     return query.order_by(Reporter.desa_code, func.lower(Reporter.name), Reporter.id)
 
 

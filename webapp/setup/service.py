@@ -189,6 +189,8 @@ def add_agency(actor: User | None, name: str, region_code: str | None) -> Agency
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= 80:
         raise SetupError(_("Nama instansi 1 sampai 80 karakter."))
+    if not name.isascii():  # "Dаmkar" with a Cyrillic а looks like Damkar on every screen
+        raise SetupError(_("Nama instansi hanya boleh huruf Latin biasa, angka dan tanda baca."))
     area = _area(actor, region_code)
     agency = db.session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower()))
     if agency is not None:

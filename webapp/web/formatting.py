@@ -8,6 +8,8 @@ from datetime import datetime
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
+from sms.vocab import COUNT_FIELDS
+
 from ..regions.gazetteer import ZONES, zone_for
 from .labels import (
     COUNT_LABELS,
@@ -78,10 +80,13 @@ def _taken(data: dict) -> str:
     return ", ".join(str(p) for p in parts)
 
 
+_ORDER = {name: n for n, name in enumerate(COUNT_FIELDS)}
+
+
 def _figures(new: dict, old: dict) -> str:
     """``10 meninggal (sebelumnya 3)``: figures beside the ones they would replace."""
     parts = []
-    for name, value in new.items():
+    for name, value in sorted(new.items(), key=lambda item: _ORDER.get(item[0], 99)):  # JSONB keeps no order
         what = str(COUNT_LABELS.get(name, name)).lower()
         parts.append(_("%(value)s %(what)s (sebelumnya %(old)s)", value=figure(value), what=what,
                        old=figure(old.get(name))))  # fmt: skip
