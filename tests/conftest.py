@@ -75,6 +75,7 @@ def app(database_uri):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # production keeps scrypt
             "WARNINGS_NOWCAST_URL": "",  # no test reaches BMKG; tests/fakes/bmkg.py stands in for it
             "WARNINGS_QUAKE_URL": "",
+            "OUTBOUND_ALLOW_PRIVATE": True,  # the fakes of push services, BMKG and Telegram are on 127.0.0.1
         }
     )
     app.test_client_class = FreshContextClient

@@ -3,7 +3,8 @@ real-format fixtures in tests/data/bmkg with BMKG's host replaced by this server
 
 It answers conditional requests (ETag, If-None-Match → 304) as a web server would, can be told to fail the next
 requests (a status such as 500, or ``"huge"`` for a body past any sane limit), and can shift every time in the
-documents so that the fixtures' alerts are current (``shift_to_now``).
+documents so that the fixtures' alerts are current (``shift_to_now``). A hostile index is made with ``links``
+(documents listed as they are, on whatever host) and ``redirects`` (a path answered 302 to another place).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}")
 
 
 def _item(code: str) -> str:
-    return (f"    <item>\n      <title>{code}</title>\n      <link>https://www.bmkg.go.id/alerts/nowcast/id/{code}"
-            f"_alert.xml</link>\n      <author>BMKG</author>\n    </item>\n")  # fmt: skip
+    return _linked(f"https://www.bmkg.go.id/alerts/nowcast/id/{code}_alert.xml", code)
+
+
+def _linked(url: str, title: str = "peringatan") -> str:
+    return (f"    <item>\n      <title>{title}</title>\n      <link>{url}</link>\n"
+            "      <author>BMKG</author>\n    </item>\n")  # fmt: skip
 
 
 class FakeBMKG(LocalServer):
@@ -36,6 +41,8 @@ class FakeBMKG(LocalServer):
         self.shift = timedelta(0)
         self.failures: list = []
         self.requests: list[tuple[str, str, str | None]] = []  # (path, status, If-None-Match)
+        self.links: list[str] = []  # listed after ``index``, as they are: documents on other hosts
+        self.redirects: dict[str, str] = {}  # path → where a 302 sends the client
         super().__init__()
 
     @property
@@ -64,7 +71,7 @@ class FakeBMKG(LocalServer):
             else:
                 text = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0">\n  <channel>\n'
                         "    <title>Peringatan Dini Cuaca BMKG</title>\n" + "".join(map(_item, self.index))
-                        + "  </channel>\n</rss>\n")  # fmt: skip
+                        + "".join(map(_linked, self.links)) + "  </channel>\n</rss>\n")  # fmt: skip
         elif path == QUAKES:
             text = (DATA / "gempadirasakan.xml").read_text()
         elif path.startswith(INDEX + "/") and (DATA / path.rsplit("/", 1)[1]).is_file():
@@ -92,6 +99,8 @@ class FakeBMKG(LocalServer):
                     return self._answer(200, body, "huge", asked)
                 if failure:
                     return self._answer(int(failure), b"server error", str(failure), asked)
+                if self.path in fake.redirects:
+                    return self._answer(302, b"", "302", asked, location=fake.redirects[self.path])
                 body = fake._body(self.path)
                 if body is None:
                     return self._answer(404, b"not found", "404", asked)
@@ -100,12 +109,14 @@ class FakeBMKG(LocalServer):
                     return self._answer(304, b"", "304", asked, etag)
                 return self._answer(200, body, "200", asked, etag)
 
-            def _answer(self, status, body, label, asked, etag=None):
+            def _answer(self, status, body, label, asked, etag=None, location=None):
                 fake.requests.append((self.path, label, asked))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/xml")
                 if etag:
                     self.send_header("ETag", etag)
+                if location:
+                    self.send_header("Location", location)
                 if status != 304:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -11,8 +11,11 @@ whether the gateway already accepted it, so that the message is not sent twice:
   looks for the same body created since the message was queued.
 - The console only writes to the log; a repeat there is harmless.
 
-No Flask and no database: this is where Tangguh's outbound network I/O lives, through the vendors' own
-clients (``sms/`` stays pure: parsing and text, no I/O). The outbound worker (``webapp.outbound``) drives it.
+No database: this is where Tangguh's outbound network I/O lives, through the vendors' own clients (``sms/`` stays
+pure: parsing and text, no I/O). The outbound worker (``webapp.outbound``) drives it. Web push and Telegram, whose
+addresses come from outside (a browser's subscription) or could be pointed anywhere, go through the guarded client
+(``guarded``): public addresses only, no redirects, a size limit and a timeout. A push service the guard refuses is
+forgotten like one that said the subscription is gone.
 """
 
 from __future__ import annotations
@@ -37,9 +40,12 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
+from . import guarded
+
 log = logging.getLogger("tangguh.outbound")
 
 DEFAULT_TIMEOUT = 15.0  # seconds for one gateway request; a worker must never hang on a dead gateway
+ANSWER_MAX_BYTES = 64 * 1024  # push services and the Bot API answer in a few hundred bytes
 TWILIO_API_URL = "https://api.twilio.com"
 
 
@@ -237,33 +243,39 @@ class WebPushGateway:
 
     name = "webpush"
 
-    def __init__(self, private_key_pem: str, subject: str, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, private_key_pem: str, subject: str, timeout: float = DEFAULT_TIMEOUT,
+                 guard: guarded.Guard | None = None):  # fmt: skip
         if not private_key_pem:
             raise PermanentFailure("web push is not configured (VAPID_PRIVATE_KEY)")
         self.vapid = Vapid02.from_pem(private_key_pem.encode())
         self.subject = subject
         self.timeout = timeout
+        self.guard = guard or guarded.configured()
 
     def send(self, message: Outgoing) -> str:
         if not message.subscription:
             raise SubscriptionGone("the browser unsubscribed from notifications")
-        try:
-            response = webpush(
-                message.subscription,
-                message.body,
-                vapid_private_key=self.vapid,
-                vapid_claims={"sub": self.subject},
-                timeout=self.timeout,
-                ttl=24 * 3600,
-                headers={"Topic": message.message_id.replace("-", "")[:32]},
-            )
-        except WebPushException as exc:
-            status = exc.response.status_code if exc.response is not None else None
-            if status in (404, 410):
-                raise SubscriptionGone(f"push service: subscription gone ({status})") from exc
-            raise _refused(f"push service answered {status}", status) from exc
-        except requests.RequestException as exc:
-            raise _unreachable(exc, "the push service") from exc
+        with guarded.session(self.guard, timeout=self.timeout, max_bytes=ANSWER_MAX_BYTES) as session:
+            try:
+                response = webpush(
+                    message.subscription,
+                    message.body,
+                    vapid_private_key=self.vapid,
+                    vapid_claims={"sub": self.subject},
+                    timeout=self.timeout,
+                    ttl=24 * 3600,
+                    headers={"Topic": message.message_id.replace("-", "")[:32]},
+                    requests_session=session,
+                )
+            except WebPushException as exc:
+                status = exc.response.status_code if exc.response is not None else None
+                if status in (404, 410):
+                    raise SubscriptionGone(f"push service: subscription gone ({status})") from exc
+                raise _refused(f"push service answered {status}", status) from exc
+            except guarded.Refused as exc:
+                raise SubscriptionGone(f"push service refused: {exc}") from exc
+            except requests.RequestException as exc:
+                raise _unreachable(exc, "the push service") from exc
         return response.headers.get("Location") or message.message_id
 
     def find(self, message: Outgoing) -> str | None:
@@ -332,18 +344,21 @@ class TelegramGateway:
     name = "telegram"
 
     def __init__(self, token: str, channel: str, api_url: str = "https://api.telegram.org",
-                 timeout: float = DEFAULT_TIMEOUT):  # fmt: skip
+                 timeout: float = DEFAULT_TIMEOUT, guard: guarded.Guard | None = None):  # fmt: skip
         if not token or not channel:
             raise PermanentFailure("Telegram is not configured (TELEGRAM_BOT_TOKEN, TELEGRAM_CHANNEL_ID)")
         self.url = f"{api_url.rstrip('/')}/bot{token}/sendMessage"
         self.channel, self.timeout = channel, timeout
+        self.guard = guard or guarded.configured()
 
     def send(self, message: Outgoing) -> str:
-        try:
-            response = requests.post(self.url, json={"chat_id": self.channel, "text": message.body},
-                                     timeout=self.timeout)  # fmt: skip
-        except requests.RequestException as exc:
-            raise _unreachable(exc, "Telegram") from exc
+        with guarded.session(self.guard, timeout=self.timeout, max_bytes=ANSWER_MAX_BYTES) as session:
+            try:
+                response = session.post(self.url, json={"chat_id": self.channel, "text": message.body})
+            except guarded.Refused as exc:
+                raise PermanentFailure(f"Telegram refused: {exc}") from exc
+            except requests.RequestException as exc:
+                raise _unreachable(exc, "Telegram") from exc
         try:
             answer = response.json()
         except ValueError:

@@ -1,4 +1,8 @@
-"""Keeping browsers' push subscriptions, and the server's VAPID public key they subscribe with."""
+"""Keeping browsers' push subscriptions, and the server's VAPID public key they subscribe with.
+
+A subscription's endpoint is where the worker will POST, chosen by whoever subscribes: it is kept only when it is
+https and none of the addresses its name resolves to is one the guarded client refuses (``messaging.guarded``).
+The worker's connection checks again, so a name that changes its address later is still refused."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..extensions import db
+from ..messaging import guarded
 from ..models import PushSubscription, User
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -38,9 +43,25 @@ def _b64url(value, name: str, size: int) -> str:
     return value
 
 
-def subscribe(user: User, data, allow_http_loopback: bool = False) -> PushSubscription:
+def _reachable(endpoint: str, guard: guarded.Guard) -> None:
+    try:
+        guard.check_url(endpoint)
+    except guarded.Refused as exc:
+        raise SubscriptionError(
+            _("Alamat layanan notifikasi ditolak: alamat itu menuju jaringan lokal atau internal.")
+        ) from exc
+    except OSError:
+        # The name does not resolve now (a DNS hiccup, or nothing there yet): kept, since nothing can be reached
+        # through it; the worker's connection checks whatever it resolves to when it pushes.
+        pass
+
+
+def subscribe(user: User, data, allow_http_loopback: bool = False, guard: guarded.Guard | None = None
+              ) -> PushSubscription:  # fmt: skip
     """Keep the browser's subscription (``{"endpoint", "keys": {"p256dh", "auth"}}``) for ``user``; a browser
-    that subscribed for someone else before now notifies ``user``. The caller commits."""
+    that subscribed for someone else before now notifies ``user``. An endpoint that is not https, or whose name
+    resolves to any address ``guard`` (the application's by default) refuses, is refused with the reason and
+    nothing is kept. The caller commits."""
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
         raise SubscriptionError(_("Langganan notifikasi tidak sah."))
     endpoint = data.get("endpoint")
@@ -51,6 +72,7 @@ def subscribe(user: User, data, allow_http_loopback: bool = False) -> PushSubscr
         raise SubscriptionError(_("Alamat layanan notifikasi harus https."))
     p256dh = _b64url(data["keys"].get("p256dh"), "p256dh", 200)
     auth = _b64url(data["keys"].get("auth"), "auth", 100)
+    _reachable(endpoint, guard or guarded.configured())
     subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if subscription is None:
         subscription = PushSubscription(endpoint=endpoint)

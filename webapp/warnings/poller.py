@@ -7,6 +7,10 @@ One cycle (``poll``, run by ``flask warnings poll`` and by the outbound worker e
 - every CAP document the index lists and Tangguh has not taken in yet is fetched and taken in on its own
   transaction: a bad one is logged with its reason and skipped, the rest go on;
 - one log line says what the cycle did.
+
+Everything is fetched through the guarded client (``messaging.guarded``) and only from the hosts of the configured
+feed URLs: a document the index lists on another host is skipped unread, a redirect is followed only to those
+hosts, and no host is reached on a private or metadata address unless ``OUTBOUND_ALLOW_PRIVATE`` allows it.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from ..messaging import guarded
 from ..models import WarningFeed, WarningMessage, utcnow
 from .feeds import FeedError, index_links, parse_cap, parse_quakes
 from .service import take_cap, take_quake
 
 USER_AGENT = "Tangguh/1 (peringatan dini kecamatan)"
+MAX_REDIRECTS = 3  # within the feed hosts (http → https, a moved path); never to another host
 
 
 class FetchError(Exception):
@@ -54,32 +60,37 @@ class Fetched:
     last_modified: str | None = None
 
 
-def _get(url: str, feed: WarningFeed | None = None) -> Fetched | None:
-    """GET ``url`` (conditionally when ``feed`` holds validators), reading at most WARNINGS_MAX_BYTES; None for
-    304 Not Modified. ``FetchError`` for anything but 200."""
+def _session() -> guarded.GuardedSession:
+    """The guarded client, limited to the hosts of the configured feeds."""
     config = current_app.config
+    feeds = [url for url in (config["WARNINGS_NOWCAST_URL"], config["WARNINGS_QUAKE_URL"]) if url]
+    return guarded.session(guarded.from_config(config), timeout=config["WARNINGS_TIMEOUT"],
+                           max_bytes=config["WARNINGS_MAX_BYTES"], origins=feeds, redirects=MAX_REDIRECTS)  # fmt: skip
+
+
+def _get(url: str, feed: WarningFeed | None = None) -> Fetched | None:
+    """GET ``url`` (conditionally when ``feed`` holds validators) through the guarded client, reading at most
+    WARNINGS_MAX_BYTES; None for 304 Not Modified. ``FetchError`` for anything but 200, and for a URL, address or
+    redirect off the feed hosts."""
     headers = {"User-Agent": USER_AGENT, "Accept": "application/xml, text/xml, */*;q=0.5"}
     if feed is not None and feed.etag:
         headers["If-None-Match"] = feed.etag
     if feed is not None and feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
-    limit = config["WARNINGS_MAX_BYTES"]
     try:
-        with requests.get(url, headers=headers, timeout=config["WARNINGS_TIMEOUT"], stream=True) as response:
-            if response.status_code == 304:
-                return None
-            if response.status_code != 200:
-                raise FetchError(f"HTTP {response.status_code}")
-            if int(response.headers.get("Content-Length") or 0) > limit:
-                raise FetchError(f"larger than {limit} bytes")
-            body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > limit:
-                    raise FetchError(f"larger than {limit} bytes")
-            return Fetched(bytes(body), response.headers.get("ETag"), response.headers.get("Last-Modified"))
+        with _session() as session:
+            response = session.get(url, headers=headers)
+    except guarded.Refused as exc:
+        raise FetchError(f"refused: {exc}") from exc
+    except guarded.TooLarge as exc:
+        raise FetchError(str(exc)) from exc
     except requests.RequestException as exc:
         raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code == 304:
+        return None
+    if response.status_code != 200:
+        raise FetchError(f"HTTP {response.status_code}")
+    return Fetched(response.content, response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
 
 def _feed(url: str) -> WarningFeed:

@@ -112,7 +112,11 @@ def describe_event(event) -> str:
     if kind == "severity":
         return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
     if kind == "counts":
-        return _("Jumlah korban dan kerusakan dikoreksi")
+        old, new = data.get("old") or {}, data.get("new") or {}
+        changed = {name: new.get(name) for name in {*old, *new} if old.get(name) != new.get(name)}
+        if not changed:
+            return _("Jumlah korban dan kerusakan dikoreksi")
+        return _("Jumlah korban dan kerusakan dikoreksi: %(what)s", what=_figures(changed, old))
     if kind == "figures_proposed":
         what = _figures(data.get("counts") or {}, data.get("before") or {})
         if data.get("source"):
