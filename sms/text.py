@@ -9,12 +9,14 @@ import unicodedata
 # puluh", "telu puluh"); the number words themselves are in each language's file (sms/languages).
 _MULTIPLIERS = {"puluh": 10, "ratus": 100}
 STRUCTURE_WORDS = frozenset({"puluh", "ratus", "belas", "ribu"})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def fold(text: str) -> str:
     """Lowercase, compatibility-normalise and strip accents: ``Désa  SUMBER–REJO`` → ``desa  sumber-rejo``."""
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Accents are among the characters outside ASCII: only those are looked at one by one.
+    text = _NON_ASCII.sub(lambda m: "".join(ch for ch in m.group() if not unicodedata.combining(ch)), text)
     text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").replace("\u2018", "'")
     # Apostrophes mark a glottal stop inside Madurese, Bugis and Makassar words (dhuwa', se'di): one word.
     text = re.sub(r"(?<=[A-Za-z])'", "", text)
@@ -51,12 +53,18 @@ def words_to_number(words: list[str], numbers: dict[str, int]) -> int | None:
 
 
 _DIGITS = re.compile(r"^\d{1,3}(?:\.\d{3})+$|^\d+$")
+# No count of people or houses has more digits (Indonesia has 280 million people); a longer run is an id or noise,
+# and converting thousands of digits is slow, then refused (Python's int limit of 4 300 digits).
+MAX_DIGITS = 9
 
 
 def digits_to_number(token: str) -> int | None:
-    """``12`` → 12, ``1.200`` → 1200 (Indonesian thousands); None for anything else."""
-    if _DIGITS.match(token):
-        return int(token.replace(".", ""))
+    """``12`` → 12, ``1.200`` → 1200 (Indonesian thousands); None for anything else, and for more than
+    ``MAX_DIGITS`` digits."""
+    if token[:1].isdigit() and len(token) <= MAX_DIGITS + MAX_DIGITS // 3 and _DIGITS.match(token):
+        digits = token.replace(".", "")
+        if len(digits) <= MAX_DIGITS:
+            return int(digits)
     return None
 
 

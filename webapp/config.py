@@ -158,6 +158,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "ANDROID_WEBHOOK_SIGNING_KEY": env.get("ANDROID_WEBHOOK_SIGNING_KEY", ""),
         "ANDROID_WEBHOOK_MAX_SKEW": int(env.get("ANDROID_WEBHOOK_MAX_SKEW", 300)),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", 64 * 1024)),
+        # The parser reads this many characters of a message at most (about ten SMS segments); the whole is stored.
+        "PARSE_MAX_CHARS": int(env.get("PARSE_MAX_CHARS", 1600)),
         # Per sender number; beyond it messages are still stored, answered politely once, then not at all.
         "SMS_RATE_LIMIT": env.get("SMS_RATE_LIMIT", "10/minute;60/hour"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -1,9 +1,9 @@
 """The one door every report comes through: SMS (Twilio, Android gateway), WhatsApp, the web form.
 
 ``ingest`` stores the message as a ``Report`` exactly once per (channel, external id), then understands it
-and dispatches it (the reply, notices of a new incident) in the same transaction, inside a savepoint:
-whatever fails on the message's content rolls back to the savepoint and the report is still committed,
-unclassified, for a person to read.
+(its first ``PARSE_MAX_CHARS`` characters: a long text costs no more than a long SMS) and dispatches it (the
+reply, notices of a new incident) in the same transaction, inside a savepoint: whatever fails on the message's
+content rolls back to the savepoint and the report is still committed, unclassified, for a person to read.
 
 It only stores, deduplicates, parses and dispatches: which incident a report joins is
 ``incidents.matching``'s rule, and what the SMS keywords do is ``commands``'.
@@ -30,7 +30,7 @@ from ..messaging import notices
 from ..models import Incident, Report, Reporter, utcnow
 from ..ratelimit import count_toward_limit, may_send_notice
 from ..relief.service import record_needs
-from ..vocabulary.parsers import parser_for
+from ..vocabulary.parsers import parser_for, readable
 from . import commands
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,8 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
 
 def _understand(report: Report, message: InboundMessage) -> str | None:
     lexicon, gazetteer = parser_for(message.kecamatan_code)
-    parsed = parse(message.text, gazetteer, lexicon)
+    text = readable(message.text)  # the first PARSE_MAX_CHARS characters; the report keeps the whole text
+    parsed = parse(text, gazetteer, lexicon)
     if message.channel == "web":  # a form is always a report, whatever its description starts with
         parsed.command = "lapor"
     parsed.hazard = message.hazard or parsed.hazard
@@ -148,7 +149,7 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
     if parsed.command == "lapor":
         question = _open_question(report) if message.channel != "web" else None
         if question is not None:
-            answered = _answer(question, report, parsed, message.text, lexicon, gazetteer)
+            answered = _answer(question, report, parsed, text, lexicon, gazetteer)
             if answered is not None:
                 return answered
         incident, opened = attach(report)

@@ -2,13 +2,15 @@
 
 The intake reads every message through ``parser_for``; what the vocabulary pages change (languages, dusun,
 learned words) takes effect on the kecamatan's next message because it is read again each time. Only the
-costly typo index of the desa names is cached, keyed on the names themselves.
+costly typo index of the desa names is cached, keyed on the names themselves. ``readable`` is the part of a
+message that is read at all.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import select
 
 from sms.desa import Gazetteer
@@ -48,3 +50,17 @@ def _gazetteer(kecamatan_name: str, desa: tuple[tuple[str, str], ...], aliases=(
     # Building the typo index costs up to 1.3 ms (Lampihong), several parses' worth: build it once per set
     # of names, not once per message. Keyed on the names themselves, so a rename builds a new one.
     return Gazetteer(kecamatan_name, dict(desa), aliases, dusun)
+
+
+def readable(text: str) -> str:
+    """The part of a message the parser reads: its first ``PARSE_MAX_CHARS`` characters, without a word cut in two
+    at the end. What a villager means comes first; the rest of a long text is kept for a person to read, and never
+    costs more parsing than a long SMS."""
+    limit = current_app.config["PARSE_MAX_CHARS"]
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if not text[limit].isspace():
+        kept = head.rsplit(None, 1)
+        head = kept[0] if len(kept) == 2 else head  # one word longer than the limit is cut where the limit falls
+    return head

@@ -21,7 +21,7 @@ from sms.vocab import HAZARDS
 from ..access import Forbidden, can, desa_in_reach
 from ..extensions import db
 from ..models import Dusun, Incident, LearnedTerm, Region, Report, User
-from .parsers import parser_for
+from .parsers import parser_for, readable
 
 MAX_PHRASE_WORDS = 3
 # Words never worth remembering on their own: what every message says around the words that matter.
@@ -107,7 +107,7 @@ def _unknown_words(text: str, kecamatan_code: str) -> list[str]:
     lexicon, gazetteer = parser_for(kecamatan_code)
     desa_words = {w for name in gazetteer.names.values() for w in fold(name).split()}
     return [
-        t for t in tokenize(text, lexicon)
+        t for t in tokenize(readable(text), lexicon)
         if t.isalpha() and len(t) >= 4 and t not in lexicon.known_words and t not in STOPWORDS
         and t not in desa_words and t not in lexicon.place_cues
     ]  # fmt: skip
@@ -116,7 +116,7 @@ def _unknown_words(text: str, kecamatan_code: str) -> list[str]:
 def _place_phrase(text: str, kecamatan_code: str) -> str | None:
     """The words after a place cue ("di sei tabuk", "e bandaran"): what the reporter called the desa."""
     lexicon, _gazetteer = parser_for(kecamatan_code)
-    tokens = tokenize(text, lexicon)
+    tokens = tokenize(readable(text), lexicon)
     for i, token in enumerate(tokens[:-1]):
         if token in lexicon.place_cues | {"desa", "kampung", "dusun"}:
             words = []
@@ -162,7 +162,7 @@ def teach(user: User, kind: str, phrase: str, value: str, report_id: int) -> Lea
     if not can(user, "vocabulary", report.kecamatan_code):
         raise Forbidden("vocabulary")
     phrase = " ".join(fold(phrase or "").split())[:80]
-    if not phrase or phrase not in " ".join(tokenize(report.raw_text)):
+    if not phrase or phrase not in " ".join(tokenize(readable(report.raw_text))):
         raise VocabularyError(_("Kata itu tidak ada di laporan."))
     if kind == "hazard" and value not in HAZARDS:
         raise VocabularyError(_("Jenis bencana tidak dikenal."))
@@ -201,9 +201,33 @@ def _clean_name(name: str) -> str:
     return name[:80]
 
 
+def _refuse_taken_names(desa: Region, names: list[str]) -> None:
+    """A dusun's names must not read as another place of its kecamatan: the parser would send that place's SMS
+    to this desa ("banjir di desa bandaran" to Sumberrejo, whose dusun was called "Bandaran"). Refused: what reads
+    as a desa (its name, a name staff taught, or one within the parser's typo budget of a desa name), and the names
+    of another desa's dusun. Compared as the parser compares names (``key``); the desa's own dusun may share."""
+    _lexicon, gazetteer = parser_for(desa.parent_code)
+
+    def labels(codes: set[str]) -> str:
+        return ", ".join(sorted(db.session.get(Region, code).label for code in codes))
+
+    for name in names:
+        codes = gazetteer.desa_of_name(name)
+        if codes:
+            message = _("“%(name)s” terbaca sebagai %(desa)s. Nama dusun tidak boleh sama dengan nama desa.",
+                        name=name, desa=labels(codes))  # fmt: skip
+            raise VocabularyError(message)
+        others = gazetteer.dusun.get(key(name), set()) - {desa.code}
+        if others:
+            message = _("“%(name)s” sudah menjadi nama dusun di %(desa)s. Nama dusun tidak boleh sama dengan "
+                        "dusun desa lain.", name=name, desa=labels(others))  # fmt: skip
+            raise VocabularyError(message)
+
+
 def add_dusun(user: User, desa_code: str, name: str, aliases: str = "", source: str = "petugas") -> Dusun:
-    """A dusun of a desa in the user's reach (a desa official: their own desa). Asking twice keeps one. The
-    caller commits."""
+    """A dusun of a desa in the user's reach (a desa official: their own desa). Asking twice keeps one. Refused
+    (VocabularyError, nothing changed) when the name or another spelling is a desa's or another desa's dusun's
+    in the kecamatan. The caller commits."""
     desa = db.session.get(Region, desa_code or "")
     if desa is None or desa.level != "desa":
         raise VocabularyError(_("Desa tidak dikenal."))
@@ -213,6 +237,7 @@ def add_dusun(user: User, desa_code: str, name: str, aliases: str = "", source: 
     if not name or not key(name):
         raise VocabularyError(_("Nama dusun wajib diisi."))
     spellings = ";".join(a for a in (_clean_name(a) for a in re.split(r"[;,]", aliases or "")) if a)[:300]
+    _refuse_taken_names(desa, [name, *(a for a in spellings.split(";") if key(a))])
     dusun = db.session.scalar(select(Dusun).where(Dusun.desa_code == desa.code, Dusun.name == name))
     if dusun is None:
         dusun = Dusun(desa_code=desa.code, name=name, aliases=spellings or None, source=source, added_by_id=user.id)
@@ -231,8 +256,9 @@ class ImportResult:
 
 def import_dusun(user: User, data: bytes) -> ImportResult:
     """A CSV of ``desa,dusun[,nama lain;nama lain]`` (a header row is skipped): every row in the user's reach is
-    added; rows naming an unknown desa or one outside the reach are listed, not added. All or nothing: with any
-    error, nothing is written."""
+    added; rows naming an unknown desa or one outside the reach, and rows ``add_dusun`` refuses (a name taken by a
+    desa, or by another desa's dusun, also one an earlier row of the file gave), are listed, not added. All or
+    nothing: with any error, nothing is written."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from sms.phone import InvalidPhone, normalize_phone
 
@@ -36,9 +37,18 @@ def kecamatan_for(gateway: str, *addresses: str) -> str | None:
     return None
 
 
-def _too_large() -> bool:
-    length = request.content_length
-    return length is not None and length > current_app.config["WEBHOOK_MAX_BYTES"]
+def _body() -> bytes | None:
+    """The request body, or None when it is larger than ``WEBHOOK_MAX_BYTES``. The limit holds while the body is
+    read, not only by its Content-Length, which a chunked body has none of: the stream is read to one byte past
+    the limit at most (a Content-Length over it is refused before anything is read). ``request.form`` then parses
+    what was read, never the stream."""
+    limit = current_app.config["WEBHOOK_MAX_BYTES"]
+    request.max_content_length = limit + 1  # Werkzeug's stream stops there, whatever the client still sends
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return None
+    return body if len(body) <= limit else None
 
 
 def _twiml(reply: str | None, status: int = 200):
@@ -57,7 +67,7 @@ def _phone(raw: str, what: str) -> str:
 
 def _twilio_refusal():
     """413 for an oversized body, 403 unless X-Twilio-Signature matches the public URL and the form; else None."""
-    if _too_large():
+    if _body() is None:
         return "request body too large", 413
     signature = request.headers.get("X-Twilio-Signature", "")
     if not twilio_signature_ok(current_app.config["TWILIO_AUTH_TOKEN"], request.url, request.form, signature):
@@ -243,9 +253,9 @@ def android():
     on the setup page) or ``ANDROID_WEBHOOK_SIGNING_KEY``: ``sms:received`` is a report (or a test SMS coming
     back); ``sms:sent``, ``sms:delivered`` and ``sms:failed`` update a message the worker sent; ``system:ping``
     says the device is alive. Every signed event counts as the device being seen."""
-    if _too_large():
+    body = _body()
+    if body is None:
         return jsonify(error="request body too large"), 413
-    body = request.get_data(cache=True)
     if not _android_signed(body):
         return jsonify(error="invalid, missing or expired X-Signature/X-Timestamp"), 401
     try:
