@@ -20,7 +20,7 @@ from conftest import csrf_token, desa_code, login
 from webapp.access import PUBLIC, ROLES, SIGNED_IN
 from webapp.accounts import issue_api_token
 from webapp.extensions import db
-from webapp.incidents import actions
+from webapp.incidents import merging
 from webapp.models import (
     Agency,
     AgencyMember,
@@ -450,7 +450,7 @@ def _world(make_user, make_incident) -> dict:
         places[desa] = place
     creator = make_user("admin")
     for place in places.values():
-        actions.merge(place.merged, creator, place.incidents[0].ticket)
+        merging.merge(place.merged, creator, place.incidents[0].ticket)
         place.official = make_user(
             "desa_official", place.kecamatan, desa=place.desa, email=f"kades-{place.code}@uji.test"
         )

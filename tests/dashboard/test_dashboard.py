@@ -11,7 +11,7 @@ from conftest import desa_code, login
 from webapp.accounts import issue_api_token
 from webapp.dashboard.service import Durations, dashboard
 from webapp.extensions import db
-from webapp.incidents import actions
+from webapp.incidents import merging
 from webapp.models import Broadcast, Incident, IncidentEvent, OutboundMessage, Region, Report, Reporter
 from webapp.regions.areas import Area, Period
 
@@ -133,7 +133,7 @@ def test_after_a_merge_the_clock_starts_at_the_first_report_of_both(ctx, make_us
     later = make("AAAAA", "Gading", "banjir", at(3, 10), [("diverifikasi", 2)])
     earlier = make("BBBBB", "Gading", "banjir", at(3, 4))
     db.session.commit()
-    actions.merge(earlier, staff, later.ticket)
+    merging.merge(earlier, staff, later.ticket)
     board = figures()
     assert [i.ticket for i in board.incidents] == ["AAAAA"]
     assert board.overall.times["diverifikasi"] == Durations(1, 8.0, 8.0)  # from 04:00, not 10:00

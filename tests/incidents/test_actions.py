@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.incidents import actions
+from webapp.incidents import actions, merging
 from webapp.incidents.actions import TRANSITIONS, ActionError, Forbidden
 from webapp.models import INCIDENT_STATUSES, Agency, Incident, IncidentEvent, OutboundMessage, Reporter
 from webapp.worker import send_due
@@ -133,7 +133,7 @@ def test_notes_and_replies(make_incident, staff, caplog):
 def test_merge_moves_reports_and_keeps_the_highest_counts(make_incident, staff):
     source = make_incident(WINONGAN, "Gading", reports=("+6281111111111",), rumah_terendam=20, luka=1)
     target = make_incident(WINONGAN, "Gading", reports=("+6282222222222",), rumah_terendam=12, luka=3)
-    result = actions.merge(source, staff, target.ticket.lower(), "laporan sama")
+    result = merging.merge(source, staff, target.ticket.lower(), "laporan sama")
     assert result is target
     assert (source.status, source.merged_into_id) == ("digabung", target.id)
     assert len(target.reports) == 2 and source.reports == []
@@ -142,18 +142,18 @@ def test_merge_moves_reports_and_keeps_the_highest_counts(make_incident, staff):
     merged = events(target, "merge_in")[0].data
     assert (merged["source"], merged["reports"], merged["taken"]) == (source.ticket, 1, {"rumah_terendam": [12, 20]})
     with pytest.raises(ActionError, match="sudah digabung"):
-        actions.merge(source, staff, target.ticket)
+        merging.merge(source, staff, target.ticket)
     with pytest.raises(ActionError, match="dirinya sendiri"):
-        actions.merge(target, staff, target.ticket)
+        merging.merge(target, staff, target.ticket)
     with pytest.raises(ActionError, match="tidak ditemukan"):
-        actions.merge(target, staff, "XXXXX")
+        merging.merge(target, staff, "XXXXX")
 
 
 def test_merge_into_another_kecamatan_is_forbidden(make_incident, staff):
     mine = make_incident(WINONGAN, "Gading")
     theirs = make_incident("35.14.23", "Patuguran")
     with pytest.raises(Forbidden):
-        actions.merge(mine, staff, theirs.ticket)
+        merging.merge(mine, staff, theirs.ticket)
     db.session.rollback()
     assert db.session.get(Incident, mine.id).status == "baru"
 
@@ -161,13 +161,13 @@ def test_merge_into_another_kecamatan_is_forbidden(make_incident, staff):
 def test_split_takes_a_report_into_its_own_incident(make_incident, staff):
     incident = make_incident(WINONGAN, "Gading", reports=("+6281111111111", "+6282222222222"))
     report = incident.reports[1]
-    new = actions.split(report, staff, "kejadian berbeda")
+    new = merging.split(report, staff, "kejadian berbeda")
     assert new.id != incident.id and report.incident_id == new.id
     assert (new.hazard, new.desa_code, new.status) == (incident.hazard, incident.desa_code, "baru")
     assert len(incident.reports) == 1
     assert events(incident, "split")[0].data == {"report": report.id, "into": new.ticket}
     with pytest.raises(ActionError, match="satu-satunya"):
-        actions.split(incident.reports[0], staff)
+        merging.split(incident.reports[0], staff)
 
 
 def test_revealing_a_number_is_logged_and_not_for_desa_officials(make_incident, staff, make_user):
@@ -187,14 +187,14 @@ def test_a_merge_keeps_verification_handovers_severity_and_counts_and_can_be_und
     actions.set_severity(verified, staff, 3)
     fresh = make_incident(WINONGAN, "Gading", reports=("+6282222222222",), mengungsi=40)
     actions.hand_over(fresh, staff, agency("Damkar").id)
-    actions.merge(verified, staff, fresh.ticket)
+    merging.merge(verified, staff, fresh.ticket)
     assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("diverifikasi", 3, 2, 40)
     assert sorted(h.agency.name for h in fresh.handovers) == ["BPBD", "Damkar"]
     taken = events(fresh, "merge_in")[0].data
     assert taken["taken"] == {"status": ["baru", "diverifikasi"], "severity": [None, 3], "hilang": [None, 2]}
     assert taken["agencies"] == ["BPBD"]
 
-    actions.unmerge(verified, staff)
+    merging.unmerge(verified, staff)
     db.session.expire_all()
     assert (verified.status, verified.merged_into_id, len(verified.reports)) == ("diverifikasi", None, 1)
     assert (fresh.status, fresh.severity, fresh.hilang, fresh.mengungsi) == ("baru", None, None, 40)
@@ -205,23 +205,23 @@ def test_a_merge_keeps_verification_handovers_severity_and_counts_and_can_be_und
 def test_undo_keeps_what_people_changed_after_the_merge(make_incident, staff):
     source = make_incident(WINONGAN, "Gading", reports=("+6281111111111",), luka=5)
     target = make_incident(WINONGAN, "Gading", reports=("+6282222222222",), luka=1)
-    actions.merge(source, staff, target.ticket)
+    merging.merge(source, staff, target.ticket)
     actions.correct_counts(target, staff, {"luka": 7}, "dicek di lokasi")
-    actions.unmerge(source, staff)
+    merging.unmerge(source, staff)
     assert target.luka == 7  # checked on site after the merge: not undone
     with pytest.raises(ActionError, match="tidak sedang digabung"):
-        actions.unmerge(source, staff)
+        merging.unmerge(source, staff)
 
 
 def test_merging_across_desa_or_hazards_asks_first(make_incident, staff):
     gading = make_incident(WINONGAN, "Gading")
     prodo = make_incident(WINONGAN, "Prodo")
     with pytest.raises(actions.NeedsConfirmation, match="berbeda") as asked:
-        actions.merge(gading, staff, prodo.ticket, confirmed=False)
+        merging.merge(gading, staff, prodo.ticket, confirmed=False)
     assert asked.value.other is prodo and gading.status == "baru"
     same = make_incident(WINONGAN, "Gading")
     with pytest.raises(actions.NeedsConfirmation, match="Gabungkan"):
-        actions.merge(gading, staff, same.ticket, confirmed=False)
+        merging.merge(gading, staff, same.ticket, confirmed=False)
 
 
 def test_rejecting_and_splitting_ask_first(make_incident, staff):
@@ -229,7 +229,7 @@ def test_rejecting_and_splitting_ask_first(make_incident, staff):
     with pytest.raises(actions.NeedsConfirmation, match="Tolak"):
         actions.change_status(incident, staff, "ditolak", confirmed=False)
     with pytest.raises(actions.NeedsConfirmation, match="Pisahkan"):
-        actions.split(incident.reports[1], staff, confirmed=False)
+        merging.split(incident.reports[1], staff, confirmed=False)
     assert incident.status == "baru" and len(incident.reports) == 2
 
 

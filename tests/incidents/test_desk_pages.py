@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from conftest import csrf_token, desa_code, signed_in, tickets_in
 from webapp.extensions import db
-from webapp.incidents import actions
+from webapp.incidents import actions, merging
 from webapp.models import Agency, IncidentEvent, Reporter, utcnow
 from webapp.regions.areas import Period
 from webapp.relief.service import record_needs
@@ -151,10 +151,10 @@ def test_a_merged_verification_still_counts_on_the_dashboard(app, make_user, mak
     verified = make_incident(WINONGAN, "Gading", opened_at=datetime(2026, 11, 2, 1, tzinfo=UTC))
     actions.change_status(verified, staff, "diverifikasi")
     fresh = make_incident(WINONGAN, "Gading", opened_at=datetime(2026, 11, 2, 3, tzinfo=UTC))
-    actions.merge(verified, staff, fresh.ticket)
+    merging.merge(verified, staff, fresh.ticket)
     page = signed_in(app, staff).get("/dashboard?bulan=2026-11").get_data(as_text=True)
     assert "1 insiden dalam periode ini." in page and "Belum ada insiden yang diverifikasi." not in page
-    actions.unmerge(verified, staff)
+    merging.unmerge(verified, staff)
     page = signed_in(app, staff).get("/dashboard?bulan=2026-11").get_data(as_text=True)
     assert "2 insiden dalam periode ini." in page
     kinds = [

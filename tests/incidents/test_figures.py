@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from conftest import csrf_token, signed_in
 from webapp.extensions import db
-from webapp.incidents import actions, figures
+from webapp.incidents import actions, figures, merging
 from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import FigureProposal, Incident, IncidentEvent, Report, utcnow
 from webapp.public.service import incident_share_text
@@ -126,11 +126,11 @@ def test_a_merge_into_an_owned_incident_proposes_and_the_undo_takes_it_back(make
     target = make_incident(WINONGAN, "Prodo", meninggal=1)
     actions.change_status(target, staff, "diverifikasi")
     source = make_incident(WINONGAN, "Prodo", meninggal=6, mengungsi=30)
-    actions.merge(source, staff, target.ticket)
+    merging.merge(source, staff, target.ticket)
     assert (target.meninggal, target.mengungsi) == (1, None)
     proposal = db.session.query(FigureProposal).filter_by(incident_id=target.id).one()
     assert proposal.counts == {"meninggal": 6, "mengungsi": 30} and proposal.source_ticket == source.ticket
-    actions.unmerge(source, staff)
+    merging.unmerge(source, staff)
     assert db.session.get(FigureProposal, proposal.id).status == "diabaikan"
     assert (source.meninggal, source.mengungsi) == (6, 30)
 

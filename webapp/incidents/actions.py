@@ -5,7 +5,7 @@ timeline event (who, what, when, note) and commits; a refused action raises ``Ac
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sms.gsm import fits_one_segment
 from sms.replies import hazard_label, render
@@ -30,8 +30,7 @@ from ..models import (
     utcnow,
 )
 from . import figures
-from .figures import move_proposal, own, propose, settle
-from .matching import open_incident_for
+from .figures import move_proposal, own, settle
 
 # Allowed status changes; "digabung" is reached only by merging.
 TRANSITIONS = {
@@ -61,18 +60,20 @@ class NeedsConfirmation(ActionError):
         self.other = other  # a merge's other incident, shown side by side
 
 
-def _require(user: User, incident: Incident, action: str) -> None:
+def require(user: User, incident: Incident, action: str) -> None:
+    """``Forbidden`` unless ``user`` may do ``action`` to ``incident``."""
     if not can(user, action, incident):
         raise Forbidden(_("Anda tidak berwenang melakukan ini pada insiden %(ticket)s.", ticket=incident.ticket))
 
 
-def _event(incident: Incident, user: User | None, kind: str, note: str | None = None, **data) -> None:
+def add_event(incident: Incident, user: User | None, kind: str, note: str | None = None, **data) -> None:
     """One timeline line; ``user`` None for what an agency member answered by SMS (``data`` says who)."""
     actor = user.id if user else None
     db.session.add(IncidentEvent(incident=incident, actor_id=actor, kind=kind, note=note or None, data=data or None))
 
 
-def _clean_note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
+    """A note as stored: trimmed, None when empty; ``ActionError`` when too long."""
     note = (note or "").strip()
     if len(note) > 2000:
         raise ActionError(_("Catatan terlalu panjang (maksimal 2000 karakter)."))
@@ -135,8 +136,8 @@ def own_report_only(incident: Incident, user: User) -> bool:
 def change_status(incident: Incident, user: User, status: str, note: str | None = None, confirmed: bool = True) -> None:
     """Move the incident along its lifecycle; reporters are told by SMS when it is verified and when resolved.
     Rejecting asks for a confirmation first (``NeedsConfirmation`` unless ``confirmed``)."""
-    _require(user, incident, "verify" if status == "diverifikasi" else "status")
-    note = _clean_note(note)
+    require(user, incident, "verify" if status == "diverifikasi" else "status")
+    note = clean_note(note)
     if status not in TRANSITIONS.get(incident.status, ()):
         raise ActionError(
             _(
@@ -153,7 +154,7 @@ def change_status(incident: Incident, user: User, status: str, note: str | None 
     old, incident.status = incident.status, status
     if status in ("diverifikasi", "ditangani", "selesai"):
         own(incident)
-    _event(incident, user, "status", note, old=old, new=status)
+    add_event(incident, user, "status", note, old=old, new=status)
     template = {"diverifikasi": "verified", "selesai": "resolved"}.get(status)
     if template and not (status == "selesai" and old == "selesai"):
         desa = incident.desa.label if incident.desa else f"Kecamatan {incident.kecamatan.name}"
@@ -172,7 +173,7 @@ def serves(agency: Agency, incident: Incident) -> bool:
 
 def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
     """Hand the incident to one more agency (an incident may be handed to several, each once)."""
-    _require(user, incident, "agency")
+    require(user, incident, "agency")
     agency = db.session.get(Agency, agency_id) if agency_id else None
     if agency is None or not agency.active or not serves(agency, incident):
         raise ActionError(_("Instansi tidak dikenal."))
@@ -181,7 +182,7 @@ def hand_over(incident: Incident, user: User, agency_id: int | None, note: str |
     handover = Handover(incident=incident, agency=agency, created_by_id=user.id)
     db.session.add(handover)
     incident.updated_at = utcnow()  # the list shows handovers: its version must change
-    _event(incident, user, "agency", _clean_note(note), agency=agency.name)
+    add_event(incident, user, "agency", clean_note(note), agency=agency.name)
     db.session.flush()
     notices.handed_over(handover)
     notices.answered(incident, user)
@@ -200,7 +201,7 @@ def handover_progress(
     handed it is done, the incident is ``selesai`` and its reporters are told. The caller commits. Returns
     False, changing nothing, when that stage was already recorded (a repeated SMS)."""
     if user is not None:
-        _require(user, handover.incident, "handover")
+        require(user, handover.incident, "handover")
         if user.agency_id != handover.agency_id:
             raise Forbidden(_("Insiden ini diserahkan ke instansi lain."))
     column = HANDOVER_STAGES[stage]
@@ -212,7 +213,7 @@ def handover_progress(
             setattr(handover, earlier, now)
     incident = handover.incident
     incident.updated_at = now
-    _event(incident, user, "handover", _clean_note(note), agency=handover.agency.name, stage=stage,
+    add_event(incident, user, "handover", clean_note(note), agency=handover.agency.name, stage=stage,
            member=member or (user.name if user else None), via="web" if user else "sms")  # fmt: skip
     if stage == "tangani" and incident.status in ("baru", "diverifikasi"):
         _system_status(incident, user, "ditangani")
@@ -226,7 +227,7 @@ def _system_status(incident: Incident, user: User | None, status: str) -> None:
     """A status an agency's answer brings about (not a triage decision); reporters are told when it is resolved."""
     own(incident)
     old, incident.status = incident.status, status
-    _event(incident, user, "status", old=old, new=status, by="instansi")
+    add_event(incident, user, "status", old=old, new=status, by="instansi")
     if status == "selesai":
         desa = incident.desa.label if incident.desa else f"Kecamatan {incident.kecamatan.name}"
         text = render("resolved", ticket=incident.ticket, hazard=hazard_label(incident.hazard), desa=desa)
@@ -235,7 +236,7 @@ def _system_status(incident: Incident, user: User | None, status: str) -> None:
 
 def withdraw_handover(incident: Incident, user: User, agency_id: int | None) -> None:
     """Take the incident back from one agency (handed there by mistake)."""
-    _require(user, incident, "agency")
+    require(user, incident, "agency")
     handover = next((h for h in incident.handovers if h.agency_id == agency_id), None)
     if handover is None:
         raise ActionError(_("Insiden ini tidak diserahkan ke instansi itu."))
@@ -243,23 +244,23 @@ def withdraw_handover(incident: Incident, user: User, agency_id: int | None) -> 
     incident.handovers.remove(handover)
     db.session.delete(handover)
     incident.updated_at = utcnow()
-    _event(incident, user, "agency", agency=name, withdrawn=True)
+    add_event(incident, user, "agency", agency=name, withdrawn=True)
     db.session.commit()
 
 
 def set_severity(incident: Incident, user: User, severity: int | None) -> None:
-    _require(user, incident, "severity")
+    require(user, incident, "severity")
     if severity is not None and severity not in SEVERITIES:
         raise ActionError(_("Tingkat keparahan tidak dikenal."))
     old, incident.severity = incident.severity, severity
-    _event(incident, user, "severity", old=old, new=severity)
+    add_event(incident, user, "severity", old=old, new=severity)
     db.session.commit()
 
 
 def classify(incident: Incident, user: User, hazard: str | None, desa_code: str | None) -> None:
     """Set what the parser could not read: the incident's hazard and desa (a desa of its kecamatan). The reports
     keep what the parser read, so the dashboard still counts them as unclassified."""
-    _require(user, incident, "classify")
+    require(user, incident, "classify")
     if hazard is not None and hazard not in HAZARDS:
         raise ActionError(_("Jenis bencana tidak dikenal."))
     if desa_code is not None:
@@ -271,15 +272,15 @@ def classify(incident: Incident, user: User, hazard: str | None, desa_code: str 
     incident.desa_code = desa_code or incident.desa_code
     new = {"hazard": incident.hazard, "desa_code": incident.desa_code}
     if new != old:
-        _event(incident, user, "classified", old=old, new=new)
+        add_event(incident, user, "classified", old=old, new=new)
     db.session.commit()
 
 
 def correct_counts(incident: Incident, user: User, counts: dict[str, int | None], note: str | None = None) -> None:
     """Set the BNPB counts to what a person checked (None: nobody knows yet, 0: none); the old figures stay in the
     timeline, and from now on the incident's figures change only when a person accepts them."""
-    _require(user, incident, "counts")
-    note = _clean_note(note)
+    require(user, incident, "counts")
+    note = clean_note(note)
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise ActionError(_("Kategori tidak dikenal: %(names)s.", names=", ".join(sorted(unknown))))
@@ -296,7 +297,7 @@ def correct_counts(incident: Incident, user: User, counts: dict[str, int | None]
         setattr(incident, name, value)
     settle(incident)
     own(incident)
-    _event(incident, user, "counts", note, old=before, new=incident.counts)
+    add_event(incident, user, "counts", note, old=before, new=incident.counts)
     for waiting in figures.open_proposals([incident.id]).get(incident.id, []):
         move_proposal(waiting, incident)  # what is left of it is set against the corrected figures
     db.session.commit()
@@ -306,14 +307,14 @@ def decide_figures(proposal: FigureProposal, user: User, accept: bool) -> None:
     """A person accepts the figures a report proposed (the incident takes them, together) or sets them aside;
     either way the timeline says who. A proposal already decided changes nothing."""
     incident = proposal.incident
-    _require(user, incident, "counts")
+    require(user, incident, "counts")
     if proposal.status != "terbuka":
         raise ActionError(_("Usulan angka ini sudah diputuskan."))
     proposal.status = "diterima" if accept else "diabaikan"
     proposal.decided_by_id, proposal.decided_at = user.id, utcnow()
     incident.updated_at = proposal.decided_at  # the list shows the waiting proposal: its stamp must change
     if not accept:
-        _event(incident, user, "figures_ignored", report=proposal.report_id, counts=proposal.counts)
+        add_event(incident, user, "figures_ignored", report=proposal.report_id, counts=proposal.counts)
         db.session.commit()
         return
     taken = figures.higher(incident, proposal.counts)  # a proposal never lowers what a person set since
@@ -325,24 +326,24 @@ def decide_figures(proposal: FigureProposal, user: User, accept: bool) -> None:
     settle(incident)
     own(incident)
     new = {name: getattr(incident, name) for name in COUNT_FIELDS if name in taken or name == "luka"}
-    _event(incident, user, "figures_accepted", report=proposal.report_id, source=proposal.source_ticket, old=old,
+    add_event(incident, user, "figures_accepted", report=proposal.report_id, source=proposal.source_ticket, old=old,
            new={k: v for k, v in new.items() if v is not None})  # fmt: skip
     db.session.commit()
 
 
 def add_note(incident: Incident, user: User, note: str) -> None:
-    _require(user, incident, "note")
-    note = _clean_note(note)
+    require(user, incident, "note")
+    note = clean_note(note)
     if not note:
         raise ActionError(_("Catatan kosong."))
-    _event(incident, user, "note", note)
+    add_event(incident, user, "note", note)
     notices.answered(incident, user)
     db.session.commit()
 
 
 def reply_to_reporters(incident: Incident, user: User, text: str) -> int:
     """Queue one SMS to each reporter of the incident; the text must fit one GSM-7 segment."""
-    _require(user, incident, "reply")
+    require(user, incident, "reply")
     text = " ".join((text or "").split())
     if not text:
         raise ActionError(_("Pesan kosong."))
@@ -355,181 +356,13 @@ def reply_to_reporters(incident: Incident, user: User, text: str) -> int:
     return queued
 
 
-# How far along an incident is, for a merge to keep the furthest of the two ("ditolak" gives way to any other).
-PROGRESS = {"ditolak": -1, "baru": 0, "diverifikasi": 1, "ditangani": 2, "selesai": 3}
-# What a merge compares, field by field: the target takes the source's value when it is further along or
-# higher, or when the target has none.
-_MERGED_FIELDS = ("status", "severity", "hazard", "desa_code", *COUNT_FIELDS)
-
-
-def _takes(name: str, source, target) -> bool:
-    if name == "status":
-        return PROGRESS.get(source, -1) > PROGRESS.get(target, -1)
-    if name in ("hazard", "desa_code"):
-        return target is None and source is not None
-    return source is not None and (target is None or source > target)
-
-
-def merge(
-    incident: Incident, user: User, target_ticket: str, note: str | None = None, confirmed: bool = True
-) -> Incident:
-    """Merge ``incident`` into the incident with ``target_ticket``, losing nothing: the reports move, and the
-    target keeps the furthest status, every handover, the higher severity and the highest counts; its timeline
-    says what it took. Asks for a confirmation first (``NeedsConfirmation`` unless ``confirmed``), with a
-    warning when the two are in different desa or of different hazards. ``unmerge`` undoes it."""
-    _require(user, incident, "merge")
-    note = _clean_note(note)
-    target = db.session.scalar(select(Incident).where(Incident.ticket == (target_ticket or "").strip().upper()))
-    if target is None:
-        raise ActionError(_("Tiket %(ticket)s tidak ditemukan.", ticket=target_ticket))
-    _require(user, target, "merge")
-    if target.id == incident.id:
-        raise ActionError(_("Insiden tidak dapat digabung dengan dirinya sendiri."))
-    if target.status == "digabung" or incident.status == "digabung":
-        raise ActionError(_("Insiden yang sudah digabung tidak dapat digabung lagi."))
-    if not confirmed:
-        if incident.desa_code != target.desa_code or incident.hazard != target.hazard:
-            message = _("Desa atau jenis bencana kedua insiden berbeda. Yakin ini kejadian yang sama?")
-        else:
-            message = _("Gabungkan %(source)s ke %(target)s?", source=incident.ticket, target=target.ticket)
-        raise NeedsConfirmation(message, other=target)
-
-    taken = {}
-    owned = target.figures_owned
-    for name in _MERGED_FIELDS:
-        if owned and name in COUNT_FIELDS:
-            continue  # a person stands behind the target's figures: the source's higher ones are proposed below
-        old, new = getattr(target, name), getattr(incident, name)
-        if _takes(name, new, old):
-            setattr(target, name, new)
-            taken[name] = [old, new]
-    before = target.luka
-    settle(target)
-    if target.luka != before:
-        taken["luka"] = [taken.get("luka", [before])[0], target.luka]
-    proposal = propose(target, incident.counts, source_ticket=incident.ticket) if owned else None
-    owned_from = None  # a person stood behind the source's figures, which the target now holds: so it does
-    if incident.figures_owned and not owned:
-        own(target, incident.figures_owned_at)
-        owned_from = incident.figures_owned_at.isoformat()
-    waiting = list(db.session.scalars(select(FigureProposal).where(FigureProposal.incident_id == incident.id,
-                                                                  FigureProposal.status == "terbuka")))  # fmt: skip
-    for moved_proposal in waiting:
-        move_proposal(moved_proposal, target)
-    handed = []
-    for handover in incident.handovers:
-        if all(h.agency_id != handover.agency_id for h in target.handovers):
-            copy = Handover(incident=target, agency_id=handover.agency_id, created_at=handover.created_at,
-                            created_by_id=handover.created_by_id)  # fmt: skip
-            db.session.add(copy)
-            handed.append(handover.agency.name)
-    moved = [report.id for report in incident.reports]
-    for report in list(incident.reports):
-        report.incident = target
-    # Incidents merged into this one earlier now belong to the target: their timelines count there.
-    absorbed = [i.id for i in db.session.scalars(select(Incident).where(Incident.merged_into_id == incident.id))]
-    for earlier in db.session.scalars(select(Incident).where(Incident.id.in_(absorbed))):
-        earlier.merged_into = target
-    times = {"opened_at": target.opened_at, "last_report_at": target.last_report_at}
-    target.last_report_at = max(target.last_report_at, incident.last_report_at)
-    target.opened_at = min(target.opened_at, incident.opened_at)  # the first report of all: response times start there
-    old, incident.status, incident.merged_into = incident.status, "digabung", target
-    db.session.flush()
-    _event(incident, user, "merge", note, old=old, into=target.ticket, reports=len(moved))
-    _event(target, user, "merge_in", note, source=incident.ticket, source_id=incident.id, reports=len(moved),
-           report_ids=moved,
-           absorbed=absorbed, taken=taken, agencies=handed,
-           times={k: v.isoformat() for k, v in times.items()},
-           proposals=[p.id for p in waiting], proposal=proposal.id if proposal else None,
-           owned_from=owned_from)  # fmt: skip
-    db.session.commit()
-    return target
-
-
-def unmerge(incident: Incident, user: User, note: str | None = None) -> Incident:
-    """Undo the merge of ``incident`` into another: its reports come back, and the other incident gives back
-    what it took from it, where nobody changed that since. Returns the incident restored."""
-    _require(user, incident, "merge")
-    note = _clean_note(note)
-    target = incident.merged_into
-    if incident.status != "digabung" or target is None:
-        raise ActionError(_("Insiden ini tidak sedang digabung."))
-    _require(user, target, "merge")
-    record = db.session.scalar(
-        select(IncidentEvent)
-        .where(IncidentEvent.incident_id == target.id, IncidentEvent.kind == "merge_in",
-               IncidentEvent.data["source"].as_string() == incident.ticket)
-        .order_by(IncidentEvent.at.desc(), IncidentEvent.id.desc())
-        .limit(1)
-    )  # fmt: skip
-    merged = (record.data or {}) if record else {}
-    back = list(db.session.scalars(select(Report).where(Report.id.in_(merged.get("report_ids", [])),
-                                                        Report.incident_id == target.id)))  # fmt: skip
-    for report in back:
-        report.incident = incident
-    for earlier in db.session.scalars(select(Incident).where(Incident.id.in_(merged.get("absorbed", [])))):
-        earlier.merged_into = incident
-    given_back = []
-    for name, (old, new) in (merged.get("taken") or {}).items():
-        if getattr(target, name) == new:  # still what the merge set: nobody changed it since
-            setattr(target, name, old)
-            given_back.append(name)
-    owned = target.figures_owned_at
-    if merged.get("owned_from") and owned and owned.isoformat() == merged["owned_from"]:
-        target.figures_owned_at = None  # nobody acted on the target since: its figures follow its reports again
-    for proposal in db.session.scalars(select(FigureProposal).where(
-            FigureProposal.id.in_(merged.get("proposals") or []), FigureProposal.status == "terbuka")):  # fmt: skip
-        move_proposal(proposal, incident)
-    merge_proposal = db.session.get(FigureProposal, merged["proposal"]) if merged.get("proposal") else None
-    if merge_proposal is not None and merge_proposal.status == "terbuka":
-        merge_proposal.status, merge_proposal.decided_at = "diabaikan", utcnow()  # its source is apart again
-    for handover in list(target.handovers):
-        if handover.agency.name in merged.get("agencies", []):
-            target.handovers.remove(handover)
-            db.session.delete(handover)
-    remaining = db.session.execute(
-        select(func.min(Report.received_at), func.max(Report.received_at)).where(Report.incident_id == target.id)
-    ).one()
-    target.opened_at, target.last_report_at = remaining[0] or target.opened_at, remaining[1] or target.last_report_at
-    old = (db.session.scalar(
-        select(IncidentEvent.data).where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == "merge")
-        .order_by(IncidentEvent.at.desc(), IncidentEvent.id.desc()).limit(1)
-    ) or {}).get("old", "baru")  # fmt: skip
-    incident.status, incident.merged_into = old, None
-    _event(incident, user, "unmerge", note, source=target.ticket, reports=len(back))
-    _event(target, user, "unmerge_out", note, into=incident.ticket, reports=len(back), given_back=given_back)
-    db.session.commit()
-    return incident
-
-
-def split(report: Report, user: User, note: str | None = None, confirmed: bool = True) -> Incident:
-    """Take one report out of its incident into a new incident of its own (same hazard and desa); asks for a
-    confirmation first (``NeedsConfirmation`` unless ``confirmed``)."""
-    source = report.incident
-    _require(user, source, "split")
-    note = _clean_note(note)
-    if len(source.reports) < 2:
-        raise ActionError(_("Laporan ini satu-satunya di insiden; tidak ada yang dipisah."))
-    if not confirmed:
-        raise NeedsConfirmation(_("Pisahkan laporan #%(id)d menjadi insiden baru?", id=report.id))
-    incident = open_incident_for(report)
-    report.incident = incident
-    for name, value in (report.counts or {}).items():
-        if name in COUNT_FIELDS:
-            setattr(incident, name, value)
-    _event(source, user, "split", note, report=report.id, into=incident.ticket)
-    _event(incident, user, "split_from", note, report=report.id, source=source.ticket, counts=report.counts or {})
-    db.session.commit()
-    return incident
-
-
 def reveal_phones(reports: list[Report], user: User, via: str) -> dict[int, str]:
     """The full numbers of the reporters of ``reports`` that ``user`` may reveal, each reveal written to its
     incident's timeline (``via``: where it was shown, e.g. the API). Returns {report id: number}; commits."""
     shown = {}
     for report in reports:
         if report.reporter is not None and report.incident is not None and can(user, "reveal", report.incident):
-            _event(report.incident, user, "reveal", report=report.id, via=via)
+            add_event(report.incident, user, "reveal", report=report.id, via=via)
             shown[report.id] = report.reporter.phone
     db.session.commit()
     return shown
@@ -537,9 +370,9 @@ def reveal_phones(reports: list[Report], user: User, via: str) -> dict[int, str]
 
 def reveal_phone(report: Report, user: User) -> str:
     """The reporter's full number, for staff; every reveal is written to the timeline."""
-    _require(user, report.incident, "reveal")
+    require(user, report.incident, "reveal")
     if report.reporter is None:
         raise ActionError(_("Laporan ini tidak punya nomor pelapor."))
-    _event(report.incident, user, "reveal", report=report.id)
+    add_event(report.incident, user, "reveal", report=report.id)
     db.session.commit()
     return report.reporter.phone

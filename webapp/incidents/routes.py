@@ -17,7 +17,7 @@ from ..vocabulary.service import proposals
 from ..warnings.service import state as warnings_state
 from ..web.labels import COUNT_LABELS, HAZARD_LABELS, SEVERITY_LABELS
 from ..web.pagination import BadPage, page_number
-from . import actions, bp, figures
+from . import actions, bp, figures, merging
 from .actions import ActionError, Forbidden
 from .service import (
     BadFilter,
@@ -394,7 +394,7 @@ def merge(incident_id: int):
     incident = _incident(incident_id)
     ticket, note = request.form.get("ticket", ""), request.form.get("note")
     try:
-        target = actions.merge(incident, current_user, ticket, note, confirmed=_confirmed())
+        target = merging.merge(incident, current_user, ticket, note, confirmed=_confirmed())
     except Forbidden:
         abort(403)
     except actions.NeedsConfirmation as exc:
@@ -411,7 +411,7 @@ def merge(incident_id: int):
 def unmerge(incident_id: int):
     incident = _incident(incident_id)
     try:
-        actions.unmerge(incident, current_user, request.form.get("note"))
+        merging.unmerge(incident, current_user, request.form.get("note"))
     except Forbidden:
         abort(403)
     except ActionError as exc:
@@ -436,7 +436,7 @@ def split(report_id: int):
     return _act(
         source,
         "_reports",
-        lambda: actions.split(report, current_user, request.form.get("note"), confirmed=_confirmed()),
+        lambda: merging.split(report, current_user, request.form.get("note"), confirmed=_confirmed()),
         lambda new: _("Laporan dipisah menjadi insiden baru %(ticket)s.", ticket=new.ticket),
     )
 
