@@ -324,11 +324,12 @@ def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[
 
 
 def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed, lex: Lexicon) -> bool:
-    """The Kemenkes Pusat Krisis form; True when the text uses it."""
+    """The Kemenkes Pusat Krisis form; True when the text uses it. Each field is read once, where it first appears
+    (the form names each once; a message repeating them thousands of times is not read thousands of times)."""
     fields = _CODED_FIELD.findall(fold(text))
     if not any(name == "jb" for name, _ in fields):
         return False
-    for name, value in fields:
+    for name, value in dict(reversed(fields)).items():
         value = value.strip(" ,;.")
         if name == "jb":
             parsed.hazard, phrase = hazard_evidence(tokenize(value, lex), lex)
