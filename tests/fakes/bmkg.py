@@ -9,6 +9,7 @@ documents so that the fixtures' alerts are current (``shift_to_now``). A hostile
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -121,6 +122,8 @@ class FakeBMKG(LocalServer):
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if status != 304:
-                    self.wfile.write(body)
+                    # a client that stops reading a too-large document is what the poller should be
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(body)
 
         return Handler
