@@ -117,12 +117,12 @@ class Source:
     ticket: str | None = None  # the merged incident's
 
 
-def sources(incident: Incident) -> dict[str, Source]:
-    """For each figure the incident shows, where it came from, read back from its timeline. A figure whose
-    origin the timeline does not tell (older data) has no entry."""
+def sources(incident: Incident, events: list[IncidentEvent]) -> dict[str, Source]:
+    """For each figure the incident shows, where it came from, read back from its timeline (``events``, in order,
+    as the incident page already loaded them with their actors). A figure whose origin the timeline does not tell
+    (older data) has no entry."""
     state: dict[str, int | None] = dict.fromkeys(COUNT_FIELDS)
     found: dict[str, Source] = {}
-    events = list(incident.events)
     proposed = {e.report_id for e in events if e.kind == "figures_proposed" and e.report_id}
 
     def take(values: dict, source: Source, replace: bool = False) -> None:

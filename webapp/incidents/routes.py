@@ -154,7 +154,7 @@ def _detail_context(incident: Incident) -> dict:
         "own_report_only": actions.own_report_only(incident, current_user),
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
-        "figure_sources": figures.sources(incident),
+        "figure_sources": figures.sources(incident, events),
         "figure_proposals": figures.open_proposals([incident.id]).get(incident.id, []),
         "SEVERITIES": SEVERITY_LABELS,
         "kecamatan_desa": (
