@@ -17,7 +17,7 @@ from sms.phone import InvalidPhone, normalize_phone
 
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
-from .backup import BackupError, backup, restore
+from .operations.backup import BackupError, backup, restore
 from .demo import load_demo
 from .extensions import db
 from .intake.ingest import InboundMessage, ingest

@@ -24,6 +24,7 @@ TABLES = {
     "incident",
     "incident_event",
     "figure_proposal",
+    "service_state",
     "receiving_number",
     "agency",
     "handover",

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from conftest import csrf_token, desa_code, signed_in
-from webapp.backup import backup
+from webapp.operations.backup import backup
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest

@@ -7,6 +7,7 @@
 - ``messaging``: receiving numbers and gateway phones, gateway tests, the outbound queue, push subscriptions
 - ``warnings``: broadcasts to residents, BMKG warnings, drafts and feeds
 - ``relief``: kaji cepat, emergency status, shelters, needs and deliveries
+- ``operations``: what the worker, the backups and the helper services last did
 - ``spm``: residents in hazard-prone areas, preparedness activities, desa information
 
 Every table change comes with an Alembic migration under ``migrations/``.
@@ -40,6 +41,7 @@ from .messaging import (
     PushSubscription,
     ReceivingNumber,
 )
+from .operations import SERVICES, ServiceState
 from .people import (
     MEMBER_CHANNELS,
     RESIDENT_SOURCES,
@@ -78,6 +80,8 @@ from .warnings import (
 )
 
 __all__ = [
+    "SERVICES",
+    "ServiceState",
     "Agency",
     "AgencyMember",
     "AuditEntry",

@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
-from .models import Incident, Region, Report, User
+from ..models import Incident, Region, Report, User
 
 PATTERNS = ("tangguh-*.sqlite3.gz", "tangguh-*.dump")
 DATA_TABLES = (User, Region, Report, Incident)  # a database holding any of these is not empty

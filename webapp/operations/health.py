@@ -11,10 +11,10 @@ pages' strip).
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from .access import public
-from .extensions import db
-from .messaging.gateway_health import offline_kecamatan
-from .messaging.outbound import stalled_since
+from ..access import public
+from ..extensions import db
+from ..messaging.gateway_health import offline_kecamatan
+from ..messaging.outbound import stalled_since
 
 bp = Blueprint("health", __name__)
 
