@@ -19,8 +19,8 @@ from .config import INSTANCE, ROOT, from_environment
 from .consultations import bp as consultations_bp
 from .dashboard import bp as dashboard_bp
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
-from .operations.health import bp as health_bp
 from .incidents import bp as incidents_bp
+from .operations.health import bp as health_bp
 from .people import bp as people_bp
 from .people.routes import init_app as people_init
 from .public import bp as public_bp

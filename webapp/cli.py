@@ -17,12 +17,12 @@ from sms.phone import InvalidPhone, normalize_phone
 
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
-from .operations.backup import BackupError, backup, restore
 from .demo import load_demo
 from .extensions import db
 from .intake.ingest import InboundMessage, ingest
 from .messaging.outbound import worker_name
 from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
+from .operations.backup import BackupError, backup, restore
 from .regions.gazetteer import RegionError, load_kabupaten
 from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
 from .warnings.feeds import FeedError, parse_cap

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from webapp.audit import record
-from webapp.operations.backup import BackupError, backup, backups, holds_data, restore
 from webapp.extensions import db
 from webapp.messaging.outbound import enqueue
 from webapp.models import OutboundMessage
+from webapp.operations.backup import BackupError, backup, backups, holds_data, restore
 from webapp.setup.service import add_number
 
 WINONGAN = "35.14.19"

@@ -11,11 +11,11 @@ import pytest
 from lxml import etree
 
 from conftest import csrf_token, desa_code, signed_in
-from webapp.operations.backup import backup
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest
 from webapp.models import Agency, AgencyMember, Broadcast, Handover, Incident, Region, Report, Reporter, utcnow
+from webapp.operations.backup import backup
 from webapp.public.service import PublishError, publish_incident
 from webapp.setup.service import SetupError, add_agency
 
