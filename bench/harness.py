@@ -103,8 +103,9 @@ def free_port() -> int:
 class Server:
     """gunicorn as the Procfile runs it (sync workers), on 127.0.0.1 and a free port."""
 
-    def __init__(self, app_spec: str, url: str | None = None, workers: int = 2, port: int | None = None):
-        self.app_spec, self.url, self.workers = app_spec, url, workers
+    def __init__(self, app_spec: str, url: str | None = None, workers: int = 2, port: int | None = None,
+                 env: dict[str, str] | None = None):  # fmt: skip
+        self.app_spec, self.url, self.workers, self.env = app_spec, url, workers, env or {}
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -114,6 +115,7 @@ class Server:
                "ANDROID_WEBHOOK_SIGNING_KEY": ANDROID_KEY, "PYTHONPATH": str(ROOT)}  # fmt: skip
         if self.url:
             env["DATABASE_URL"] = self.url
+        env.update(self.env)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", self.app_spec],

@@ -6,6 +6,9 @@
 2. The same burst with the server killed (SIGKILL, master and workers) part-way and started again: no message
    that was answered 200 is lost; the messages that got no answer are sent again, as the gateways retry, and
    in the end each is stored once.
+3. The same burst with the rate-limit store (a redis-server of its own) killed a third of the way in and
+   started again at two thirds: every post answered 200, every message stored once, ``/healthz`` naming
+   ``ratelimit_store`` while it was down.
 
 The fuzzing of every public POST endpoint runs after this, as ``tests/test_fuzz.py`` with many more examples.
 Exits non-zero when anything above does not hold.
@@ -20,13 +23,17 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Server, android_sms, database, fire, postgres_available, prepare, twilio_sms  # noqa: E402
+from harness import ROOT, Server, android_sms, database, fire, postgres_available, prepare, twilio_sms  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from webapp.extensions import db  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+from fakes.redis_server import RedisServer  # noqa: E402
 from webapp.models import OutboundMessage, Report  # noqa: E402
 
 POSTS = 2000
@@ -167,11 +174,57 @@ def check_kill(kind: str, url: str) -> dict:
     return outcome
 
 
+def check_store_dies(kind: str, url: str) -> dict:
+    app = prepare(url)
+    redis = RedisServer().start()
+    env = {"RATELIMIT_STORAGE_URI": redis.uri, "RATELIMIT_RECHECK_SECONDS": "1"}
+    server = Server("webapp:create_app()", url, env=env).start()
+    requests, keys = burst(server.base, seed=3)
+    answered, health = 0, []
+    lock = threading.Lock()
+
+    def watch(result):
+        nonlocal answered
+        with lock:
+            answered += 1
+            if answered == POSTS // 3:
+                redis.stop()  # the store dies mid-burst
+            elif answered == POSTS // 2:
+                health.append(json.loads(urlopen(f"{server.base}/healthz", timeout=10).read()))
+            elif answered == 2 * POSTS // 3:
+                redis.start()  # and comes back, empty
+
+    try:
+        results = fire(server.base, requests, CONCURRENCY, on_result=watch)
+    finally:
+        server.stop()
+        redis.stop()
+    statuses = Counter(r.status for r in results)
+    counts = stored(app)
+    outcome = {
+        "posts": len(results),
+        "unique_messages": len(set(keys)),
+        "stored": sum(counts.values()),
+        "stored_twice": sum(1 for c in counts.values() if c > 1),
+        "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
+        "healthz_while_down": health[0]["reasons"] if health else None,
+    }
+    outcome["ok"] = (
+        statuses == Counter({200: POSTS})
+        and outcome["stored"] == outcome["unique_messages"]
+        and set(counts) == set(keys)
+        and outcome["stored_twice"] == 0
+        and bool(health)
+        and "ratelimit_store" in health[0]["reasons"]
+    )
+    return outcome
+
+
 def main() -> int:
     kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
     failed = False
     for kind in kinds:
-        for name, check in (("burst", check_burst), ("kill and restart", check_kill)):
+        for name, check in (("burst", check_burst), ("kill and restart", check_kill), ("store dies", check_store_dies)):
             with database(kind) as url:
                 outcome = check(kind, url)
             failed |= not outcome["ok"]

@@ -2,9 +2,10 @@
 
     .venv/bin/python deploy/check.py https://tangguh.example.go.id
 
-- ``/healthz`` answers (``ok``; ``degraded`` names the kecamatan whose Android gateway is offline, or says since
-  when no worker has sent);
-- plain HTTP is redirected to HTTPS, and HTTPS sends Strict-Transport-Security;
+- ``/healthz`` answers, and each reason it gives for ``degraded`` fails with a one-line reason: the rate-limit
+  store, the worker, stalled messages, a failed, old or readable backup, a failed off-site copy, a proxy the app
+  does not trust (an offline gateway phone is noted, not failed: it is in a village, not on the server);
+- plain HTTP (port 80, or ``--http-port``) is redirected to HTTPS, and HTTPS sends Strict-Transport-Security;
 - the SMS webhooks refuse unsigned requests (Android 401, Twilio 403);
 - the session cookie is ``Secure`` and ``HttpOnly`` (only in production mode, which refuses to start with a
   short or placeholder ``SECRET_KEY``);
@@ -45,27 +46,50 @@ class Check:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
-def check_health(base: str) -> Check:
+# What each of /healthz's reason words means, and what to look at; a reason fails the check (an offline gateway
+# phone is in a village, not on the server: it is told, and does not fail a deployment).
+REASONS = {
+    "database": "the database does not answer (systemctl status postgresql)",
+    "ratelimit_store": "the rate-limit store does not answer (systemctl status redis-server; RATELIMIT_STORAGE_URI)",
+    "worker_stopped": "no worker round for WORKER_STALE_MINUTES (systemctl status tangguh-worker)",
+    "outbound_stalled": "messages due for OUTBOUND_STALE_MINUTES are not sent (journalctl -u tangguh-worker)",
+    "backup_failed": "the last backup failed (journalctl -u tangguh-backup)",
+    "backup_stale": "no good backup for BACKUP_MAX_AGE_HOURS (systemctl list-timers tangguh-backup)",
+    "backup_readable": "a backup file is readable by others on the server (chmod 600 in BACKUP_DIR; UMask=0077)",
+    "offsite_failed": "the last off-site copy of the backups failed (journalctl -u tangguh-backup)",
+    "proxy_untrusted": "forwarded headers arrive while TRUSTED_PROXY_COUNT=0: every visitor looks like the proxy",
+}
+NOTED = {"gateway_offline"}
+
+
+def check_health(base: str) -> list[Check]:
+    """One check for /healthz answering, then one failed check per reason it gives."""
     try:
         response = requests.get(f"{base}/healthz", timeout=TIMEOUT)
         body = response.json()
     except (requests.RequestException, ValueError) as exc:
-        return Check("health", False, f"/healthz did not answer: {exc.__class__.__name__}")
-    status = body.get("status")
-    if response.status_code != 200 or status not in ("ok", "degraded"):
-        return Check("health", False, f"/healthz answered {response.status_code} {status}")
-    offline = body.get("gateways", {}).get("offline") or 0
-    stalled = (body.get("outbound") or {}).get("stalled_since")
-    problems = [f"{offline} Android gateway phone(s) offline"] if offline else []
-    problems += [f"no worker has sent since {stalled}"] if stalled else []
-    return Check("health", True, "degraded: " + "; ".join(problems) if problems else "ok")
+        return [Check("health", False, f"/healthz did not answer: {exc.__class__.__name__}")]
+    status, reasons = body.get("status"), body.get("reasons") or []
+    if status not in ("ok", "degraded") or response.status_code != 200:
+        detail = f"/healthz answered {response.status_code} {status}"
+        return [Check("health", False, detail)] + [Check(f"health {r}", False, REASONS.get(r, r)) for r in reasons]
+    offline = (body.get("gateways") or {}).get("offline") or 0
+    age = (body.get("backup") or {}).get("age_hours")
+    notes = [f"{offline} Android gateway phone(s) offline"] if offline else []
+    notes += [f"last good backup {age} h ago"] if age is not None else []
+    checks = [Check("health", True, f"{status}{': ' if notes else ''}{'; '.join(notes)}")]
+    return checks + [Check(f"health {r}", False, REASONS.get(r, r)) for r in reasons if r not in NOTED]
 
 
-def check_https(base: str) -> list[Check]:
+def check_https(base: str, http_port: int | None = None) -> list[Check]:
+    """Plain HTTP is redirected to HTTPS, and HTTPS sends Strict-Transport-Security. Plain HTTP is asked on
+    ``http_port``: port 80 unless told, whatever the HTTPS port (Caddy redirects from its http_port, 80)."""
     parts = urlsplit(base)
     if parts.scheme != "https":
         return [Check("https", False, f"{base} is not an https address")]
-    plain = urlunsplit(("http", parts.hostname + (f":{parts.port}" if parts.port else ""), "/login", "", ""))
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    port = http_port or 80
+    plain = urlunsplit(("http", host + ("" if port == 80 else f":{port}"), "/login", "", ""))
     checks = []
     try:
         response = requests.get(plain, allow_redirects=False, timeout=TIMEOUT)
@@ -148,9 +172,9 @@ def check_headers(base: str) -> Check:
     return Check("security headers", not missing, f"missing {', '.join(missing)}" if missing else "present")
 
 
-def run(base: str, candidates=None) -> list[Check]:
+def run(base: str, candidates=None, http_port: int | None = None) -> list[Check]:
     base = base.rstrip("/")
-    checks = [check_health(base), *check_https(base), *check_signatures(base), check_cookie(base)]
+    checks = [*check_health(base), *check_https(base, http_port), *check_signatures(base), check_cookie(base)]
     checks.append(check_secret(base) if candidates is None else check_secret(base, candidates))
     checks.append(check_headers(base))
     return checks
@@ -159,8 +183,9 @@ def run(base: str, candidates=None) -> list[Check]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check a deployed Tangguh instance.")
     parser.add_argument("url", help="The public address, e.g. https://tangguh.example.go.id")
+    parser.add_argument("--http-port", type=int, help="Where plain HTTP is redirected from (default 80).")
     args = parser.parse_args(argv)
-    checks = run(args.url)
+    checks = run(args.url, http_port=args.http_port)
     for check in checks:
         print(check.line())
     failed = [c for c in checks if not c.ok]

@@ -56,6 +56,10 @@ TEMPLATES = {
     "pulsa, sinyal dan aplikasi gateway.",
     "gateway_failing": "Tangguh: {gateway} ({kecamatan}) gagal kirim SMS sejak {since}: {reason}. Cek pulsa dan "
     "sinyal.",
+    "backup_failed": "Tangguh: cadangan data GAGAL {at}: {reason}. Cadangan baik terakhir: {last}. Cek "
+    "journalctl -u tangguh-backup",
+    "offsite_failed": "Tangguh: salinan cadangan ke luar server GAGAL {at}: {reason}. Salinan baik terakhir: {last}.",
+    "unit_failed": "Tangguh: layanan {unit} di {host} berhenti karena gagal {at}. Cek journalctl -u {unit}",
     "gateway_online": "Tangguh: {gateway} ({kecamatan}) tersambung lagi {at}. SMS warga masuk kembali.",
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
     "warning_duty": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap di menu "
@@ -75,7 +79,19 @@ TEMPLATES = {
 }
 
 # Parts that may be shortened to fit, in the order they give way.
-_SHRINKABLE = ("name", "desa", "example", "counts", "agency", "hazard", "reason", "gateway", "kecamatan", "event")
+_SHRINKABLE = (
+    "name",
+    "desa",
+    "example",
+    "counts",
+    "agency",
+    "hazard",
+    "reason",
+    "gateway",
+    "kecamatan",
+    "event",
+    "host",
+)
 _MIN_PART = 6
 
 

@@ -9,23 +9,28 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 import threading
 from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import select, text
 from werkzeug.serving import make_server
 
 from fakes.bmkg import FakeBMKG
 from fakes.gateways import FakeAndroid, FakeTwilio
-from webapp import create_app
+from fakes.redis_server import RedisServer, free_port
+from webapp import create_app, ratelimit
 from webapp.accounts import create_user
-from webapp.config import database_url
+from webapp.config import database_url, storage_options
 from webapp.extensions import db
 from webapp.models import Agency, Incident, Region, Report, Reporter
-from webapp.ratelimit import limiter
+from webapp.operations import state
+from webapp.operations.health import forget_forwarded_headers
 from webapp.regions.gazetteer import load_kabupaten
 
 DEMO_KABUPATEN = ["35.14", "63.11"]
@@ -98,7 +103,8 @@ def _clean_tables(request):
         return
     app = request.getfixturevalue("app")
     with app.app_context():
-        limiter.reset()  # per-number SMS counts must not leak from one test into the next
+        ratelimit.reset()  # per-number SMS counts must not leak from one test into the next
+        forget_forwarded_headers()
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
@@ -109,6 +115,14 @@ def _clean_tables(request):
                     conn.execute(table.update().where(changed).values(languages=None, latitude=None, longitude=None))
                 else:
                     conn.execute(table.delete())
+
+
+@pytest.fixture
+def worker_alive(app):
+    """The worker just did a round (``/healthz`` says ``worker_stopped`` until one has)."""
+    with app.app_context():
+        state.report("worker", True, "test")
+        db.session.commit()
 
 
 @pytest.fixture
@@ -271,3 +285,32 @@ def login(client, email: str, password: str = PASSWORD):
     """Sign in through the real form, CSRF token included, as a browser would."""
     token = csrf_token(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def store(monkeypatch):
+    """Point the rate limits at another store: ``store("redis://127.0.0.1:6390")``; undone after the test."""
+
+    def use(uri: str):
+        storage = storage_from_string(uri, **storage_options(uri))
+        monkeypatch.setattr(ratelimit.limiter, "_storage", storage)
+        monkeypatch.setattr(ratelimit.limiter, "_limiter", FixedWindowRateLimiter(storage))
+        ratelimit.reset()
+
+    yield use
+    ratelimit.reset()
+
+
+@pytest.fixture
+def redis_server():
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (Debian: apt install redis-server)")
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def closed_port_uri() -> str:
+    """A Redis address where nothing listens."""
+    return f"redis://127.0.0.1:{free_port()}"

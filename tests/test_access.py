@@ -284,6 +284,7 @@ CASES: dict[str, list[Case]] = {
     "setup.remove_member_view": [Case("post", "/pengaturan/instansi/petugas/{member}/hapus", "agencies")],
     "setup.sign_ins": [Case("get", "/pengaturan/masuk", "audit", target=False)],
     "setup.audit": [Case("get", "/pengaturan/audit", "audit", target=False)],
+    "health.server": [Case("get", "/pengaturan/server", "server", target=False)],
     "incidents.classify": [
         Case("post", "/incidents/{incident}/classify", "classify", {"hazard": "tanah_longsor", "desa": "{desa}"})
     ],

@@ -47,6 +47,7 @@ ABILITIES = {
     "forward": "forward a konsultasi to an agency",
     "accounts": "create, deactivate and reset the accounts of people in their region",
     "gateway_status": "see whether the SMS gateways of their region are working (the strip on every page)",
+    "server": "see whether the server works: the database, the worker, the backups, the rate-limit store, the proxy",
     "gateways": "set up receiving numbers and Android gateways of their kecamatan: keys, test SMS",
     "agencies": "keep the list of agencies covering their region",
     "audit": "see sign-in attempts and the audit log of administrative actions",
@@ -84,7 +85,7 @@ ROLES: dict[str, Role] = {
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
         | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"}
-        | {"assess", "emergency", "relief", "deliver"},
+        | {"assess", "emergency", "relief", "deliver", "server"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in

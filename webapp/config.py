@@ -111,6 +111,11 @@ def outbound_allow_private(raw: str) -> bool | frozenset[tuple[str, int]]:
     return frozenset(pairs)
 
 
+def storage_options(uri: str) -> dict:
+    """Timeouts for a Redis rate-limit store: a store that hangs must not hold a webhook or a sign-in."""
+    return {"socket_connect_timeout": 1, "socket_timeout": 1} if uri.startswith(("redis", "rediss")) else {}
+
+
 def from_environment(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config from environment variables.
 
@@ -163,7 +168,12 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         # Per sender number; beyond it messages are still stored, answered politely once, then not at all.
         "SMS_RATE_LIMIT": env.get("SMS_RATE_LIMIT", "10/minute;60/hour"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        # How many reverse proxies in front of the app to trust for X-Forwarded-* (Twilio signs the public URL).
+        # A store that does not answer within a second is down: counting goes on in memory, and the store is
+        # tried again every RATELIMIT_RECHECK_SECONDS (webapp/ratelimit.py).
+        "RATELIMIT_STORAGE_OPTIONS": storage_options(env.get("RATELIMIT_STORAGE_URI", "memory://")),
+        "RATELIMIT_RECHECK_SECONDS": float(env.get("RATELIMIT_RECHECK_SECONDS", 30)),
+        # How many reverse proxies in front of the app to trust for X-Forwarded-*: behind Caddy, 1; with 0 every
+        # visitor looks like the proxy's address, so one address's failed sign-ins hold everyone back.
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
         # Where Twilio reaches this server (https://…); without it Twilio sends no delivery status callbacks.
         "PUBLIC_URL": env.get("PUBLIC_URL", "").rstrip("/"),
@@ -183,6 +193,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         # A message due this many minutes ago and still queued means no worker is sending: staff pages and
         # /healthz say so.
         "OUTBOUND_STALE_MINUTES": int(env.get("OUTBOUND_STALE_MINUTES", 5)),
+        # No worker round for this many minutes means no worker runs (a round may spend minutes on slow gateways).
+        "WORKER_STALE_MINUTES": int(env.get("WORKER_STALE_MINUTES", 10)),
         # Web push: the VAPID private key (PEM; in development one is made and kept under instance/) and the
         # contact push services may write to. Without a key in production, notifications stay off.
         "VAPID_PRIVATE_KEY": vapid,
@@ -244,6 +256,14 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         # Backups: where `flask backup` writes and how many it keeps.
         "BACKUP_DIR": env.get("BACKUP_DIR", str(INSTANCE / "backups")),
         "BACKUP_KEEP": int(env.get("BACKUP_KEEP", 14)),
+        # The off-site copy after each good backup (empty: none): a local path, or user@host:path reached by rsync
+        # over ssh with this private key and this known_hosts file (the receiving side restricts the key to rrsync).
+        "BACKUP_OFFSITE": env.get("BACKUP_OFFSITE", "").strip(),
+        "BACKUP_OFFSITE_KEY": env.get("BACKUP_OFFSITE_KEY", "").strip(),
+        "BACKUP_OFFSITE_KNOWN_HOSTS": env.get("BACKUP_OFFSITE_KNOWN_HOSTS", "").strip(),
+        # A good backup older than this many hours makes /healthz "degraded" (backup_stale); 0: not watched (the
+        # default in development, where nothing backs up).
+        "BACKUP_MAX_AGE_HOURS": float(env.get("BACKUP_MAX_AGE_HOURS", 26 if production else 0)),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -14,6 +14,7 @@ from .access import can
 from .auth.forms import LogoutForm
 from .incidents.service import new_count
 from .messaging.gateway_health import outbound_stalled_for, troubles_for
+from .operations.health import server_troubles
 from .warnings.service import waiting_for
 from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, waited
 from .web.labels import (
@@ -32,6 +33,7 @@ from .web.labels import (
     NEED_ITEM_LABELS,
     PREPAREDNESS_LABELS,
     ROLE_LABELS,
+    SERVER_REASONS,
     SEVERITY_LABELS,
     SITUATION_LABELS,
     STATUS_LABELS,
@@ -56,6 +58,7 @@ def init_app(app):
         COUNT_LABELS=COUNT_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         SEVERITIES=SEVERITY_LABELS,
+        SERVER_REASONS=SERVER_REASONS,
         HANDOVER_STAGES=HANDOVER_STAGE_LABELS,
         HANDOVER_NEXT=HANDOVER_NEXT,
         ROLE_LABELS=ROLE_LABELS,
@@ -89,6 +92,13 @@ def init_app(app):
         if not current_user.is_authenticated or not can(current_user, "gateway_status"):
             return {"gateway_troubles": [], "outbound_stalled": None}
         return {"gateway_troubles": troubles_for(current_user), "outbound_stalled": outbound_stalled_for(current_user)}
+
+    @app.context_processor
+    def _server_troubles():
+        """What is wrong with the server itself (backups, worker, store, proxy): the strip on admins' pages."""
+        if not current_user.is_authenticated or not can(current_user, "server"):
+            return {"server_troubles": []}
+        return {"server_troubles": server_troubles()}
 
     @app.context_processor
     def _waiting_warnings():

@@ -1,6 +1,7 @@
 """The worker's round: everything ``flask sms worker`` does between two waits, and the only place that runs it.
 
 Each round, in this order:
+0. once a minute, say it ran (``service_state``: ``/healthz`` says ``worker_stopped`` when it stops saying so);
 1. escalate incidents left unverified too long and handovers nobody acknowledged (``notices.escalate_due``);
 2. every ``WARNINGS_POLL_SECONDS``, poll BMKG's warnings (``warnings.poller.poll``);
 3. check the Android gateways' health (``gateway_health.check``: offline alerts, recoveries, tests, the canary);
@@ -20,12 +21,15 @@ from dataclasses import dataclass
 from flask import current_app
 
 from .auth.throttle import forget_old_sign_ins
+from .extensions import db
 from .messaging import gateway_health
 from .messaging.notices import escalate_due
 from .messaging.outbound import deliver_due, worker_name
+from .operations import state
 from .warnings.poller import poll as poll_warnings
 
 HOUSEKEEPING_SECONDS = 3600
+HEARTBEAT_SECONDS = 60
 
 
 def send_due(worker: str | None = None, limit: int = 20) -> dict[str, int]:
@@ -40,15 +44,20 @@ def send_due(worker: str | None = None, limit: int = 20) -> dict[str, int]:
 
 @dataclass
 class Schedule:
-    """When the worker last did its slower duties (``time.monotonic``); a new schedule does both at once."""
+    """When the worker last did its slower duties (``time.monotonic``); a new schedule does them all at once."""
 
     polled: float = -1e9
     housekept: float = -1e9
+    beat: float = -1e9
 
 
 def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], None]) -> dict[str, int]:
     """Do one round of the worker's duties (see the module's docstring), telling ``say`` what each did as it
     finishes; commits as it goes, and returns how many messages ended in each status."""
+    if time.monotonic() - schedule.beat > HEARTBEAT_SECONDS:
+        schedule.beat = time.monotonic()
+        state.report("worker", True, worker)
+        db.session.commit()
     escalated = escalate_due()
     if escalated:
         say(f"escalated={escalated}")

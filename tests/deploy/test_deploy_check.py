@@ -32,7 +32,7 @@ def by_name(checks) -> dict:
     return {check.name: check for check in checks}
 
 
-def test_a_development_server_fails_what_production_needs_and_passes_the_rest(live_server):
+def test_a_development_server_fails_what_production_needs_and_passes_the_rest(live_server, worker_alive):
     checks = by_name(deploy_check.run(live_server))
     assert checks["health"].ok and checks["health"].detail == "ok"
     assert checks["signature /sms/android"].ok and checks["signature /sms/twilio"].ok
@@ -73,7 +73,8 @@ class Redirect(BaseHTTPRequestHandler):
 def test_plain_http_redirected_to_https_passes(ctx):
     server = serve(Redirect)
     try:
-        checks = by_name(deploy_check.check_https(f"https://127.0.0.1:{server.server_port}"))
+        port = server.server_port
+        checks = by_name(deploy_check.check_https(f"https://127.0.0.1:{port}", http_port=port))
         assert checks["https redirect"].ok and "308" in checks["https redirect"].detail
     finally:
         server.shutdown()
@@ -105,3 +106,27 @@ def test_a_server_without_signature_checks_fails(path, ctx):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_plain_http_is_asked_on_port_80_whatever_the_https_port(ctx):
+    checks = by_name(deploy_check.check_https(f"https://127.0.0.1:{closed_port()}"))
+    assert checks["https redirect"].detail.startswith("http://127.0.0.1/login ")
+
+
+def test_an_instance_on_other_ports_is_checked_with_http_port(ctx, capsys):
+    server = serve(Redirect)
+    try:
+        assert deploy_check.main([f"https://127.0.0.1:{closed_port()}", "--http-port", str(server.server_port)]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    out = capsys.readouterr().out
+    assert f"ok   https redirect: http://127.0.0.1:{server.server_port}/login → 308" in out

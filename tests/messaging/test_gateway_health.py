@@ -61,7 +61,9 @@ def alerts(kind: str = "down") -> list[OutboundMessage]:
     )
 
 
-def test_a_silent_gateway_is_flagged_once_and_its_recovery_told_once(app, client, clock, device, make_user):
+def test_a_silent_gateway_is_flagged_once_and_its_recovery_told_once(
+    app, client, clock, device, make_user, worker_alive
+):
     number, key = device
     staff = make_user("kecamatan_staff", WINONGAN, phone="081211112222")
     browser = signed_in(app, staff)
@@ -244,7 +246,7 @@ def test_a_device_id_with_sql_wildcards_reaches_no_other_device(client, device):
     assert ping(client, key, device="dev-%").status_code == 401
 
 
-def test_messages_no_worker_sends_show_on_staff_pages_and_healthz(app, client, ctx, make_user):
+def test_messages_no_worker_sends_show_on_staff_pages_and_healthz(app, client, ctx, make_user, worker_alive):
     staff, elsewhere = make_user("kecamatan_staff", WINONGAN), make_user("kecamatan_staff", "63.11.05")
     message = enqueue(key="uji-macet", to="+6281200000001", body="Siaga banjir", purpose="notify",
                       kecamatan_code=WINONGAN)  # fmt: skip
@@ -261,7 +263,7 @@ def test_messages_no_worker_sends_show_on_staff_pages_and_healthz(app, client, c
     assert "Pesan keluar tertahan" not in signed_in(app, staff).get("/incidents").get_data(as_text=True)
 
 
-def test_a_twilio_number_shows_its_last_sms_in(app, client, ctx, make_user):
+def test_a_twilio_number_shows_its_last_sms_in(app, client, ctx, make_user, worker_alive):
     from webhook_helpers import TWILIO_NUMBER, twilio_headers, twilio_params
 
     number, _key = add_number(None, "twilio", TWILIO_NUMBER, WINONGAN, label="Nomor Twilio Winongan")

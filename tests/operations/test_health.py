@@ -1,14 +1,19 @@
+"""/healthz: ok only when everything the server relies on works; each trouble named by a word a monitor can
+match; never which kecamatan."""
+
 from webapp import create_app
 
 
-def test_healthz_answers_when_the_database_does(client):
+def test_healthz_is_ok_when_everything_answers(client, worker_alive):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {
         "status": "ok",
+        "reasons": [],
         "database": "ok",
         "gateways": {"offline": 0},
-        "outbound": {"stalled_since": None},
+        "outbound": {"stalled_since": None, "backlog": 0},
+        "backup": {"age_hours": None},
     }
 
 
@@ -21,4 +26,4 @@ def test_healthz_is_503_when_the_database_is_unreachable():
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "error", "database": "unreachable"}
+    assert response.json == {"status": "error", "reasons": ["database"], "database": "unreachable"}

@@ -43,6 +43,9 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 code="ABCD",
                 people="12000",
                 households="3500",
+                unit="tangguh-backup-offsite.service"[:32],
+                host=name,
+                last="05-12-2026 02:31 WITA",
             ),
         )
 

@@ -11,6 +11,10 @@ so thirty guesses sent at once cannot all slip past the limit while the first is
 limit, a sign-in is refused (429) with the same words whether or not the account exists; an unknown email costs
 the same password-hashing time as a known one.
 
+When the rate-limit store is down, each process counts in its own memory and the sign-in history in the
+database (every wrong password is a row) holds the limits across processes: the right password still signs
+in, and an attacker gains nothing from the outage.
+
 An attacker must not lock the real person out (OWASP's advice on account lockout): from an address where the
 account signed in successfully before (within ``SIGN_IN_KEEP_DAYS``), the account's limit counts that address's
 attempts apart, so guesses from elsewhere never hold back the person at their own desk or phone.
@@ -25,9 +29,9 @@ from flask import current_app
 from limits import parse, parse_many
 from sqlalchemy import delete, select
 
+from .. import ratelimit
 from ..extensions import db
 from ..models import SignIn, utcnow
-from ..ratelimit import limiter
 
 _NOTE = parse("1/minute")
 
@@ -51,13 +55,30 @@ def _keys(email: str, address: str):
 
 
 def _wait(keys) -> int:
-    strategy = limiter.limiter
     wait = 0.0
     for setting, scope, key in keys:
         for item in _limits(setting):
-            if not strategy.test(item, scope, key):
-                reset, _remaining = strategy.get_window_stats(item, scope, key)
-                wait = max(wait, reset - time.time())
+            if not ratelimit.test(item, scope, key):
+                wait = max(wait, ratelimit.window_reset(item, scope, key) - time.time())
+    return max(int(wait + 0.999), 1) if wait > 0 else 0
+
+
+def _recorded_wait(email: str, address: str) -> int:
+    """While the rate-limit store is down, the sign-in history decides: the wrong passwords recorded for the
+    account (from this address, if it signed in here before) and from the address within each limit's window,
+    shared by every server process. Seconds until one may try again, or 0."""
+    now = utcnow()
+    account = SignIn.email == email
+    if known_address(email, address):
+        account &= SignIn.address == address[:45]
+    wait = 0.0
+    for setting, who in (("LOGIN_LIMIT_ACCOUNT", account), ("LOGIN_LIMIT_ADDRESS", SignIn.address == address[:45])):
+        for item in _limits(setting):
+            since = now - timedelta(seconds=item.get_expiry())
+            times = select(SignIn.at).where(who, SignIn.outcome == "wrong", SignIn.at > since)
+            recent = sorted(db.session.scalars(times.order_by(SignIn.at.desc()).limit(item.amount)))
+            if len(recent) >= item.amount:  # the oldest of the last `amount` leaves the window first
+                wait = max(wait, (recent[0] + timedelta(seconds=item.get_expiry()) - now).total_seconds())
     return max(int(wait + 0.999), 1) if wait > 0 else 0
 
 
@@ -70,15 +91,15 @@ def take_attempt(email: str, address: str) -> int:
         return wait
     for setting, scope, key in keys:
         for item in _limits(setting):
-            if not limiter.limiter.hit(item, scope, key):  # another attempt took the last one meanwhile
+            if not ratelimit.hit(item, scope, key):  # another attempt took the last one meanwhile
                 return _wait(keys) or 1
-    return 0
+    return _recorded_wait(email, address) if ratelimit.store_down() else 0
 
 
 def worth_noting(address: str) -> bool:
     """True the first time in a minute a sign-in from ``address`` is refused: the sign-in history records that,
     not each of an attacker's thousand refusals."""
-    return limiter.limiter.hit(_NOTE, "login-refused", address)
+    return ratelimit.hit(_NOTE, "login-refused", address)
 
 
 def forget_old_sign_ins() -> int:

@@ -246,15 +246,14 @@ class Gateways:
 
 
 def _sender(message: OutboundMessage) -> tuple[str | None, int | None]:
-    """Who sends: the number or device the message names, else the kecamatan's own receiving number."""
+    """Who sends: the number or device the message names, else the kecamatan's own receiving number (any, for
+    a message of no kecamatan)."""
     if message.sender or message.gateway == "console":
         return message.sender, message.sim_number
-    address = db.session.scalar(
-        select(ReceivingNumber.address)
-        .where(ReceivingNumber.gateway == message.gateway, ReceivingNumber.kecamatan_code == message.kecamatan_code)
-        .order_by(ReceivingNumber.id)
-        .limit(1)
-    )
+    numbers = select(ReceivingNumber.address).where(ReceivingNumber.gateway == message.gateway)
+    if message.kecamatan_code is not None:  # the server's own alerts belong to no kecamatan: any number sends
+        numbers = numbers.where(ReceivingNumber.kecamatan_code == message.kecamatan_code)
+    address = db.session.scalar(numbers.order_by(ReceivingNumber.id).limit(1))
     if address is None or message.gateway == "twilio":
         return address, message.sim_number
     device, _, sim = address.partition("/")

@@ -160,7 +160,9 @@ class OutboundMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    # The kecamatan it is sent for (its receiving number sends it); none for the server's own alerts to admins
+    # (a backup or a service that failed), which go out through any number.
+    kecamatan_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)

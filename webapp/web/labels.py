@@ -69,6 +69,19 @@ ROLE_LABELS = {
 }
 SEVERITY_LABELS = {1: _l("rendah"), 2: _l("sedang"), 3: _l("tinggi")}
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+# What /healthz's reason words mean, for the strip on the admin's pages.
+SERVER_REASONS = {
+    "database": _l("basis data tidak menjawab"),
+    "ratelimit_store": _l("penyimpan batas laju (Redis) tidak terjangkau"),
+    "worker_stopped": _l("pengirim pesan (worker) berhenti"),
+    "outbound_stalled": _l("pesan keluar tertahan"),
+    "gateway_offline": _l("gateway SMS terputus"),
+    "backup_failed": _l("cadangan terakhir gagal"),
+    "backup_stale": _l("tidak ada cadangan baru"),
+    "backup_readable": _l("berkas cadangan dapat dibaca pengguna lain"),
+    "offsite_failed": _l("salinan cadangan ke luar server gagal"),
+    "proxy_untrusted": _l("proksi tidak dipercaya (TRUSTED_PROXY_COUNT)"),
+}
 
 AUDIT_LABELS = {
     "account_created": _l("Akun dibuat"),
