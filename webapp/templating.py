@@ -16,7 +16,7 @@ from .incidents.service import new_count
 from .messaging.gateway_health import outbound_stalled_for, troubles_for
 from .operations.health import server_troubles
 from .warnings.service import waiting_for
-from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, waited
+from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, told, waited
 from .web.labels import (
     AUDIT_LABELS,
     CAP_LABELS,
@@ -51,6 +51,7 @@ def init_app(app):
     app.jinja_env.filters["waited"] = waited
     app.jinja_env.filters["fits_one_sms"] = lambda text: fits_one_segment(" ".join(text.split()))
     app.jinja_env.filters["describe_event"] = describe_event
+    app.jinja_env.filters["told"] = told
     app.jinja_env.filters["need_label"] = lambda slug: NEED_ITEM_LABELS.get(slug, slug)
     app.jinja_env.filters["cap_label"] = lambda value: CAP_LABELS.get(value, value) if value else ""
     app.jinja_env.globals.update(

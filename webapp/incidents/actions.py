@@ -171,8 +171,9 @@ def serves(agency: Agency, incident: Incident) -> bool:
     return area is None or incident.kecamatan_code == area or incident.kecamatan_code.startswith(area + ".")
 
 
-def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
-    """Hand the incident to one more agency (an incident may be handed to several, each once)."""
+def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> dict:
+    """Hand the incident to one more agency (an incident may be handed to several, each once). Returns who was
+    told (``notices.handed_over``), which the timeline line says too."""
     require(user, incident, "agency")
     agency = db.session.get(Agency, agency_id) if agency_id else None
     if agency is None or not agency.active or not serves(agency, incident):
@@ -182,11 +183,13 @@ def hand_over(incident: Incident, user: User, agency_id: int | None, note: str |
     handover = Handover(incident=incident, agency=agency, created_by_id=user.id)
     db.session.add(handover)
     incident.updated_at = utcnow()  # the list shows handovers: its version must change
-    add_event(incident, user, "agency", clean_note(note), agency=agency.name)
+    note = clean_note(note)
     db.session.flush()
-    notices.handed_over(handover)
+    told = notices.handed_over(handover)
+    add_event(incident, user, "agency", note, agency=agency.name, **told)
     notices.answered(incident, user)
     db.session.commit()
+    return {"agency": agency.name, **told}
 
 
 # An agency's answer to a handover, and the column it fills; a later stage fills the earlier ones too.

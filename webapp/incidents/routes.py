@@ -10,11 +10,13 @@ from sms.vocab import COUNT_FIELDS
 from ..access import ability_required, can, fetch, public, role_of
 from ..extensions import db, htmx
 from ..messaging import gateway_health
+from ..messaging.reach import agency_reach
 from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
 from ..vocabulary.service import proposals
 from ..warnings.service import state as warnings_state
+from ..web.formatting import told as describe_told
 from ..web.labels import COUNT_LABELS, HAZARD_LABELS, SEVERITY_LABELS
 from ..web.pagination import BadPage, page_number
 from . import actions, bp, figures, merging
@@ -138,6 +140,9 @@ def _detail_context(incident: Incident) -> dict:
     ).all()
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
     handed = {h.agency_id for h in incident.handovers}
+    offered = [a for a in agencies if a.id not in handed and actions.serves(a, incident)]
+    reach = agency_reach(offered, incident) if can(current_user, "agency", incident) else {a.id: [] for a in offered}
+    reach = [reach[a.id] for a in offered]
     place = locations([incident.id]).get(incident.id)
     today = utcnow().astimezone(ZONES[zone_for(incident.kecamatan_code)]).date()
     return {
@@ -147,7 +152,8 @@ def _detail_context(incident: Incident) -> dict:
         "incident": incident,
         "reports": reports,
         "events": events,
-        "agencies": [a for a in agencies if a.id not in handed and actions.serves(a, incident)],
+        "agencies": offered,
+        "agency_reach": {a.id: describe_told({"told": lines}) for a, lines in zip(offered, reach, strict=True)},
         "delivering_agencies": agencies,
         "needs": db.session.scalars(select(Need).where(Need.incident_id == incident.id).order_by(Need.id)).all(),
         "transitions": actions.TRANSITIONS[incident.status],
@@ -259,7 +265,7 @@ def hand_over(incident_id: int):
         incident,
         "_summary",
         lambda: actions.hand_over(incident, current_user, _optional_int("agency_id"), request.form.get("note")),
-        _("Insiden diserahkan ke instansi."),
+        lambda told: _("Insiden diserahkan ke %(agency)s: %(told)s.", agency=told["agency"], told=describe_told(told)),
     )
 
 
