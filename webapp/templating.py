@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_login import current_user
 
-from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, fits_one_segment
+from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, encoding_of, plain
 from sms.phone import mask_phone
 from sms.vocab import injuries_not_split
 
@@ -49,7 +49,7 @@ def init_app(app):
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["share"] = share
     app.jinja_env.filters["waited"] = waited
-    app.jinja_env.filters["fits_one_sms"] = lambda text: fits_one_segment(" ".join(text.split()))
+    app.jinja_env.filters["sms_segments"] = lambda text: encoding_of(plain(" ".join(text.split()))).segments
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["told"] = told
     app.jinja_env.filters["need_label"] = lambda slug: NEED_ITEM_LABELS.get(slug, slug)

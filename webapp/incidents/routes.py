@@ -374,6 +374,13 @@ def add_note(incident_id: int):
     )
 
 
+def _queued_message(queued: dict) -> str:
+    if queued["segments"] > 1:
+        return _("SMS diantrekan untuk %(num)d pelapor, utuh: %(segments)d bagian per pesan, %(total)d SMS.",
+                 num=queued["recipients"], segments=queued["segments"], total=queued["total"])  # fmt: skip
+    return _("SMS diantrekan untuk %(num)d pelapor.", num=queued["recipients"])
+
+
 @bp.post("/incidents/<int:incident_id>/reply")
 @ability_required("reply")
 def reply(incident_id: int):
@@ -381,8 +388,8 @@ def reply(incident_id: int):
     return _act(
         incident,
         "_reply",
-        lambda: actions.reply_to_reporters(incident, current_user, request.form.get("text", "")),
-        lambda sent: _("SMS terkirim ke %(num)d pelapor.", num=sent),
+        lambda: actions.reply_to_reporters(incident, current_user, request.form.get("text", ""), _confirmed()),
+        _queued_message,
     )
 
 

@@ -173,6 +173,9 @@ def describe_event(event) -> str:
     if kind == "note":
         return _("Catatan")
     if kind == "sms":
+        if (data.get("segments") or 0) > 1:
+            return _("SMS diantrekan untuk %(num)s pelapor, utuh: %(segments)s bagian per pesan, %(total)s SMS",
+                     num=data.get("recipients", 0), segments=data["segments"], total=data.get("total"))  # fmt: skip
         return _("SMS diantrekan untuk %(num)s pelapor", num=data.get("recipients", 0))
     if kind == "merge":
         return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
