@@ -233,6 +233,7 @@ CASES: dict[str, list[Case]] = {
         Case("post", "/konsultasi/{consultation}/teruskan", "forward", {"agency_id": "{agency}"})
     ],
     "consultations.photo": [Case("get", "/konsultasi/{consultation}/foto", "consultations")],
+    "consultations.to_incident": [Case("post", "/konsultasi/{consultation}/insiden", "report", {"hazard": "banjir"})],
     "push.add": [
         Case(
             "json",

@@ -202,6 +202,8 @@ def describe_event(event) -> str:
     if kind == "escalated":
         line = _("Belum diverifikasi setelah %(num)s menit", num=data.get("minutes"))
         return f"{line}: {told(data)}" if "told" in data else line
+    if kind == "consultation":
+        return _("Dibuka dari konsultasi #%(id)s", id=data.get("consultation"))
     if kind == "unreached":
         return _("Pemberitahuan insiden baru: %(told)s", told=told(data))
     if kind == "split":
