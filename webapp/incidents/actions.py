@@ -11,7 +11,7 @@ from sms.gsm import encoding_of, plain
 from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS, HAZARDS
 
-from ..access import can
+from ..access import answers_handover, can
 from ..extensions import db
 from ..messaging import notices
 from ..messaging.outbound import enqueue
@@ -212,10 +212,8 @@ def handover_progress(
     list or by SMS (``member``: who sent it). On site moves the incident to ``ditangani``; once every agency
     handed it is done, the incident is ``selesai`` and its reporters are told. The caller commits. Returns
     False, changing nothing, when that stage was already recorded (a repeated SMS)."""
-    if user is not None:
-        require(user, handover.incident, "handover")
-        if user.agency_id != handover.agency_id:
-            raise Forbidden(_("Insiden ini diserahkan ke instansi lain."))
+    if user is not None and not answers_handover(user, handover, stage):
+        raise Forbidden(_("Anda tidak dapat menjawab penyerahan ke %(agency)s.", agency=handover.agency.name))
     column = HANDOVER_STAGES[stage]
     if getattr(handover, column) is not None:
         return False
@@ -233,6 +231,18 @@ def handover_progress(
         _system_status(incident, user, "selesai")
     notices.answered(incident, user)
     return True
+
+
+def acknowledge_for_bpbd(incident: Incident, user: User, note: str | None = None) -> bool:
+    """The Pusdalops records that its BPBD received the incident, as a BPBD member's TERIMA would (``Forbidden``
+    unless the incident was handed to a BPBD they answer for). Commits; False when it was received already."""
+    theirs = [h for h in incident.handovers if answers_handover(user, h, "terima")]
+    handover = next((h for h in theirs if h.acknowledged_at is None), theirs[0] if theirs else None)
+    if handover is None:
+        raise Forbidden(_("Insiden ini tidak diserahkan ke BPBD kabupaten Anda."))
+    recorded = handover_progress(handover, "terima", user=user, note=note)
+    db.session.commit()
+    return recorded
 
 
 def _system_status(incident: Incident, user: User | None, status: str) -> None:

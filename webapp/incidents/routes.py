@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import ability_required, can, fetch, public, role_of
+from ..access import ability_required, answers_handover, can, fetch, public, role_of
 from ..extensions import db, htmx
 from ..messaging import gateway_health
 from ..messaging.reach import agency_reach
@@ -157,6 +157,9 @@ def _detail_context(incident: Incident) -> dict:
         "delivering_agencies": agencies,
         "needs": db.session.scalars(select(Need).where(Need.incident_id == incident.id).order_by(Need.id)).all(),
         "transitions": actions.TRANSITIONS[incident.status],
+        "bpbd_waiting": [
+            h for h in incident.handovers if h.acknowledged_at is None and answers_handover(current_user, h, "terima")
+        ],
         "own_report_only": actions.own_report_only(incident, current_user),
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
@@ -307,6 +310,19 @@ def record_handover(incident_id: int):
             flash(_("Tiket %(ticket)s: tercatat.", ticket=incident.ticket))
         return redirect(url_for("incidents.index"), code=303)
     return _act(incident, "_summary", run, _("Tercatat."))
+
+
+@bp.post("/incidents/<int:incident_id>/bpbd")
+@ability_required("acknowledge")
+def acknowledge_for_bpbd(incident_id: int):
+    """The kabupaten's Pusdalops records that its BPBD received the incident."""
+    incident = _incident(incident_id)
+    return _act(
+        incident,
+        "_summary",
+        lambda: actions.acknowledge_for_bpbd(incident, current_user, request.form.get("note")),
+        lambda recorded: _("Tercatat: BPBD menerima.") if recorded else _("BPBD sudah tercatat menerima."),
+    )
 
 
 @bp.post("/incidents/<int:incident_id>/severity")
