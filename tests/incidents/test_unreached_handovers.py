@@ -82,12 +82,13 @@ def test_without_an_on_duty_phone_the_pusdalops_is_told_and_nobody_at_all_is_sai
     make_user("kabupaten_staff", "63.11", phone="+6281277772222")  # another kabupaten: not theirs
     second = make_incident(WINONGAN, "Prodo")
     page = hand_over(app, staff, second, agency("BPBD"))
-    assert "Ditugaskan ke BPBD: tidak ada anggota BPBD yang bisa dihubungi; diteruskan: SMS ke 1 petugas Pusdalops" in page
+    said = "tidak ada anggota BPBD yang bisa dihubungi; diteruskan: SMS ke 1 petugas Pusdalops"
+    assert f"Ditugaskan ke BPBD: {said}" in page
     assert [(m.to_phone, m.incident_id) for m in queued()] == [(pusdalops.phone, second.id)]
 
 
 def test_escalations_queue_real_messages_and_name_them(app, staff, make_incident, make_user, monkeypatch):
-    pusdalops = make_user("kabupaten_staff", "35.14", phone=PUSDALOPS)
+    make_user("kabupaten_staff", "35.14", phone=PUSDALOPS)
     unverified = make_incident(WINONGAN, "Gading", opened_at=utcnow() - timedelta(minutes=31))
     handed = make_incident(WINONGAN, "Prodo")
     actions.change_status(handed, staff, "diverifikasi")
@@ -104,7 +105,7 @@ def test_escalations_queue_real_messages_and_name_them(app, staff, make_incident
     assert sorted((m.to_phone, m.incident_id) for m in new) == sorted(
         [(PUSDALOPS, unverified.id), (PUSDALOPS, handed.id)]
     )
-    assert any(f"belum diverifikasi setelah 30 menit" in m.body for m in new)
+    assert any("belum diverifikasi setelah 30 menit" in m.body for m in new)
     assert any(f"Damkar belum menerima tiket {handed.ticket}" in m.body for m in new)
     client = signed_in(app, staff)
     said = "petugas kecamatan tidak bisa dihubungi; diteruskan: SMS ke 1 petugas Pusdalops kabupaten"
@@ -141,7 +142,8 @@ def test_the_pusdalops_accept_a_handover_to_their_own_bpbd_only(app, staff, make
     (line,) = db.session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "handover"))
     assert (line.actor_id, line.data["stage"], line.data["agency"], line.data["via"]) == (pusdalops.id, "terima",
                                                                                           "BPBD", "web")  # fmt: skip
-    assert "BPBD menerima (Kabupaten Staff, lewat web)" in client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    page = client.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "BPBD menerima (Kabupaten Staff, lewat web)" in page
 
     # Damkar is not theirs to answer for; neither is an incident of another kabupaten.
     other = make_incident(WINONGAN, "Prodo")

@@ -176,8 +176,8 @@ def handed_over(handover: Handover) -> dict:
     if tally:
         return {"told": tally.lines()}
     text = render("unreached_handover", **parts)
-    push = (f"/incidents/{incident.id}", f"insiden-{incident.id}", f"{agency.name} tak bisa dihubungi: {incident.ticket}",
-            body)  # fmt: skip
+    title = f"{agency.name} tak bisa dihubungi: {incident.ticket}"
+    push = (f"/incidents/{incident.id}", f"insiden-{incident.id}", title, body)
     return _unreached_agency(incident, agency, f"handover-{handover.id}", text, push, _about(incident), tally)
 
 
