@@ -46,6 +46,13 @@ TEMPLATES = {
     " atau SELESAI {ticket} catatan",
     "handover_link": "TANGGUH {agency}: tiket {ticket}, {hazard} di {desa}.{counts} Balas TERIMA/TANGANI/SELESAI "
     "{ticket}. {link}",
+    "unreached_handover": "Tangguh: tiket {ticket} ({hazard}, {desa}) diserahkan ke {agency}, tapi tak ada petugas "
+    "{agency} yg bisa dihubungi. Mohon hubungi {agency}.",
+    "pusdalops_new": "Tangguh: insiden baru {ticket}, {hazard} di {desa}. Petugas kecamatan tak bisa dihubungi (tanpa "
+    "HP piket/notifikasi).",
+    "forward": "TANGGUH {agency}, konsultasi dari {desa}: {question} (jawab di menu Konsultasi Tangguh)",
+    "unreached_forward": "Tangguh: konsultasi dari {desa} diteruskan ke {agency}, tapi tak ada petugas {agency} yg "
+    "bisa dihubungi. Mohon hubungi {agency}.",
     "duty_handover_late": "Tangguh: {agency} belum menerima tiket {ticket} ({hazard}, {desa}) setelah {minutes} menit.",
     "agency_recorded": "Tiket {ticket}: {stage} oleh {agency} tercatat. Terima kasih.",
     "agency_already": "Tiket {ticket}: {stage} oleh {agency} sudah tercatat sebelumnya.",
@@ -80,6 +87,7 @@ TEMPLATES = {
 
 # Parts that may be shortened to fit, in the order they give way.
 _SHRINKABLE = (
+    "question",
     "name",
     "desa",
     "example",

@@ -149,6 +149,7 @@ CASES: dict[str, list[Case]] = {
     "incidents.unmerge": [Case("post", "/incidents/{merged}/unmerge", "merge")],
     "incidents.split": [Case("post", "/reports/{report}/split", "split", {"confirm": "1"})],
     "incidents.record_handover": [Case("post", "/incidents/{incident}/handover", "handover", {"stage": "terima"})],
+    "incidents.acknowledge_for_bpbd": [Case("post", "/incidents/{incident}/bpbd", "acknowledge")],
     "incidents.map_page": [Case("get", "/peta", "incidents", target=False, listing="ticket")],
     "incidents.reveal_phone": [Case("post", "/reports/{report}/phone", "reveal")],
     "reports.photo": [Case("get", "/reports/{photo_report}/photo", "incidents")],
@@ -233,6 +234,7 @@ CASES: dict[str, list[Case]] = {
         Case("post", "/konsultasi/{consultation}/teruskan", "forward", {"agency_id": "{agency}"})
     ],
     "consultations.photo": [Case("get", "/konsultasi/{consultation}/foto", "consultations")],
+    "consultations.to_incident": [Case("post", "/konsultasi/{consultation}/insiden", "report", {"hazard": "banjir"})],
     "push.add": [
         Case(
             "json",

@@ -41,6 +41,7 @@ ABILITIES = {
     "broadcast": "send a broadcast to the residents of desa",
     "dashboard": "see the SPM figures of a kecamatan or kabupaten",
     "handover": "record their agency's answer to a handover: received, on site, done",
+    "acknowledge": "acknowledge (received), as their kabupaten's Pusdalops, a handover to its BPBD",
     "consultations": "see the konsultasi of their region (an agency: those forwarded to it)",
     "consult": "ask the kecamatan a question (konsultasi)",
     "answer": "answer a konsultasi",
@@ -93,7 +94,7 @@ ROLES: dict[str, Role] = {
     "kabupaten_staff": Role(
         ("kabupaten",),
         frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies", "warnings"})
-        | {"assess", "emergency", "relief", "deliver"},
+        | {"assess", "emergency", "relief", "deliver", "acknowledge"},
     ),
     "kecamatan_staff": Role(
         ("kecamatan",),
@@ -229,6 +230,29 @@ def can(user: User, ability: str, target=None) -> bool:
     if not user.is_authenticated or ability not in role_of(user).abilities:
         return False
     return target is None or reaches(user, target)
+
+
+def is_bpbd(agency) -> bool:
+    """An agency that is a BPBD by name ("BPBD", "BPBD Pasuruan")."""
+    name = agency.name.casefold()
+    return name == "bpbd" or name.startswith("bpbd ")
+
+
+def answers_handover(user: User, handover: Handover, stage: str) -> bool:
+    """May ``user`` record ``stage`` of the agency's answer to ``handover``: a member of that agency (``handover``),
+    any stage; or, for the receipt alone (``terima``), the Pusdalops of the incident's kabupaten when the agency
+    is a BPBD covering their kabupaten or no area in particular (``acknowledge``: BPBD's own staff at the
+    kabupaten, whose agency has no members of its own yet)."""
+    incident = handover.incident
+    if can(user, "handover", incident) and user.agency_id == handover.agency_id:
+        return True
+    area = handover.agency.region_code
+    return (
+        stage == "terima"
+        and can(user, "acknowledge", incident)
+        and is_bpbd(handover.agency)
+        and (area is None or reaches(user, area))
+    )
 
 
 def fetch(model, ident, ability: str | None = None, may=None):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_login import current_user
 
-from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, fits_one_segment
+from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, encoding_of, plain
 from sms.phone import mask_phone
 from sms.vocab import injuries_not_split
 
@@ -16,7 +16,7 @@ from .incidents.service import new_count
 from .messaging.gateway_health import outbound_stalled_for, troubles_for
 from .operations.health import server_troubles
 from .warnings.service import waiting_for
-from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, waited
+from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, told, waited
 from .web.labels import (
     AUDIT_LABELS,
     CAP_LABELS,
@@ -49,8 +49,9 @@ def init_app(app):
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["share"] = share
     app.jinja_env.filters["waited"] = waited
-    app.jinja_env.filters["fits_one_sms"] = lambda text: fits_one_segment(" ".join(text.split()))
+    app.jinja_env.filters["sms_segments"] = lambda text: encoding_of(plain(" ".join(text.split()))).segments
     app.jinja_env.filters["describe_event"] = describe_event
+    app.jinja_env.filters["told"] = told
     app.jinja_env.filters["need_label"] = lambda slug: NEED_ITEM_LABELS.get(slug, slug)
     app.jinja_env.filters["cap_label"] = lambda value: CAP_LABELS.get(value, value) if value else ""
     app.jinja_env.globals.update(

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.incidents import actions, merging
-from webapp.incidents.actions import TRANSITIONS, ActionError, Forbidden
+from webapp.incidents.actions import TRANSITIONS, ActionError, Forbidden, NeedsConfirmation
 from webapp.models import INCIDENT_STATUSES, Agency, Incident, IncidentEvent, OutboundMessage, Reporter
 from webapp.worker import send_due
 
@@ -119,12 +119,14 @@ def test_notes_and_replies(make_incident, staff, caplog):
     assert events(incident, "note")[0].note == "Tim BPBD tiba pukul 10"
     with pytest.raises(ActionError, match="Catatan kosong"):
         actions.add_note(incident, staff, "   ")
-    assert actions.reply_to_reporters(incident, staff, "Tim BPBD menuju lokasi. Mohon warga menjauhi sungai.") == 2
+    queued = actions.reply_to_reporters(incident, staff, "Tim BPBD menuju lokasi. Mohon warga menjauhi sungai.")
+    assert queued == {"recipients": 2, "segments": 1, "total": 2}
     assert len(sent_sms(caplog)) == 2
-    with pytest.raises(ActionError, match="satu SMS"):
-        actions.reply_to_reporters(incident, staff, "a" * 161)
-    with pytest.raises(ActionError, match="satu SMS"):
-        actions.reply_to_reporters(incident, staff, "Tetap tenang \U0001f64f")
+    with pytest.raises(NeedsConfirmation, match="2 SMS per pelapor, dikirim utuh: 4 SMS untuk 2 pelapor"):
+        actions.reply_to_reporters(incident, staff, "a" * 161, confirmed=False)
+    with pytest.raises(ActionError, match="terlalu panjang: 4 SMS"):
+        actions.reply_to_reporters(incident, staff, "a" * 460)
+    assert actions.reply_to_reporters(incident, staff, "Tetap tenang \U0001f64f")["segments"] == 1  # UCS-2, whole
     silent = make_incident(WINONGAN, "Prodo", reports=())
     with pytest.raises(ActionError, match="tidak punya pelapor"):
         actions.reply_to_reporters(silent, staff, "halo")

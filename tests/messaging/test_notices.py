@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import desa_code, login
+from conftest import desa_code, login, signed_in
 from fakes.push import FakePushService
 from webapp.extensions import db
 from webapp.incidents import actions
@@ -76,7 +76,10 @@ def test_escalation_once_by_push_and_on_duty_sms(app, ctx, make_user, make_incid
     assert len(pushes()) == 1 and send_due()["sent"] >= 2
     assert push_service.received[-1]["title"] == f"Belum diverifikasi: {late.ticket}"
     (event,) = db.session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "escalated"))
-    assert event.incident_id == late.id and event.data == {"minutes": 30}
+    assert event.incident_id == late.id and event.data["minutes"] == 30
+    assert event.data["told"] == [{"to": "desk", "channel": "push", "n": 1}, {"to": "duty", "channel": "sms", "n": 1}]
+    page = signed_in(app, staff).get(f"/incidents/{late.id}").get_data(as_text=True)
+    assert "Belum diverifikasi setelah 30 menit: push ke 1 petugas kecamatan, SMS ke HP piket kecamatan" in page
 
 
 def test_a_desa_official_is_told_when_staff_answer_their_report(app, ctx, make_user, make_incident, push_service):

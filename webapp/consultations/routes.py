@@ -3,14 +3,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import ability_required, fetch
+from ..access import ability_required, can, fetch
 from ..extensions import db
-from ..models import Agency, Consultation
-from ..web.forms import IDEMPOTENCY_KEY, photo_type
+from ..messaging import notices
+from ..messaging.reach import agency_reach
+from ..models import Consultation
+from ..web.formatting import told
+from ..web.forms import IDEMPOTENCY_KEY, ActionForm, photo_type
 from ..web.pagination import requested_page
 from . import bp
 from .forms import AnswerForm, ForwardForm, QuestionForm
-from .service import ConsultationError, answer, ask, forward, visible
+from .service import (
+    ConsultationError,
+    agencies_for,
+    answer,
+    ask,
+    forward,
+    guess_hazard,
+    incident_of,
+    open_incident,
+    visible,
+)
 
 PAGE_SIZE = 20
 
@@ -52,8 +65,13 @@ def _consultation(consultation_id: int) -> Consultation:
     return fetch(Consultation, consultation_id, "consultations")
 
 
-def _agencies():
-    return db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
+def _choices(consultation: Consultation) -> list[tuple[str, str]]:
+    """The agencies it may go to, each with how it would be told ("SMS ke 2 anggota Damkar")."""
+    agencies = agencies_for(consultation)
+    if not can(current_user, "forward", consultation):
+        return [(str(a.id), a.name) for a in agencies]
+    reach = agency_reach(agencies, consultation)
+    return [(str(a.id), f"{a.name} · {told({'told': reach[a.id]})}") for a in agencies]
 
 
 @bp.get("/konsultasi/<int:consultation_id>")
@@ -61,8 +79,12 @@ def _agencies():
 def detail(consultation_id: int, answer_form=None, forward_form=None, status=200):
     consultation = _consultation(consultation_id)
     forward_form = forward_form or ForwardForm()
-    forward_form.agency_id.choices = [(str(a.id), a.name) for a in _agencies()]
-    return render_template("consultations/detail.html", consultation=consultation,
+    forward_form.agency_id.choices = _choices(consultation)
+    forwarded = notices.forward_told(consultation) if can(current_user, "forward", consultation) else None
+    incident = incident_of(consultation)
+    guess = guess_hazard(consultation) if incident is None and can(current_user, "report", consultation) else None
+    return render_template("consultations/detail.html", consultation=consultation, forwarded=forwarded,
+                           incident=incident, guess=guess, action_form=ActionForm(),
                            answer_form=answer_form or AnswerForm(), forward_form=forward_form), status  # fmt: skip
 
 
@@ -89,18 +111,39 @@ def reply(consultation_id: int):
 def forward_to_agency(consultation_id: int):
     consultation = _consultation(consultation_id)
     form = ForwardForm()
-    form.agency_id.choices = [(str(a.id), a.name) for a in _agencies()]
+    form.agency_id.choices = _choices(consultation)
     if form.validate_on_submit():
         try:
-            forward(current_user, consultation, int(form.agency_id.data))
+            said = forward(current_user, consultation, int(form.agency_id.data))
         except PermissionError:
             abort(403)
         except ConsultationError as exc:
             form.agency_id.errors.append(str(exc))
         else:
-            flash(_("Diteruskan ke %(agency)s.", agency=consultation.agency.name))
+            flash(_("Diteruskan ke %(agency)s: %(told)s.", agency=consultation.agency.name, told=told(said)),
+                  "info" if "unreached" not in said else "error")  # fmt: skip
             return redirect(url_for("consultations.detail", consultation_id=consultation.id), code=303)
     return detail(consultation_id, forward_form=form, status=422)
+
+
+@bp.post("/konsultasi/<int:consultation_id>/insiden")
+@ability_required("report")
+def to_incident(consultation_id: int):
+    """Open an incident from the question in one step (the hazard prefilled from it); then go to the incident."""
+    consultation = _consultation(consultation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    hazard = request.form.get("hazard") or None
+    try:
+        incident = open_incident(current_user, consultation, hazard)
+    except PermissionError:
+        abort(403)
+    except ConsultationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("consultations.detail", consultation_id=consultation.id), code=303)
+    flash(_("Insiden %(ticket)s dari konsultasi ini.", ticket=incident.ticket))
+    return redirect(url_for("incidents.detail", incident_id=incident.id), code=303)
 
 
 @bp.get("/konsultasi/<int:consultation_id>/foto")

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+
+from sms.parse import parse
+from sms.vocab import HAZARDS
 
 from ..access import can, scope
 from ..extensions import db
-from ..models import Agency, Consultation, Region, User, utcnow
+from ..intake.ingest import InboundMessage, ingest
+from ..messaging import notices
+from ..models import Agency, Consultation, Incident, IncidentEvent, Region, Report, User, utcnow
+from ..vocabulary.parsers import parser_for, readable
 
 MAX_TEXT = 2000
 
@@ -24,6 +30,19 @@ def visible(user: User):
         select(Consultation)
         .where(scope(user, Consultation, "consultations"))
         .order_by(Consultation.asked_at.desc(), Consultation.id.desc())
+    )
+
+
+def asked_by(user: User, limit: int = 5) -> list[Consultation]:
+    """The user's own latest konsultasi, the most recently answered first: what their home page shows."""
+    latest = func.coalesce(Consultation.answered_at, Consultation.asked_at)
+    return list(
+        db.session.scalars(
+            select(Consultation)
+            .where(Consultation.asked_by_id == user.id, scope(user, Consultation, "consultations"))
+            .order_by(latest.desc(), Consultation.id.desc())
+            .limit(limit)
+        )
     )
 
 
@@ -61,12 +80,72 @@ def answer(user: User, consultation: Consultation, text: str) -> None:
     db.session.commit()
 
 
-def forward(user: User, consultation: Consultation, agency_id: int | None) -> None:
-    """The kecamatan hands the question to an agency, whose people then see and answer it. Commits."""
+def agencies_for(consultation: Consultation) -> list[Agency]:
+    """The agencies a konsultasi may be forwarded to: active ones whose area holds its desa (none set: anywhere)."""
+    agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
+    place = consultation.desa_code
+    return [a for a in agencies if a.region_code is None or place == a.region_code
+            or place.startswith(a.region_code + ".")]  # fmt: skip
+
+
+def forward(user: User, consultation: Consultation, agency_id: int | None) -> dict:
+    """The kecamatan hands the question to an agency, whose people then see and answer it; its members are told
+    by SMS and its accounts by push (``notices.forwarded``: nobody there, the on-duty phone or the Pusdalops).
+    Commits; returns who was told."""
     if not can(user, "forward", consultation):
         raise PermissionError
     agency = db.session.get(Agency, agency_id) if agency_id else None
-    if agency is None or not agency.active:
+    if agency is None or agency not in agencies_for(consultation):
         raise ConsultationError(_("Instansi tidak dikenal."))
     consultation.agency_id, consultation.status = agency.id, "diteruskan"
+    consultation.agency = agency
+    told = notices.forwarded(consultation, agency)
     db.session.commit()
+    return told
+
+
+# --- A konsultasi that is an incident after all ("Air masih naik, perlu perahu") ------------------------------
+
+
+def _external_id(consultation: Consultation) -> str:
+    return f"konsultasi-{consultation.id}"
+
+
+def guess_hazard(consultation: Consultation) -> str | None:
+    """The hazard the parser reads in the question, to prefill the form that opens an incident from it."""
+    lexicon, gazetteer = parser_for(consultation.kecamatan_code)
+    return parse(readable(consultation.question), gazetteer, lexicon).hazard
+
+
+def incident_of(consultation: Consultation) -> Incident | None:
+    """The incident opened (or joined) from this konsultasi, through the report it became; None when none."""
+    report = db.session.scalar(
+        select(Report).where(Report.channel == "web", Report.external_id == _external_id(consultation))
+    )
+    return report.incident if report is not None else None
+
+
+def open_incident(user: User, consultation: Consultation, hazard: str | None) -> Incident:
+    """Turn the question into a report of its desa, through the one intake door, exactly once per konsultasi: it
+    opens an incident (or joins the open one of the same desa and hazard), the asker's own report, whose
+    figures the parser reads from the question. The timeline says it came from this konsultasi, and the
+    konsultasi shows the ticket. Commits; ``ConsultationError`` when it cannot become an incident."""
+    if not (can(user, "report", consultation) and can(user, "consultations", consultation)):
+        raise PermissionError
+    if hazard is not None and hazard not in HAZARDS:
+        raise ConsultationError(_("Jenis bencana tidak dikenal."))
+    existing = incident_of(consultation)
+    if existing is not None:
+        return existing
+    result = ingest(InboundMessage(channel="web", external_id=_external_id(consultation), text=consultation.question,
+                                   kecamatan_code=consultation.kecamatan_code, desa_code=consultation.desa_code,
+                                   submitted_by_id=consultation.asked_by_id, hazard=hazard))  # fmt: skip
+    incident = db.session.get(Report, result.report_id).incident
+    if incident is None:
+        raise ConsultationError(_("Pertanyaan tersimpan sebagai laporan, tetapi belum menjadi insiden."))
+    if not result.duplicate:
+        db.session.add(IncidentEvent(incident=incident, actor_id=user.id, kind="consultation",
+                                     data={"consultation": consultation.id}))  # fmt: skip
+        incident.updated_at = utcnow()
+    db.session.commit()
+    return incident

@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from sms.gsm import fits_one_segment
+from sms.gsm import encoding_of, plain
 from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS, HAZARDS
 
-from ..access import can
+from ..access import answers_handover, can
 from ..extensions import db
 from ..messaging import notices
 from ..messaging.outbound import enqueue
@@ -42,6 +42,7 @@ TRANSITIONS = {
     "digabung": (),
 }
 MAX_COUNT = 1_000_000
+MAX_REPLY_SEGMENTS = 3  # a reply longer than this is refused with its count, never cut
 
 
 class ActionError(ValueError):
@@ -94,21 +95,25 @@ def reporter_contacts(incident: Incident) -> list[tuple[Reporter, Report]]:
     return list(latest.values())
 
 
-def _notify(incident: Incident, user: User | None, text: str, purpose: str) -> int:
-    """Queue ``text`` for every reporter of the incident, once each, by the channel they reported on; those who
-    sent BERHENTI are left out. The timeline records how many it was queued for."""
+def _notify(incident: Incident, user: User | None, text: str, purpose: str) -> dict:
+    """Queue ``text``, whole, for every reporter of the incident, once each, by the channel they reported on; those
+    who sent BERHENTI are left out. The timeline records how many it was queued for and what the SMS among them
+    cost in segments (each, and in all), as the queued rows count them. Returns the same."""
     contacts = reporter_contacts(incident)
     reachable = [(reporter, report) for reporter, report in contacts if not reporter.opted_out]
+    by_sms = sum(1 for _reporter, report in reachable if report.channel != "whatsapp")
+    segments = encoding_of(text).segments  # what the outbound queue records on each row (``outbound._row``)
+    cost = {"segments": segments if by_sms else 0, "total": segments * by_sms}
     event = IncidentEvent(
         incident=incident,
         actor_id=user.id if user else None,
         kind="sms",
         note=text,
-        data={"purpose": purpose, "recipients": len(reachable), "opted_out": len(contacts) - len(reachable)},
+        data={"purpose": purpose, "recipients": len(reachable), "opted_out": len(contacts) - len(reachable), **cost},
     )
     db.session.add(event)
     db.session.flush()  # the event's id makes each message's key: one message per reporter per action
-    for reporter, report in reachable:
+    rows = [
         enqueue(
             key=f"notify-{event.id}-{reporter.id}",
             to=reporter.phone,
@@ -120,7 +125,11 @@ def _notify(incident: Incident, user: User | None, text: str, purpose: str) -> i
             reporter_id=reporter.id,
             incident_id=incident.id,
         )
-    return len(reachable)
+        for reporter, report in reachable
+    ]
+    if sum(row.segments for row in rows if row.channel == "sms") != cost["total"] or any(r.body != text for r in rows):
+        raise RuntimeError("the timeline would not say what was queued")  # the event is append-only: check first
+    return {"recipients": len(rows), **cost}
 
 
 def own_report_only(incident: Incident, user: User) -> bool:
@@ -171,8 +180,9 @@ def serves(agency: Agency, incident: Incident) -> bool:
     return area is None or incident.kecamatan_code == area or incident.kecamatan_code.startswith(area + ".")
 
 
-def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> None:
-    """Hand the incident to one more agency (an incident may be handed to several, each once)."""
+def hand_over(incident: Incident, user: User, agency_id: int | None, note: str | None = None) -> dict:
+    """Hand the incident to one more agency (an incident may be handed to several, each once). Returns who was
+    told (``notices.handed_over``), which the timeline line says too."""
     require(user, incident, "agency")
     agency = db.session.get(Agency, agency_id) if agency_id else None
     if agency is None or not agency.active or not serves(agency, incident):
@@ -182,11 +192,13 @@ def hand_over(incident: Incident, user: User, agency_id: int | None, note: str |
     handover = Handover(incident=incident, agency=agency, created_by_id=user.id)
     db.session.add(handover)
     incident.updated_at = utcnow()  # the list shows handovers: its version must change
-    add_event(incident, user, "agency", clean_note(note), agency=agency.name)
+    note = clean_note(note)
     db.session.flush()
-    notices.handed_over(handover)
+    told = notices.handed_over(handover)
+    add_event(incident, user, "agency", note, agency=agency.name, **told)
     notices.answered(incident, user)
     db.session.commit()
+    return {"agency": agency.name, **told}
 
 
 # An agency's answer to a handover, and the column it fills; a later stage fills the earlier ones too.
@@ -200,10 +212,8 @@ def handover_progress(
     list or by SMS (``member``: who sent it). On site moves the incident to ``ditangani``; once every agency
     handed it is done, the incident is ``selesai`` and its reporters are told. The caller commits. Returns
     False, changing nothing, when that stage was already recorded (a repeated SMS)."""
-    if user is not None:
-        require(user, handover.incident, "handover")
-        if user.agency_id != handover.agency_id:
-            raise Forbidden(_("Insiden ini diserahkan ke instansi lain."))
+    if user is not None and not answers_handover(user, handover, stage):
+        raise Forbidden(_("Anda tidak dapat menjawab penyerahan ke %(agency)s.", agency=handover.agency.name))
     column = HANDOVER_STAGES[stage]
     if getattr(handover, column) is not None:
         return False
@@ -221,6 +231,18 @@ def handover_progress(
         _system_status(incident, user, "selesai")
     notices.answered(incident, user)
     return True
+
+
+def acknowledge_for_bpbd(incident: Incident, user: User, note: str | None = None) -> bool:
+    """The Pusdalops records that its BPBD received the incident, as a BPBD member's TERIMA would (``Forbidden``
+    unless the incident was handed to a BPBD they answer for). Commits; False when it was received already."""
+    theirs = [h for h in incident.handovers if answers_handover(user, h, "terima")]
+    handover = next((h for h in theirs if h.acknowledged_at is None), theirs[0] if theirs else None)
+    if handover is None:
+        raise Forbidden(_("Insiden ini tidak diserahkan ke BPBD kabupaten Anda."))
+    recorded = handover_progress(handover, "terima", user=user, note=note)
+    db.session.commit()
+    return recorded
 
 
 def _system_status(incident: Incident, user: User | None, status: str) -> None:
@@ -341,16 +363,27 @@ def add_note(incident: Incident, user: User, note: str) -> None:
     db.session.commit()
 
 
-def reply_to_reporters(incident: Incident, user: User, text: str) -> int:
-    """Queue one SMS to each reporter of the incident; the text must fit one GSM-7 segment."""
+def reply_to_reporters(incident: Incident, user: User, text: str, confirmed: bool = True) -> dict:
+    """Queue the text, whole, to each reporter of the incident. A text longer than one SMS goes as a multi-part
+    SMS of at most ``MAX_REPLY_SEGMENTS`` segments, after the person confirmed its cost (``NeedsConfirmation``
+    unless ``confirmed``); a longer one is refused with its count. Nothing is ever cut. Returns how many it was
+    queued for and what it costs, counted from the queued rows."""
     require(user, incident, "reply")
-    text = " ".join((text or "").split())
+    text = plain(" ".join((text or "").split()))  # curly quotes and dashes would make it UCS-2: 70 a segment
     if not text:
         raise ActionError(_("Pesan kosong."))
-    if not fits_one_segment(text):
-        raise ActionError(_("Pesan harus muat satu SMS: maksimal 160 karakter, tanpa emoji atau tanda kutip miring."))
-    if not any(not reporter.opted_out for reporter, _report in reporter_contacts(incident)):
+    encoding = encoding_of(text)
+    if encoding.segments > MAX_REPLY_SEGMENTS:
+        raise ActionError(_("Pesan terlalu panjang: %(num)d SMS (%(chars)d karakter). Paling banyak %(max)d SMS; "
+                            "persingkat pesannya.", num=encoding.segments, chars=encoding.units,
+                            max=MAX_REPLY_SEGMENTS))  # fmt: skip
+    reachable = [r for r, _report in reporter_contacts(incident) if not r.opted_out]
+    if not reachable:
         raise ActionError(_("Insiden ini tidak punya pelapor yang dapat dihubungi lewat SMS."))
+    if encoding.segments > 1 and not confirmed:
+        raise NeedsConfirmation(_("Pesan ini %(num)d SMS per pelapor, dikirim utuh: %(total)d SMS untuk %(people)d "
+                                  "pelapor. Kirim?", num=encoding.segments, total=encoding.segments * len(reachable),
+                                  people=len(reachable)))  # fmt: skip
     queued = _notify(incident, user, text, "balasan")
     db.session.commit()
     return queued

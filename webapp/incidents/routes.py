@@ -7,14 +7,16 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import ability_required, can, fetch, public, role_of
+from ..access import ability_required, answers_handover, can, fetch, public, role_of
 from ..extensions import db, htmx
 from ..messaging import gateway_health
+from ..messaging.reach import agency_reach
 from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
 from ..vocabulary.service import proposals
 from ..warnings.service import state as warnings_state
+from ..web.formatting import told as describe_told
 from ..web.labels import COUNT_LABELS, HAZARD_LABELS, SEVERITY_LABELS
 from ..web.pagination import BadPage, page_number
 from . import actions, bp, figures, merging
@@ -138,6 +140,9 @@ def _detail_context(incident: Incident) -> dict:
     ).all()
     agencies = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name)).all()
     handed = {h.agency_id for h in incident.handovers}
+    offered = [a for a in agencies if a.id not in handed and actions.serves(a, incident)]
+    reach = agency_reach(offered, incident) if can(current_user, "agency", incident) else {a.id: [] for a in offered}
+    reach = [reach[a.id] for a in offered]
     place = locations([incident.id]).get(incident.id)
     today = utcnow().astimezone(ZONES[zone_for(incident.kecamatan_code)]).date()
     return {
@@ -147,10 +152,14 @@ def _detail_context(incident: Incident) -> dict:
         "incident": incident,
         "reports": reports,
         "events": events,
-        "agencies": [a for a in agencies if a.id not in handed and actions.serves(a, incident)],
+        "agencies": offered,
+        "agency_reach": {a.id: describe_told({"told": lines}) for a, lines in zip(offered, reach, strict=True)},
         "delivering_agencies": agencies,
         "needs": db.session.scalars(select(Need).where(Need.incident_id == incident.id).order_by(Need.id)).all(),
         "transitions": actions.TRANSITIONS[incident.status],
+        "bpbd_waiting": [
+            h for h in incident.handovers if h.acknowledged_at is None and answers_handover(current_user, h, "terima")
+        ],
         "own_report_only": actions.own_report_only(incident, current_user),
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
@@ -259,7 +268,7 @@ def hand_over(incident_id: int):
         incident,
         "_summary",
         lambda: actions.hand_over(incident, current_user, _optional_int("agency_id"), request.form.get("note")),
-        _("Insiden diserahkan ke instansi."),
+        lambda told: _("Insiden diserahkan ke %(agency)s: %(told)s.", agency=told["agency"], told=describe_told(told)),
     )
 
 
@@ -301,6 +310,19 @@ def record_handover(incident_id: int):
             flash(_("Tiket %(ticket)s: tercatat.", ticket=incident.ticket))
         return redirect(url_for("incidents.index"), code=303)
     return _act(incident, "_summary", run, _("Tercatat."))
+
+
+@bp.post("/incidents/<int:incident_id>/bpbd")
+@ability_required("acknowledge")
+def acknowledge_for_bpbd(incident_id: int):
+    """The kabupaten's Pusdalops records that its BPBD received the incident."""
+    incident = _incident(incident_id)
+    return _act(
+        incident,
+        "_summary",
+        lambda: actions.acknowledge_for_bpbd(incident, current_user, request.form.get("note")),
+        lambda recorded: _("Tercatat: BPBD menerima.") if recorded else _("BPBD sudah tercatat menerima."),
+    )
 
 
 @bp.post("/incidents/<int:incident_id>/severity")
@@ -368,6 +390,13 @@ def add_note(incident_id: int):
     )
 
 
+def _queued_message(queued: dict) -> str:
+    if queued["segments"] > 1:
+        return _("SMS diantrekan untuk %(num)d pelapor, utuh: %(segments)d bagian per pesan, %(total)d SMS.",
+                 num=queued["recipients"], segments=queued["segments"], total=queued["total"])  # fmt: skip
+    return _("SMS diantrekan untuk %(num)d pelapor.", num=queued["recipients"])
+
+
 @bp.post("/incidents/<int:incident_id>/reply")
 @ability_required("reply")
 def reply(incident_id: int):
@@ -375,8 +404,8 @@ def reply(incident_id: int):
     return _act(
         incident,
         "_reply",
-        lambda: actions.reply_to_reporters(incident, current_user, request.form.get("text", "")),
-        lambda sent: _("SMS terkirim ke %(num)d pelapor.", num=sent),
+        lambda: actions.reply_to_reporters(incident, current_user, request.form.get("text", ""), _confirmed()),
+        _queued_message,
     )
 
 

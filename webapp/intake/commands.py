@@ -15,7 +15,7 @@ from sms.replies import STATUS_WORDS, hazard_label, render
 from ..access import can
 from ..extensions import db
 from ..incidents.actions import handover_progress
-from ..messaging import notices
+from ..messaging.reach import covers
 from ..models import AgencyMember, Incident, Region, Report, Reporter, User, utcnow
 from ..relief.service import shelter_sms
 
@@ -64,7 +64,7 @@ def agency_answer(parsed: Parsed, phone: str | None) -> str:
     if incident is None:
         return render("cek_unknown", ticket=parsed.ticket)
     handover = next((h for h in incident.handovers if h.agency_id == member.agency_id), None)
-    if handover is None or not notices.covers(member, incident):  # another area's member of the same agency
+    if handover is None or not covers(member, incident):  # another area's member of the same agency
         return render("agency_not_handed", ticket=parsed.ticket)
     recorded = handover_progress(handover, parsed.command, member=member.name, note=parsed.note)
     template = "agency_recorded" if recorded else "agency_already"

@@ -88,6 +88,11 @@ def is_silent(row: ReceivingNumber, now: datetime) -> bool:
     return row.gateway == "android" and (row.last_seen_at or row.created_at) < _silent_limit(now)
 
 
+def never_heard(row: ReceivingNumber) -> bool:
+    """An Android phone that has not sent a single webhook since it was set up: not known to be connected."""
+    return row.gateway == "android" and row.last_seen_at is None
+
+
 def is_failing(row: ReceivingNumber) -> bool:
     return row.gateway == "android" and row.failures >= current_app.config["GATEWAY_FAILURES_OFFLINE"]
 
@@ -108,11 +113,14 @@ class Trouble:
     number: ReceivingNumber
     silent: bool
     since: datetime
+    never: bool = False  # silent since it was set up: it has never been heard from
 
 
 def trouble(number: ReceivingNumber, now: datetime) -> Trouble | None:
+    """Why ``number`` is offline now, or None. None is not "connected" for a phone never heard from: that is its
+    own state (``never_heard``) until ``GATEWAY_SILENT_MINUTES`` after it was set up, then it is silent."""
     if is_silent(number, now):
-        return Trouble(number, True, number.last_seen_at or number.created_at)
+        return Trouble(number, True, number.last_seen_at or number.created_at, never=never_heard(number))
     if is_failing(number) or number.offline_since:
         return Trouble(number, False, number.last_failure_at or number.offline_since or now)
     return None

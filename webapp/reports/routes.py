@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..access import Forbidden, ability_required, can, desa_for_form, fetch
+from ..consultations.service import asked_by
 from ..extensions import db
 from ..incidents.service import latest_answers
 from ..intake.ingest import ingest
@@ -39,7 +40,9 @@ def mine():
         page=requested_page(), per_page=MINE_PAGE_SIZE, error_out=False, count=True,
     )  # fmt: skip
     incident_ids = [r.incident_id for r in pagination.items if r.incident_id]
-    return render_template("reports/mine.html", pagination=pagination, answers=latest_answers(incident_ids))
+    questions = asked_by(current_user) if can(current_user, "consult") else []
+    return render_template("reports/mine.html", pagination=pagination, answers=latest_answers(incident_ids),
+                           questions=questions)  # fmt: skip
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])

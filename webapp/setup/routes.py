@@ -7,6 +7,7 @@ from ..access import Forbidden, ability_required, fetch, role_of
 from ..audit import record
 from ..extensions import db, htmx
 from ..messaging import gateway_health
+from ..messaging.reach import agency_reach
 from ..models import Agency, AgencyMember, AuditEntry, ReceivingNumber, SignIn, utcnow
 from ..web.forms import ActionForm
 from ..web.pagination import requested_page
@@ -200,8 +201,10 @@ def _agency_form():
 
 
 def _agencies_page(form=None, member_form=None, status=200):
-    return render_template("setup/agencies.html", agencies=agencies_for(current_user), form=form or _agency_form(),
-                           member_form=member_form or MemberForm(), action_form=ActionForm()), status  # fmt: skip
+    agencies = agencies_for(current_user)
+    return render_template("setup/agencies.html", agencies=agencies, reach=agency_reach(agencies),
+                           form=form or _agency_form(), member_form=member_form or MemberForm(),
+                           action_form=ActionForm()), status  # fmt: skip
 
 
 @bp.get("/instansi")

@@ -93,6 +93,39 @@ def _figures(new: dict, old: dict) -> str:
     return ", ".join(parts)
 
 
+def _told_line(line: dict) -> str:
+    channel = {"sms": "SMS", "whatsapp": "WhatsApp", "push": "push"}.get(line.get("channel"), line.get("channel"))
+    to, num, agency = line.get("to"), line.get("n", 0), line.get("agency")
+    if to == "members":
+        return _("%(channel)s ke %(num)s anggota %(agency)s", channel=channel, num=num, agency=agency)
+    if to == "agency_staff":
+        return _("push ke %(num)s petugas %(agency)s", num=num, agency=agency)
+    if to == "desk":
+        return _("push ke %(num)s petugas kecamatan", num=num)
+    if to == "duty":
+        return _("SMS ke HP piket kecamatan")
+    if to == "kabupaten":
+        return _("%(channel)s ke %(num)s petugas Pusdalops kabupaten", channel=channel, num=num)
+    return _("%(channel)s ke %(num)s orang", channel=channel, num=num)
+
+
+def told(data: dict | None) -> str:
+    """Who a notice reached, from the ``told`` lines counted from its queued messages ("SMS ke 2 anggota
+    Damkar, push ke 1 petugas Damkar"); when the people it was meant for (``unreached``) could not be reached,
+    says so and who it went to instead; "tidak ada yang bisa dihubungi" when nobody was."""
+    data = data or {}
+    lines = [_told_line(line) for line in data.get("told") or [] if line.get("n")]
+    unreached = data.get("unreached")
+    if not lines:
+        return _("tidak ada yang bisa dihubungi")
+    said = ", ".join(lines)
+    if unreached is None:
+        return said
+    if unreached == "desk":
+        return _("petugas kecamatan tidak bisa dihubungi; diteruskan: %(told)s", told=said)
+    return _("tidak ada anggota %(agency)s yang bisa dihubungi; diteruskan: %(told)s", agency=unreached, told=said)
+
+
 def describe_event(event) -> str:
     """One timeline line in Bahasa Indonesia for an incident event."""
     data = event.data or {}
@@ -108,6 +141,8 @@ def describe_event(event) -> str:
         agency = data.get("agency")
         if data.get("withdrawn"):
             return _("Penyerahan ke %(agency)s ditarik", agency=agency)
+        if agency and "told" in data:
+            return _("Ditugaskan ke %(agency)s: %(told)s", agency=agency, told=told(data))
         return _("Ditugaskan ke %(agency)s", agency=agency) if agency else _("Penugasan instansi dihapus")
     if kind == "severity":
         return _("Keparahan: %(level)s", level=SEVERITY_LABELS.get(data.get("new"), _("belum dinilai")))
@@ -138,6 +173,9 @@ def describe_event(event) -> str:
     if kind == "note":
         return _("Catatan")
     if kind == "sms":
+        if (data.get("segments") or 0) > 1:
+            return _("SMS diantrekan untuk %(num)s pelapor, utuh: %(segments)s bagian per pesan, %(total)s SMS",
+                     num=data.get("recipients", 0), segments=data["segments"], total=data.get("total"))  # fmt: skip
         return _("SMS diantrekan untuk %(num)s pelapor", num=data.get("recipients", 0))
     if kind == "merge":
         return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
@@ -157,11 +195,17 @@ def describe_event(event) -> str:
         )
         return _("%(agency)s %(stage)s (%(member)s, lewat %(via)s)", agency=data.get("agency"), stage=stage,
                  member=data.get("member") or "?", via="SMS" if data.get("via") == "sms" else "web")  # fmt: skip
+    # Escalations written before they counted whom they reached claim nothing about it.
     if kind == "handover_late":
-        return _("%(agency)s belum menerima setelah %(num)s menit: petugas diberi tahu", agency=data.get("agency"),
-                 num=data.get("minutes"))  # fmt: skip
+        line = _("%(agency)s belum menerima setelah %(num)s menit", agency=data.get("agency"), num=data.get("minutes"))
+        return f"{line}: {told(data)}" if "told" in data else line
     if kind == "escalated":
-        return _("Belum diverifikasi setelah %(num)s menit: petugas diberi tahu", num=data.get("minutes"))
+        line = _("Belum diverifikasi setelah %(num)s menit", num=data.get("minutes"))
+        return f"{line}: {told(data)}" if "told" in data else line
+    if kind == "consultation":
+        return _("Dibuka dari konsultasi #%(id)s", id=data.get("consultation"))
+    if kind == "unreached":
+        return _("Pemberitahuan insiden baru: %(told)s", told=told(data))
     if kind == "split":
         return _("Laporan #%(id)s dipisah ke %(ticket)s", id=data.get("report"), ticket=data.get("into"))
     if kind == "split_from":
