@@ -2,9 +2,11 @@
 
 Each round, in this order:
 0. once a minute, say it ran (``service_state``: ``/healthz`` says ``worker_stopped`` when it stops saying so);
-1. escalate incidents left unverified too long and handovers nobody acknowledged (``notices.escalate_due``);
+1. escalate incidents left unverified too long and handovers nobody acknowledged (``notices.escalate_due``; at
+   most every ``CHECK_SECONDS``);
 2. every ``WARNINGS_POLL_SECONDS``, poll BMKG's warnings (``warnings.poller.poll``);
-3. check the Android gateways' health (``gateway_health.check``: offline alerts, recoveries, tests, the canary);
+3. check the Android gateways' health (``gateway_health.check``: offline alerts, recoveries, tests, the canary;
+   at most every ``CHECK_SECONDS``);
 4. once an hour, forget sign-in attempts older than ``SIGN_IN_KEEP_DAYS``;
 5. send what is due (``send_due``): one message per open send slot of each gateway phone, replies first, and
    tell gateway health what each Android device did; with nothing sent, wait for the next slot (``idle_seconds``).
@@ -34,6 +36,7 @@ from .warnings.poller import poll as poll_warnings
 
 HOUSEKEEPING_SECONDS = 3600
 HEARTBEAT_SECONDS = 60
+CHECK_SECONDS = 1.0  # escalations and gateway health at most this often: a busy worker's rounds are a slot apart
 
 
 def offline_numbers(now: datetime | None = None) -> set[int]:
@@ -61,6 +64,7 @@ class Schedule:
     polled: float = -1e9
     housekept: float = -1e9
     beat: float = -1e9
+    checked: float = -1e9
 
 
 def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], None]) -> dict[str, int]:
@@ -70,13 +74,16 @@ def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], 
         schedule.beat = time.monotonic()
         state.report("worker", True, worker)
         db.session.commit()
-    escalated = escalate_due()
-    if escalated:
-        say(f"escalated={escalated}")
+    checking = time.monotonic() - schedule.checked >= CHECK_SECONDS
+    if checking:
+        schedule.checked = time.monotonic()
+        escalated = escalate_due()
+        if escalated:
+            say(f"escalated={escalated}")
     if time.monotonic() - schedule.polled > current_app.config["WARNINGS_POLL_SECONDS"]:
         schedule.polled = time.monotonic()
         say(poll_warnings().line())
-    health = gateway_health.check()
+    health = gateway_health.check() if checking else {}
     if health:
         say("gateways " + counts_line(health))
     if time.monotonic() - schedule.housekept > HOUSEKEEPING_SECONDS:
