@@ -45,12 +45,14 @@ def offline_numbers(now: datetime | None = None) -> set[int]:
     return set(db.session.scalars(select(ReceivingNumber.id).where(gateway_health.offline_clause(now))))
 
 
-def send_due(worker: str | None = None, limit: int = 20, now: datetime | None = None) -> dict[str, int]:
+def send_due(
+    worker: str | None = None, limit: int = 20, now: datetime | None = None, sweep: bool = True
+) -> dict[str, int]:
     """Claim what is due (one message per open send slot of each phone, the rest up to ``limit``), send it, and
     record for gateway health whether each Android device took its message; returns how many messages ended in
     each status."""
     now = now or utcnow()
-    deliveries = deliver_due(worker or worker_name(), limit, now, offline_numbers(now))
+    deliveries = deliver_due(worker or worker_name(), limit, now, offline_numbers(now), sweep)
     for delivery in deliveries:
         if delivery.device:
             gateway_health.record_send(delivery.device, ok=delivery.device_ok, reason=delivery.reason)
@@ -91,7 +93,7 @@ def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], 
         forgotten = forget_old_sign_ins()
         if forgotten:
             say(f"sign-ins forgotten={forgotten}")
-    return send_due(worker, batch)
+    return send_due(worker, batch, sweep=checking)
 
 
 def idle_seconds(poll: float) -> float:

@@ -35,7 +35,9 @@ def upgrade():
     )
     with op.batch_alter_table("outbound_message", schema=None) as batch_op:
         batch_op.alter_column("priority", server_default=None, existing_type=sa.SmallInteger(), existing_nullable=False)
-        batch_op.create_index("ix_outbound_message_lane", ["status", "priority", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_outbound_message_lane", ["status", "gateway", "priority", "next_attempt_at"], unique=False
+        )
         batch_op.create_check_constraint(op.f("ck_outbound_message_priority"), "priority BETWEEN 0 AND 3")
 
     with op.batch_alter_table("receiving_number", schema=None) as batch_op:

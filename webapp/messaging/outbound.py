@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,7 @@ from ..models import (
     LANE_NOTIFY,
     LANE_REPLY,
     LANE_WARNING,
+    OUTBOUND_GATEWAYS,
     OutboundMessage,
     PushSubscription,
     ReceivingNumber,
@@ -198,17 +199,24 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def _due(now: datetime):
-    lease = timedelta(seconds=current_app.config["OUTBOUND_LEASE_SECONDS"])
-    return or_(
-        and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now),
-        and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < now - lease),
-    )
-
-
 def _take(worker: str, where, limit: int, now: datetime, number: ReceivingNumber | None = None) -> list[int]:
-    """Claim up to ``limit`` messages matching ``where``, lowest lane first, then the longest due; bound to
-    ``number`` when one is given. Does not commit."""
+    """Claim up to ``limit`` due messages matching ``where``, lowest lane first, then the longest due; bound to
+    ``number`` when one is given. Does not commit.
+
+    Due: queued and past ``next_attempt_at`` (read in lane order along ``ix_outbound_message_lane``, so a queue of
+    thousands costs no more than a short one), or left ``sending`` by a worker whose lease ran out (few)."""
+    lease = timedelta(seconds=current_app.config["OUTBOUND_LEASE_SECONDS"])
+    taken: list[int] = []
+    for due in (
+        and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < now - lease),
+        and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now),
+    ):
+        if len(taken) < limit:
+            taken += _claim_rows(worker, and_(due, where), limit - len(taken), now, number)
+    return taken
+
+
+def _claim_rows(worker: str, where, limit: int, now: datetime, number: ReceivingNumber | None) -> list[int]:
     due = (
         select(OutboundMessage.id)
         .where(where)
@@ -241,16 +249,23 @@ def _take(worker: str, where, limit: int, now: datetime, number: ReceivingNumber
     return [row.id for row in sorted(rows)]  # RETURNING keeps no order: send lowest lane first, then oldest
 
 
-def claim(worker: str, limit: int = 20, now: datetime | None = None, offline: Collection[int] = ()) -> list[int]:
+def claim(
+    worker: str,
+    limit: int = 20,
+    now: datetime | None = None,
+    offline: Collection[int] = (),
+    sweep: bool = True,
+) -> list[int]:
     """Take due messages for ``worker`` and commit; returns their ids in the order to send them.
 
     Due: queued and past ``next_attempt_at``, or left ``sending`` by a worker whose lease ran out (those
     come back ``in_doubt``). SMS that a number of the pool carries: one per number whose send slot is open,
     healthy numbers first (``offline``: ids of the numbers gateway health says are offline). Everything else
-    (push, email, Telegram, the console, SMS no number carries): up to ``limit``, lowest lane first.
+    (push, email, Telegram, the console): up to ``limit``, lowest lane first; with ``sweep``, also SMS through
+    the Android gateway or Twilio that no number carries (a kecamatan without a phone: sent as before, through
+    the gateway's own choice), which takes a look at the whole queue (the worker sweeps once a second).
     """
     now = now or utcnow()
-    due = _due(now)
     numbers = pool.numbers()
     ids: list[int] = []
     for number in sorted(numbers, key=lambda n: n.id in offline):
@@ -259,7 +274,7 @@ def claim(worker: str, limit: int = 20, now: datetime | None = None, offline: Co
         if not pool.slot_open(number, now) or not pool.take_slot(number, now):
             db.session.rollback()
             continue
-        taken = _take(worker, and_(due, pool.serving(number, numbers, offline)), 1, now, number)
+        taken = _take(worker, pool.serving(number, numbers, offline), 1, now, number)
         if not taken:
             db.session.rollback()  # the slot stays open for the next message
             continue
@@ -269,12 +284,15 @@ def claim(worker: str, limit: int = 20, now: datetime | None = None, offline: Co
         ids += taken
     paced = [n for n in numbers if pool.per_minute(n) > 0]
     unpaced = [n for n in numbers if pool.per_minute(n) <= 0]
-    rest = and_(due, ~pool.served_by_any(paced)) if paced else due
     for number in unpaced:  # a number without a rate still binds its messages, so that health knows the device
         if limit > len(ids):
-            ids += _take(worker, and_(rest, pool.serving(number, numbers, offline)), limit - len(ids), now, number)
+            ids += _take(worker, pool.serving(number, numbers, offline), limit - len(ids), now, number)
+    others = [g for g in OUTBOUND_GATEWAYS if g not in pool.PACED]
     if limit > len(ids):
-        ids += _take(worker, rest, limit - len(ids), now)
+        ids += _take(worker, OutboundMessage.gateway.in_(others), limit - len(ids), now)
+    if sweep and limit > len(ids):
+        unserved = OutboundMessage.gateway.in_(pool.PACED) & ~pool.served_by_any(paced + unpaced)
+        ids += _take(worker, unserved, limit - len(ids), now)
     db.session.commit()
     return ids
 
@@ -491,13 +509,17 @@ def _late_provider_id(message_id: int, provider_id: str) -> None:
 
 
 def deliver_due(
-    worker: str | None = None, limit: int = 20, now: datetime | None = None, offline: Collection[int] = ()
+    worker: str | None = None,
+    limit: int = 20,
+    now: datetime | None = None,
+    offline: Collection[int] = (),
+    sweep: bool = True,
 ) -> list[Delivery]:
     """Claim what is due (``offline``: ids of numbers to spare, see ``claim``) and send it; returns what became of
     each message, in the order sent."""
     worker = worker or worker_name()
     gateways = Gateways({})
-    return [deliver(message_id, worker, gateways) for message_id in claim(worker, limit, now, offline)]
+    return [deliver(message_id, worker, gateways) for message_id in claim(worker, limit, now, offline, sweep)]
 
 
 def stalled_since(where=None, now: datetime | None = None) -> datetime | None:

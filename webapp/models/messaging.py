@@ -183,7 +183,7 @@ class OutboundMessage(db.Model):
         ),
         UniqueConstraint("gateway", "provider_id", name="uq_outbound_message_gateway_provider_id"),
         db.Index("ix_outbound_message_due", "status", "next_attempt_at"),
-        db.Index("ix_outbound_message_lane", "status", "priority", "next_attempt_at"),
+        db.Index("ix_outbound_message_lane", "status", "gateway", "priority", "next_attempt_at"),
         CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
     )
 
