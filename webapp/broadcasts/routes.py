@@ -12,7 +12,18 @@ from ..warnings.service import DraftError, sendable
 from ..web.pagination import requested_page
 from . import bp
 from .forms import BroadcastForm
-from .service import BroadcastError, delivery_counts, message_text, preview, residents_per_desa, send, visible
+from .service import (
+    BroadcastError,
+    delivery_counts,
+    in_progress,
+    message_text,
+    preview,
+    progress,
+    residents_per_desa,
+    send,
+    unreached,
+    visible,
+)
 
 PAGE_SIZE = 20
 
@@ -92,7 +103,7 @@ def new():
             error = str(exc)
         else:
             flash(_("Siaran diantrekan untuk %(num)d warga.", num=broadcast.recipients))
-            return redirect(url_for("broadcasts.index"), code=303)
+            return redirect(url_for("broadcasts.detail", broadcast_id=broadcast.id), code=303)
     status = 422 if request.method == "POST" and (error or form.errors) else 200
     prefixes = {kind: message_text(current_user, kind, "") for kind in BROADCAST_KINDS}
     return render_template(
@@ -128,3 +139,24 @@ def live_preview():
     return render_template(
         "broadcasts/_preview.html", form=form, preview=_preview(form), error=None, sendable=_sendable(_draft())
     )
+
+
+def _progress(broadcast: Broadcast) -> dict:
+    return dict(broadcast=broadcast, desa=progress(broadcast), unreached=unreached(broadcast, current_user),
+                running=in_progress(broadcast))  # fmt: skip
+
+
+@bp.get("/broadcasts/<int:broadcast_id>")
+@ability_required("broadcasts")
+def detail(broadcast_id: int):
+    """One broadcast: its text, and how far it got in each desa (refreshing itself while it is sent)."""
+    broadcast = fetch(Broadcast, broadcast_id, "broadcasts")
+    return render_template("broadcasts/detail.html", **_progress(broadcast))
+
+
+@bp.get("/broadcasts/<int:broadcast_id>/kemajuan")
+@ability_required("broadcasts")
+def progress_fragment(broadcast_id: int):
+    """The progress fragment the broadcast page polls with htmx while messages still wait."""
+    broadcast = fetch(Broadcast, broadcast_id, "broadcasts")
+    return render_template("broadcasts/_progress.html", **_progress(broadcast))

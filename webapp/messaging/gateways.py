@@ -9,7 +9,7 @@ whether the gateway already accepted it, so that the message is not sent twice:
   message with the same id (409), which counts as already sent.
 - Twilio has no idempotency key on message creation; ``find`` lists the latest messages to the recipient and
   looks for the same body created since the message was queued.
-- The console only writes to the log; a repeat there is harmless.
+- The console only prints and logs; a repeat there is harmless.
 
 No database: this is where Tangguh's outbound network I/O lives, through the vendors' own clients (``sms/`` stays
 pure: parsing and text, no I/O). The outbound worker (``webapp.outbound``) drives it. Web push and Telegram, whose
@@ -23,10 +23,12 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import TextIO
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -104,11 +106,17 @@ def _unreachable(exc: requests.RequestException, gateway: str) -> TemporaryFailu
 
 
 class ConsoleGateway:
-    """Writes each message to the log (logger ``tangguh.outbound``): demos and development."""
+    """Prints each message (to, text) on the worker's standard output, where ``make run`` shows it, and logs it
+    (logger ``tangguh.outbound``, INFO): demos and development."""
 
     name = "console"
 
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream  # None: whatever sys.stdout is when a message is sent
+
     def send(self, message: Outgoing) -> str:
+        kind = {"sms": "SMS", "whatsapp": "WhatsApp"}.get(message.channel, message.channel)
+        print(f"[console] {kind} to {message.to}: {message.body}", file=self.stream or sys.stdout, flush=True)
         log.info("SMS to %s (console gateway, %s): %s", message.to, message.message_id, message.body)
         return message.message_id
 

@@ -15,6 +15,12 @@ Never twice:
   Android gateway by our message id, which it also refuses to take twice; Twilio by listing the recipient's
   latest messages). Only a message the gateway does not know is sent again.
 - The claim is renewed just before each send, and results are written only by the worker holding it.
+
+Lanes and the pool: every message has a lane (``priority``: the reply to the person who just wrote, then
+notices to people on duty, then early warnings, then information broadcasts and public posts) and ``claim``
+takes the lowest lane first. SMS through the Android gateway and Twilio go through ``pool``: one message per
+open send slot of a number, bound to that number when claimed, so a kecamatan's broadcast spreads over its
+healthy phones at each phone's rate and a reply waits at most one slot.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +42,19 @@ from sqlalchemy.exc import IntegrityError
 from sms.gsm import encoding_of
 
 from ..extensions import db
-from ..models import OutboundMessage, PushSubscription, ReceivingNumber, Reporter, utcnow
+from ..models import (
+    LANE_BULK,
+    LANE_NOTIFY,
+    LANE_REPLY,
+    LANE_WARNING,
+    OUTBOUND_GATEWAYS,
+    OutboundMessage,
+    PushSubscription,
+    ReceivingNumber,
+    Reporter,
+    utcnow,
+)
+from . import pool
 from .gateways import (
     AndroidGateway,
     ConsoleGateway,
@@ -76,6 +95,18 @@ def cost_per_segment(channel: str = "sms") -> int:
     return current_app.config["COST_PER_SEGMENT"].get(channel, 0)
 
 
+def lane(purpose: str, warning: bool = False) -> int:
+    """The lane a message waits in: replies first, then notices (and gateway tests), then early warnings to
+    residents, then information broadcasts and public posts."""
+    if purpose == "reply":
+        return LANE_REPLY
+    if purpose in ("notify", "test"):
+        return LANE_NOTIFY
+    if purpose == "broadcast" and warning:
+        return LANE_WARNING
+    return LANE_BULK
+
+
 def _row(
     *,
     key: str,
@@ -93,6 +124,7 @@ def _row(
     incident_id: int | None = None,
     broadcast_id: int | None = None,
     push_subscription_id: int | None = None,
+    warning: bool = False,
     now: datetime | None = None,
 ) -> dict:
     """Every column of a new queued message, defaults filled: the one place they are chosen."""
@@ -109,6 +141,7 @@ def _row(
         body=body,
         segments=encoding_of(body).segments,
         status="queued",
+        priority=lane(purpose, warning),
         attempts=0,
         in_doubt=False,
         next_attempt_at=now,
@@ -128,7 +161,8 @@ def enqueue(**message) -> OutboundMessage:
     Arguments: ``key``, ``to`` (E.164), ``body``, ``purpose`` and ``kecamatan_code``; optionally ``channel``
     (sms, whatsapp, push with ``push_subscription_id`` instead of ``to``, or email with ``to_email``), ``via``
     (the gateway an answer must go back through), ``sender`` and ``sim_number``, and the ``desa_code``,
-    ``reporter_id``, ``incident_id`` or ``broadcast_id`` it belongs to.
+    ``reporter_id``, ``incident_id`` or ``broadcast_id`` it belongs to; ``warning=True`` puts a broadcast in the
+    early warnings' lane.
 
     Who commits: never the producer. The caller commits with the change that made the message, so a message
     exists exactly when its cause does.
@@ -165,41 +199,102 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def claim(worker: str, limit: int = 20, now: datetime | None = None) -> list[int]:
-    """Take up to ``limit`` due messages for ``worker`` and commit; returns their ids, oldest first.
+def _take(worker: str, where, limit: int, now: datetime, number: ReceivingNumber | None = None) -> list[int]:
+    """Claim up to ``limit`` due messages matching ``where``, lowest lane first, then the longest due; bound to
+    ``number`` when one is given. Does not commit.
 
-    Due: queued and past ``next_attempt_at``, or left ``sending`` by a worker whose lease ran out (those
-    come back ``in_doubt``).
-    """
-    now = now or utcnow()
+    Due: queued and past ``next_attempt_at`` (read in lane order along ``ix_outbound_message_lane``, so a queue of
+    thousands costs no more than a short one), or left ``sending`` by a worker whose lease ran out (few)."""
     lease = timedelta(seconds=current_app.config["OUTBOUND_LEASE_SECONDS"])
+    taken: list[int] = []
+    for due in (
+        and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < now - lease),
+        and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now),
+    ):
+        if len(taken) < limit:
+            taken += _claim_rows(worker, and_(due, where), limit - len(taken), now, number)
+    return taken
+
+
+def _claim_rows(worker: str, where, limit: int, now: datetime, number: ReceivingNumber | None) -> list[int]:
     due = (
         select(OutboundMessage.id)
-        .where(
-            or_(
-                and_(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now),
-                and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < now - lease),
-            )
-        )
-        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .where(where)
+        .order_by(OutboundMessage.priority, OutboundMessage.next_attempt_at, OutboundMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders none and has one writer anyway
     )
-    ids = db.session.scalars(
+    values = dict(
+        in_doubt=case((OutboundMessage.status == "sending", True), else_=OutboundMessage.in_doubt),
+        status="sending",
+        claimed_at=now,
+        claimed_by=worker,
+        attempts=OutboundMessage.attempts + 1,
+    )
+    if number is not None and number.gateway == "twilio":
+        values["sender"] = number.address
+    elif number is not None:  # the SIM goes with the device: a message moved from another phone takes this one's
+        same_device = OutboundMessage.sender == number.device
+        values["sim_number"] = (
+            number.sim if number.sim is not None else case((same_device, OutboundMessage.sim_number), else_=None)
+        )
+        values["sender"] = number.device
+    rows = db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id.in_(due.scalar_subquery()))
-        .values(
-            in_doubt=case((OutboundMessage.status == "sending", True), else_=OutboundMessage.in_doubt),
-            status="sending",
-            claimed_at=now,
-            claimed_by=worker,
-            attempts=OutboundMessage.attempts + 1,
-        )
-        .returning(OutboundMessage.id)
+        .values(**values)
+        .returning(OutboundMessage.priority, OutboundMessage.next_attempt_at, OutboundMessage.id)
         .execution_options(synchronize_session=False)
     ).all()
+    return [row.id for row in sorted(rows)]  # RETURNING keeps no order: send lowest lane first, then oldest
+
+
+def claim(
+    worker: str,
+    limit: int = 20,
+    now: datetime | None = None,
+    offline: Collection[int] = (),
+    sweep: bool = True,
+) -> list[int]:
+    """Take due messages for ``worker`` and commit; returns their ids in the order to send them.
+
+    Due: queued and past ``next_attempt_at``, or left ``sending`` by a worker whose lease ran out (those
+    come back ``in_doubt``). SMS that a number of the pool carries: one per number whose send slot is open,
+    healthy numbers first (``offline``: ids of the numbers gateway health says are offline). Everything else
+    (push, email, Telegram, the console): up to ``limit``, lowest lane first; with ``sweep``, also SMS through
+    the Android gateway or Twilio that no number carries (a kecamatan without a phone: sent as before, through
+    the gateway's own choice), which takes a look at the whole queue (the worker sweeps once a second).
+    """
+    now = now or utcnow()
+    numbers = pool.numbers()
+    ids: list[int] = []
+    for number in sorted(numbers, key=lambda n: n.id in offline):
+        if pool.per_minute(number) <= 0:
+            continue  # not paced: sent with the rest below
+        if not pool.slot_open(number, now) or not pool.take_slot(number, now):
+            db.session.rollback()
+            continue
+        taken = _take(worker, pool.serving(number, numbers, offline), 1, now, number)
+        if not taken:
+            db.session.rollback()  # the slot stays open for the next message
+            continue
+        segments = db.session.scalar(select(OutboundMessage.segments).where(OutboundMessage.id == taken[0]))
+        pool.hold(number, now, segments)
+        db.session.commit()
+        ids += taken
+    paced = [n for n in numbers if pool.per_minute(n) > 0]
+    unpaced = [n for n in numbers if pool.per_minute(n) <= 0]
+    for number in unpaced:  # a number without a rate still binds its messages, so that health knows the device
+        if limit > len(ids):
+            ids += _take(worker, pool.serving(number, numbers, offline), limit - len(ids), now, number)
+    others = [g for g in OUTBOUND_GATEWAYS if g not in pool.PACED]
+    if limit > len(ids):
+        ids += _take(worker, OutboundMessage.gateway.in_(others), limit - len(ids), now)
+    if sweep and limit > len(ids):
+        unserved = OutboundMessage.gateway.in_(pool.PACED) & ~pool.served_by_any(paced + unpaced)
+        ids += _take(worker, unserved, limit - len(ids), now)
     db.session.commit()
-    return sorted(ids)
+    return ids
 
 
 @dataclass
@@ -331,7 +426,7 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> Delivery:
     if _opted_out(message):
         _record(message_id, worker, status="cancelled", error="recipient sent BERHENTI", in_doubt=False)
         return Delivery("cancelled")
-    attempts, in_doubt, gateway_name = message.attempts, message.in_doubt, message.gateway
+    attempts, in_doubt, gateway_name, purpose = message.attempts, message.in_doubt, message.gateway, message.purpose
     outgoing = _outgoing(message)
     db.session.rollback()  # end the read transaction: no database locks are held while the gateway is called
     max_attempts = current_app.config["OUTBOUND_MAX_ATTEMPTS"]
@@ -359,6 +454,10 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> Delivery:
         if attempts >= max_attempts:
             _record(message_id, worker, status="failed", error=f"gave up after {attempts} attempts: {reason}")
             return Delivery("failed", unreached, device_ok=False, reason=reason)
+        # The pool bound it to a phone when it was claimed; unless an answer must go back through that phone (or
+        # the gateway may have it), the next attempt goes through whichever phone has a slot.
+        unbind = {"sender": None, "sim_number": None} if gateway_name == "android" and not doubt and purpose not in (
+            "reply", "test") else {}  # fmt: skip
         _record(
             message_id,
             worker,
@@ -366,6 +465,7 @@ def deliver(message_id: int, worker: str, gateways: Gateways) -> Delivery:
             error=reason,
             in_doubt=doubt,
             next_attempt_at=utcnow() + _backoff(attempts),
+            **unbind,
         )
         return Delivery("queued", unreached, device_ok=False, reason=reason)
     if not _record(
@@ -408,11 +508,18 @@ def _late_provider_id(message_id: int, provider_id: str) -> None:
     db.session.commit()
 
 
-def deliver_due(worker: str | None = None, limit: int = 20) -> list[Delivery]:
-    """Claim what is due and send it; returns what became of each message, in the order sent."""
+def deliver_due(
+    worker: str | None = None,
+    limit: int = 20,
+    now: datetime | None = None,
+    offline: Collection[int] = (),
+    sweep: bool = True,
+) -> list[Delivery]:
+    """Claim what is due (``offline``: ids of numbers to spare, see ``claim``) and send it; returns what became of
+    each message, in the order sent."""
     worker = worker or worker_name()
     gateways = Gateways({})
-    return [deliver(message_id, worker, gateways) for message_id in claim(worker, limit)]
+    return [deliver(message_id, worker, gateways) for message_id in claim(worker, limit, now, offline, sweep)]
 
 
 def stalled_since(where=None, now: datetime | None = None) -> datetime | None:

@@ -32,6 +32,10 @@ from .incidents import (
 )
 from .messaging import (
     GATEWAYS,
+    LANE_BULK,
+    LANE_NOTIFY,
+    LANE_REPLY,
+    LANE_WARNING,
     OUTBOUND_CHANNELS,
     OUTBOUND_GATEWAYS,
     OUTBOUND_PURPOSES,
@@ -119,6 +123,10 @@ __all__ = [
     "PROPOSAL_STATES",
     "OPEN_STATUSES",
     "PROPOSAL_STATES",
+    "LANE_BULK",
+    "LANE_NOTIFY",
+    "LANE_REPLY",
+    "LANE_WARNING",
     "OUTBOUND_CHANNELS",
     "OUTBOUND_GATEWAYS",
     "OUTBOUND_GATEWAYS",

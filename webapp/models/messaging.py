@@ -58,11 +58,17 @@ class ReceivingNumber(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # sends failed in a row
     offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # declared offline (people were told)
 
+    # Sending: how many SMS a minute this phone or SIM may send (none: GATEWAY_SEND_PER_MINUTE for Android,
+    # TWILIO_SEND_PER_SECOND for Twilio), and when its next send slot opens (the worker keeps to it).
+    send_per_minute: Mapped[int | None] = mapped_column(Integer)
+    next_send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     kecamatan: Mapped[Region] = relationship()
 
     __table_args__ = (
         UniqueConstraint("gateway", "address", name="uq_receiving_number_gateway_address"),
         CheckConstraint(gateway.in_(GATEWAYS), name="gateway"),
+        CheckConstraint("send_per_minute IS NULL OR send_per_minute BETWEEN 1 AND 6000", name="send_per_minute"),
     )
 
     @property
@@ -110,18 +116,13 @@ class GatewayTest(db.Model):
 
 
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
-
-
-OUTBOUND_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "cancelled")
 OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush", "smtp", "telegram")
-
-
-OUTBOUND_GATEWAYS = ("console", "twilio", "android", "webpush", "smtp", "telegram")
-OUTBOUND_PURPOSES = ("reply", "notify", "broadcast", "test", "public")
-
-
 OUTBOUND_PURPOSES = ("reply", "notify", "broadcast", "test", "public")
 OUTBOUND_CHANNELS = ("sms", "whatsapp", "push", "email", "telegram")
+
+# Lanes: the worker sends the lowest first. The answer to the person who just wrote, then notices to people on
+# duty (and gateway tests), then early warnings to residents, then information broadcasts and public posts.
+LANE_REPLY, LANE_NOTIFY, LANE_WARNING, LANE_BULK = 0, 1, 2, 3
 
 
 class OutboundMessage(db.Model):
@@ -149,6 +150,7 @@ class OutboundMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     segments: Mapped[int] = mapped_column(SmallInteger, default=1)
     status: Mapped[str] = mapped_column(String(10), default="queued")
+    priority: Mapped[int] = mapped_column(SmallInteger, default=LANE_BULK)  # its lane (LANE_*), set by enqueue
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -181,6 +183,8 @@ class OutboundMessage(db.Model):
         ),
         UniqueConstraint("gateway", "provider_id", name="uq_outbound_message_gateway_provider_id"),
         db.Index("ix_outbound_message_due", "status", "next_attempt_at"),
+        db.Index("ix_outbound_message_lane", "status", "gateway", "priority", "next_attempt_at"),
+        CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
     )
 
 
