@@ -186,3 +186,26 @@ def test_the_console_gateway_prints_each_message_for_make_run(ctx, capsys):
     db.session.commit()
     send_due()
     assert capsys.readouterr().out == "[console] SMS to +6281234567890: Laporan diterima. Tiket B-12.\n"
+
+
+def test_staff_set_a_phones_rate_on_its_page(app, ctx, make_user):
+    from conftest import csrf_token, signed_in  # noqa: PLC0415 - the browser helpers
+
+    number = ReceivingNumber(gateway="android", address="hp-kantor", kecamatan_code=WINONGAN)
+    db.session.add(number)
+    db.session.commit()
+    browser = signed_in(app, make_user("kecamatan_staff", WINONGAN))
+    page = f"/pengaturan/gateway/{number.id}"
+
+    def save(rate: str):
+        data = {"label": "HP kantor", "phone": "", "send_per_minute": rate, "csrf_token": csrf_token(browser, page)}
+        return browser.post(page, data=data)
+
+    assert save("12").status_code == 303
+    db.session.refresh(number)
+    assert number.send_per_minute == 12
+    refused = save("0")
+    assert refused.status_code == 422 and number.send_per_minute == 12
+    assert save("").status_code == 303  # empty: the server's GATEWAY_SEND_PER_MINUTE again
+    db.session.refresh(number)
+    assert number.send_per_minute is None

@@ -48,8 +48,12 @@ def test_one_huge_word_costs_neither_time_nor_memory():
 
 
 def test_a_desa_named_thousands_of_times_parses_in_linear_time():
-    parsed, seconds = timed_parse("banjir di " + "prodo " * 10_500)  # 63 000 characters
-    assert seconds < BOUND, f"Prodo named 10 500 times took {seconds:.2f} s"
+    def fastest(times: int) -> float:  # the best of three: a busy machine slows some runs, not the shape
+        return min(timed_parse("banjir di " + "prodo " * times)[1] for _ in range(3))
+
+    parsed, _seconds = timed_parse("banjir di " + "prodo " * 10_500)  # 63 000 characters
+    growth = fastest(10_500) / fastest(1_050)
+    assert growth < 30, f"ten times the names took {growth:.0f} times as long (linear: about 10, quadratic: 100)"
     assert parsed.desa_code == f"{WINONGAN}.2009" and parsed.hazard == "banjir"
 
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..web.forms import Form
 
@@ -23,6 +23,10 @@ class NumberForm(Form):
 class NumberEditForm(Form):
     label = StringField(_l("Nama"), validators=[Optional(), Length(max=80)])
     phone = StringField(_l("Nomor SIM HP gateway (untuk SMS uji)"), validators=[Optional(), Length(max=40)])
+    send_per_minute = IntegerField(
+        _l("SMS per menit yang boleh dikirim HP/nomor ini (kosong: bawaan server)"),
+        validators=[Optional(), NumberRange(min=1, max=6000)],
+    )
 
 
 class AgencyForm(Form):

@@ -116,7 +116,7 @@ def edit_gateway(number_id: int):
     if not form.validate_on_submit():
         return _detail(number, form=form, status=422)
     try:
-        update_number(current_user, number, form.label.data, form.phone.data)
+        update_number(current_user, number, form.label.data, form.phone.data, form.send_per_minute.data)
     except SetupError as exc:
         db.session.rollback()
         form.phone.errors.append(str(exc))

@@ -15,6 +15,7 @@ from ..access import Forbidden, can, reaches, role_of, scope
 from ..audit import record
 from ..extensions import db
 from ..messaging.gateway_health import device_rows, new_signing_key
+from ..messaging.pool import set_send_rate
 from ..models import GATEWAYS, MEMBER_CHANNELS, Agency, AgencyMember, ReceivingNumber, Region, User, utcnow
 
 
@@ -113,11 +114,19 @@ def _one_kecamatan(address: str, kecamatan: Region) -> None:
                            "Hapus dulu pemetaannya di sana.", device=device, kecamatan=where))  # fmt: skip
 
 
-def update_number(actor: User | None, number: ReceivingNumber, label: str | None, phone: str | None) -> None:
+def update_number(actor: User | None, number: ReceivingNumber, label: str | None, phone: str | None,
+                  send_per_minute: int | None = None) -> None:  # fmt: skip
+    """Rename a number, set its SIM's own number and how many SMS a minute it may send (None: the server's
+    default, ``GATEWAY_SEND_PER_MINUTE``); commits."""
     _allowed(actor, "gateways", number.kecamatan_code)
     number.label = (label or "").strip()[:80] or None
     number.phone = _sim_phone(phone)
-    record(actor, "number_changed", f"{number.gateway} {number.address}", number.kecamatan_code, label=number.label)
+    try:
+        set_send_rate(number, send_per_minute)
+    except ValueError as exc:
+        raise SetupError(_("SMS per menit harus antara 1 dan 6000.")) from exc
+    record(actor, "number_changed", f"{number.gateway} {number.address}", number.kecamatan_code, label=number.label,
+           send_per_minute=number.send_per_minute)  # fmt: skip
     db.session.commit()
 
 
