@@ -1,3 +1,4 @@
+import re
 """The broadcast form in real Chromium: the preview follows what the sender types and picks, then sends once."""
 
 from playwright.sync_api import expect
@@ -49,7 +50,7 @@ def test_live_preview_then_send(server, browser_context, make_user):
     expect(page.locator("#preview")).to_contain_text("GSM-7")
 
     page.click("#preview button[value=send]")
-    page.wait_for_url(f"{server}/broadcasts")
+    page.wait_for_url(re.compile(rf"{re.escape(server)}/broadcasts/\d+$"))  # the broadcast's own page
     assert "Siaran diantrekan untuk 2 warga" in page.inner_text(".flash")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 2

@@ -1,3 +1,4 @@
+import re
 """A BMKG warning in real Chromium at 360 px: the poller brings it, the banner leads to the broadcast preview,
 staff confirm, and each resident's message is queued once."""
 
@@ -37,7 +38,7 @@ def test_staff_open_the_banner_preview_and_confirm(server, browser_context, make
     assert [size for url, size, _ in weight if "/broadcasts/new" in url][0] <= 14 * 1024
 
     page.click("#preview button[value=send]")
-    page.wait_for_url(f"{server}/broadcasts")
+    page.wait_for_url(re.compile(rf"{re.escape(server)}/broadcasts/\d+$"))  # the broadcast's own page
     assert "Siaran diantrekan untuk 2 warga" in page.inner_text(".flash")
     assert page.locator("#warning-banner a").count() == 0
     page.go_back()  # the browser offers the sent form again: nothing goes twice
