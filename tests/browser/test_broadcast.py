@@ -1,5 +1,6 @@
-import re
 """The broadcast form in real Chromium: the preview follows what the sender types and picks, then sends once."""
+
+import re
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select

@@ -1,6 +1,7 @@
-import re
 """A BMKG warning in real Chromium at 360 px: the poller brings it, the banner leads to the broadcast preview,
 staff confirm, and each resident's message is queued once."""
+
+import re
 
 from sqlalchemy import func, select
 
