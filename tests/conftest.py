@@ -11,6 +11,8 @@ import os
 import re
 import shutil
 import threading
+import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +20,8 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from fakes.bmkg import FakeBMKG
@@ -317,3 +320,22 @@ def redis_server():
 def closed_port_uri() -> str:
     """A Redis address where nothing listens."""
     return f"redis://127.0.0.1:{free_port()}"
+
+
+@contextmanager
+def scratch_database(database_uri: str, tmp_path):
+    """An empty database on the same kind of server as the suite's, removed afterwards."""
+    url = make_url(database_uri)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / f'desk-{uuid.uuid4().hex[:6]}.sqlite3'}"
+        return
+    name = f"tangguh_upgrade_{uuid.uuid4().hex[:8]}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()

@@ -3,14 +3,12 @@ compared; a restore over data refused unless forced; old backups pruned."""
 
 from __future__ import annotations
 
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
 
+from conftest import scratch_database
 from webapp.audit import record
 from webapp.extensions import db
 from webapp.messaging.outbound import enqueue
@@ -53,30 +51,11 @@ def rows_of(url: str) -> dict[str, list]:
         engine.dispose()
 
 
-@contextmanager
-def fresh_database(url: str, tmp_path):
-    """An empty database on the same kind of server as ``url``."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-        return
-    name = f"tangguh_restore_{uuid.uuid4().hex[:8]}"
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        server.dispose()
-
-
 def test_a_backup_restores_into_a_fresh_database_with_every_row(populated, tmp_path):
     before = rows_of(populated)
     assert before["report"] and before["audit_entry"] and before["outbound_message"] and before["receiving_number"]
     path = backup(populated, tmp_path / "backups")
-    with fresh_database(populated, tmp_path) as fresh:
+    with scratch_database(populated, tmp_path) as fresh:
         assert not holds_data(fresh)
         restore(fresh, path)
         after = rows_of(fresh)

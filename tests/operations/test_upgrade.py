@@ -14,11 +14,10 @@ from xml.etree import ElementTree
 import pytest
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, text
 from werkzeug.security import generate_password_hash
 
-from conftest import PASSWORD, TWILIO_TOKEN, FreshContextClient, login
+from conftest import PASSWORD, TWILIO_TOKEN, FreshContextClient, login, scratch_database
 from sms.replies import STATUS_WORDS
 from webapp import create_app
 from webapp.extensions import db
@@ -39,25 +38,6 @@ def at(minutes: float) -> datetime:
 
 
 # --- A database of the suite's kind, and a desk on it ---------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(database_uri: str, tmp_path):
-    """An empty database on the same kind of server as the suite's, removed afterwards."""
-    url = make_url(database_uri)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / f'desk-{uuid.uuid4().hex[:6]}.sqlite3'}"
-        return
-    name = f"tangguh_upgrade_{uuid.uuid4().hex[:8]}"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 @contextmanager
