@@ -74,7 +74,7 @@ def test_every_language_names_its_animals_boats_and_vehicles():
     ("kecamatan", "text", "counts"),
     [
         ("32.03.11", "imah nu kabawa caah 17", {"rumah_rusak_berat": 17}),  # a house swept away is a house
-        ("35.14.19", "jabu hanyut 6", {}),  # "hanyut" is said of anything: no person, no count
+        ("35.14.19", "kayu hanyut 6", {}),  # "hanyut" is said of anything: no person, no count
         ("35.14.19", "jembatan 2 terseret banjir di lebak", {}),
         ("35.14.19", "sapi loro mati", {}),
         ("35.14.19", "banjir di sumberrejo, pengungsi 320 orang di balai desa", {"mengungsi": 320}),
