@@ -67,6 +67,7 @@ TEMPLATES = {
     "journalctl -u tangguh-backup",
     "offsite_failed": "Tangguh: salinan cadangan ke luar server GAGAL {at}: {reason}. Salinan baik terakhir: {last}.",
     "unit_failed": "Tangguh: layanan {unit} di {host} berhenti karena gagal {at}. Cek journalctl -u {unit}",
+    "gateway_credit": "Tangguh: {gateway} ({kecamatan}): {state}. Isi pulsa agar SMS ke warga tetap terkirim.",
     "gateway_online": "Tangguh: {gateway} ({kecamatan}) tersambung lagi {at}. SMS warga masuk kembali.",
     "gateway_test": "Tes Tangguh {token}: SMS uji gateway, abaikan.",
     "warning_duty": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap di menu "

@@ -220,6 +220,10 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         # interval well below it), or with this many sends failed in a row, is offline and people are told.
         "GATEWAY_SILENT_MINUTES": int(env.get("GATEWAY_SILENT_MINUTES", 30)),
         "GATEWAY_FAILURES_OFFLINE": int(env.get("GATEWAY_FAILURES_OFFLINE", 3)),
+        # A gateway SIM whose operator reports less credit than this (rupiah), or an active period ending within
+        # this many days, or the grace period: its staff are told once, until a notice says it was topped up.
+        "GATEWAY_LOW_CREDIT_RUPIAH": int(env.get("GATEWAY_LOW_CREDIT_RUPIAH", 10000)),
+        "GATEWAY_ACTIVE_WARN_DAYS": int(env.get("GATEWAY_ACTIVE_WARN_DAYS", 3)),
         # A test SMS not back within this many minutes did not arrive; the canary sends one through every
         # Android device with a SIM number every GATEWAY_CANARY_MINUTES (0: off; it costs one SMS each time).
         "GATEWAY_TEST_MINUTES": int(env.get("GATEWAY_TEST_MINUTES", 10)),

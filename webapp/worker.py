@@ -6,7 +6,7 @@ Each round, in this order:
    most every ``CHECK_SECONDS``);
 2. every ``WARNINGS_POLL_SECONDS``, poll BMKG's warnings (``warnings.poller.poll``);
 3. check the Android gateways' health (``gateway_health.check``: offline alerts, recoveries, tests, the canary;
-   at most every ``CHECK_SECONDS``);
+   ``sim_credit.check_all``: a SIM's active period ending; at most every ``CHECK_SECONDS``);
 4. once an hour, forget sign-in attempts older than ``SIGN_IN_KEEP_DAYS``;
 5. send what is due (``send_due``): one message per open send slot of each gateway phone, replies first, and
    tell gateway health what each Android device did; with nothing sent, wait for the next slot (``idle_seconds``).
@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from .auth.throttle import forget_old_sign_ins
 from .extensions import db
-from .messaging import gateway_health, pool
+from .messaging import gateway_health, pool, sim_credit
 from .messaging.notices import escalate_due
 from .messaging.outbound import deliver_due, worker_name
 from .models import ReceivingNumber, utcnow
@@ -88,6 +88,8 @@ def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], 
     health = gateway_health.check() if checking else {}
     if health:
         say("gateways " + counts_line(health))
+    if checking and sim_credit.check_all():
+        say("gateway credit running out: people told")
     if time.monotonic() - schedule.housekept > HOUSEKEEPING_SECONDS:
         schedule.housekept = time.monotonic()
         forgotten = forget_old_sign_ins()

@@ -46,6 +46,7 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
                 unit="tangguh-backup-offsite.service"[:32],
                 host=name,
                 last="05-12-2026 02:31 WITA",
+                state="masa tenggang, tidak bisa kirim SMS, pulsa tinggal Rp9.999",
                 question="Air masih naik, perlu perahu karet dan pelampung untuk evakuasi lansia di RT 03. " + name,
             ),
         )

@@ -112,7 +112,7 @@ def test_twilio_tampered_body_is_403(client, numbers):
 
 @pytest.mark.parametrize(
     ("change", "reason"),
-    [({"MessageSid": ""}, "missing MessageSid"), ({"From": "bukan nomor"}, "From is not a phone number"),
+    [({"MessageSid": ""}, "missing MessageSid"), ({"From": "+62 bukan nomor"}, "From is not a phone number"),
      ({"To": ""}, "missing To")],
 )  # fmt: skip
 def test_twilio_malformed_request_is_400_and_stores_nothing(client, numbers, change, reason):
@@ -223,7 +223,7 @@ def test_android_tampered_body_is_401(client, numbers):
         (b"[1, 2]", "body is not a JSON object"),
         ({"event": "sms:received", "id": "ev-8", "deviceId": "dev-winongan"}, "missing payload"),
         ({**android_event("ev-8", "x"), "id": ""}, "missing or invalid id"),
-        (android_event("ev-8", "x", phone="halo"), "phoneNumber is not a phone number"),
+        (android_event("ev-8", "x", phone="+62 halo"), "phoneNumber is not a phone number"),
         (android_event("ev-8", "x", received_at="kemarin"), "invalid receivedAt"),
         (android_event("ev-8", "x", received_at="2026-11-22T08:15:00"), "receivedAt has no time zone"),
     ],

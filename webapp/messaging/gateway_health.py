@@ -251,7 +251,7 @@ def check(now: datetime | None = None) -> dict[str, int]:
     for row in db.session.scalars(select(ReceivingNumber).where(ReceivingNumber.gateway == "android")):
         if row.offline_since is None and (is_silent(row, now) or is_failing(row)):
             row.offline_since = now
-            _tell(row, "gateway_silent" if is_silent(row, now) else "gateway_failing", now)
+            tell(row, "gateway_silent" if is_silent(row, now) else "gateway_failing", now)
             done["offline"] += 1
         elif _maybe_recovered(row, now):
             done["recovered"] += 1
@@ -264,7 +264,7 @@ def check(now: datetime | None = None) -> dict[str, int]:
 def _maybe_recovered(row: ReceivingNumber, now: datetime) -> bool:
     if row.offline_since is None or is_silent(row, now) or is_failing(row):
         return False
-    _tell(row, "gateway_online", now)
+    tell(row, "gateway_online", now)
     row.offline_since = None
     return True
 
@@ -274,15 +274,16 @@ def _clock(moment: datetime, region_code: str) -> str:
     return moment.astimezone(ZONES[zone]).strftime("%H:%M ") + zone
 
 
-def _tell(row: ReceivingNumber, template: str, now: datetime) -> int:
-    """Tell the kecamatan's staff and the admins, once per outage (the key holds when it began), by every channel
-    that does not go through the Android gateway itself. Returns how many messages were queued."""
+def tell(row: ReceivingNumber, template: str, now: datetime, key: str | None = None, **parts: str) -> int:
+    """Tell the kecamatan's staff and the admins, once per outage (the key holds when it began; ``key`` names
+    another trouble), by every channel that does not go through the Android gateway itself. Returns how many
+    messages were queued."""
     kecamatan = row.kecamatan.name
     since = row.last_failure_at if template == "gateway_failing" else (row.last_seen_at or row.created_at)
     text = render(template, gateway=row.name, kecamatan=kecamatan, since=_clock(since, row.kecamatan_code),
-                  at=_clock(now, row.kecamatan_code), reason=row.failure_reason or "")  # fmt: skip
+                  at=_clock(now, row.kecamatan_code), reason=row.failure_reason or "", **parts)  # fmt: skip
     outage = int((row.offline_since or now).timestamp())
-    key = f"gateway-{'up' if template == 'gateway_online' else 'down'}-{row.id}-{outage}"
+    key = key or f"gateway-{'up' if template == 'gateway_online' else 'down'}-{row.id}-{outage}"
     common = dict(purpose="notify", kecamatan_code=row.kecamatan_code)
     people = [u for u in db.session.scalars(select(User).where(User.active.is_(True))) if can(u, "gateways", row)]
     queued = 0

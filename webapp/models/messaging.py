@@ -3,11 +3,12 @@ and web push subscriptions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -63,6 +64,13 @@ class ReceivingNumber(db.Model):
     send_per_minute: Mapped[int | None] = mapped_column(Integer)
     next_send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The SIM's credit, as its operator last reported it by SMS (None: never reported, which is not Rp 0).
+    credit_rupiah: Mapped[int | None] = mapped_column(Integer)
+    active_until: Mapped[date | None] = mapped_column(Date)  # the last day the SIM may send
+    in_grace: Mapped[bool] = mapped_column(Boolean, default=False)  # "masa tenggang": receives, cannot send
+    credit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when that notice arrived
+    credit_low_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # staff were told it runs out
+
     kecamatan: Mapped[Region] = relationship()
 
     __table_args__ = (
@@ -84,6 +92,27 @@ class ReceivingNumber(db.Model):
     @property
     def name(self) -> str:
         return self.label or self.address
+
+
+class OperatorMessage(db.Model):
+    """An SMS the mobile operator sent to a gateway SIM (a short code or an alphanumeric sender): kept for the
+    phone's page, never a report; exactly once per (gateway, the gateway's own message id)."""
+
+    __tablename__ = "operator_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(10))
+    external_id: Mapped[str] = mapped_column(String(100))
+    receiving_number_id: Mapped[int] = mapped_column(ForeignKey("receiving_number.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    credit_rupiah: Mapped[int | None] = mapped_column(Integer)  # what it reported, when it was a balance notice
+    active_until: Mapped[date | None] = mapped_column(Date)
+
+    number: Mapped[ReceivingNumber] = relationship()
+
+    __table_args__ = (UniqueConstraint("gateway", "external_id", name="uq_operator_message_gateway_external_id"),)
 
 
 class GatewayTest(db.Model):

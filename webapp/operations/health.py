@@ -9,6 +9,7 @@ the admin's pages, and ``/pengaturan/server`` with the details.
 - ``worker_stopped``: no worker round for ``WORKER_STALE_MINUTES`` (escalations, BMKG and sending stop);
 - ``outbound_stalled``: messages due for ``OUTBOUND_STALE_MINUTES`` that nobody sent;
 - ``gateway_offline``: an Android gateway phone is offline (villagers' SMS may not arrive);
+- ``gateway_credit``: a gateway SIM's operator says its credit or active period is running out;
 - ``backup_failed``, ``backup_stale`` (no good backup for ``BACKUP_MAX_AGE_HOURS``), ``backup_readable`` (a
   backup file others may read), ``offsite_failed`` (the last off-site copy failed);
 - ``proxy_untrusted``: forwarded headers arrive while ``TRUSTED_PROXY_COUNT`` is 0, so every visitor looks
@@ -32,7 +33,7 @@ from ..access import ability_required, public
 from ..extensions import db
 from ..messaging.gateway_health import offline_kecamatan
 from ..messaging.outbound import stalled_since
-from ..models import OutboundMessage, ServiceState, utcnow
+from ..models import OutboundMessage, ReceivingNumber, ServiceState, utcnow
 from .backup import backups
 
 bp = Blueprint("health", __name__)
@@ -52,6 +53,7 @@ class Health:
     stalled: datetime | None = None
     backlog: int = 0  # messages due now and not yet sent
     offline_gateways: int = 0
+    short_credit: int = 0  # gateway SIMs whose credit or active period runs short
     backup: ServiceState | None = None
     backup_age_hours: float | None = None
     readable_backups: list[str] = field(default_factory=list)
@@ -80,6 +82,8 @@ def assess(now: datetime | None = None) -> Health:
     try:
         db.session.execute(text("SELECT 1"))
         health.offline_gateways = len(offline_kecamatan())
+        short = select(func.count()).where(ReceivingNumber.credit_low_since.is_not(None))
+        health.short_credit = db.session.scalar(short)
         health.stalled = stalled_since()
         due = select(func.count()).where(OutboundMessage.status == "queued", OutboundMessage.next_attempt_at <= now)
         health.backlog = db.session.scalar(due)
@@ -92,6 +96,7 @@ def assess(now: datetime | None = None) -> Health:
     ratelimit.check_store()
     health.reasons += ["outbound_stalled"] if health.stalled else []
     health.reasons += ["gateway_offline"] if health.offline_gateways else []
+    health.reasons += ["gateway_credit"] if health.short_credit else []
     _server_side(health, states, now)
     return health
 

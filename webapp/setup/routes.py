@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..access import Forbidden, ability_required, fetch, role_of
 from ..audit import record
 from ..extensions import db, htmx
-from ..messaging import gateway_health
+from ..messaging import gateway_health, sim_credit
 from ..messaging.reach import agency_reach
 from ..models import Agency, AgencyMember, AuditEntry, ReceivingNumber, SignIn, utcnow
 from ..web.forms import ActionForm
@@ -94,7 +94,8 @@ def _detail(number: ReceivingNumber, key: str | None = None, form=None, status=2
                            trouble=gateway_health.trouble(number, now), unsent=gateway_health.unsent(number),
                            form=form or NumberEditForm(obj=number), action_form=ActionForm(),
                            webhook_url=webhook_url(), events=WEBHOOK_EVENTS, ping_seconds=_ping_seconds(),
-                           round_trip=gateway_health.round_trip), status  # fmt: skip
+                           round_trip=gateway_health.round_trip,
+                           operator_messages=sim_credit.recent(number)), status  # fmt: skip
 
 
 def _ping_seconds() -> int:

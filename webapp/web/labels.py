@@ -76,6 +76,7 @@ SERVER_REASONS = {
     "worker_stopped": _l("pengirim pesan (worker) berhenti"),
     "outbound_stalled": _l("pesan keluar tertahan"),
     "gateway_offline": _l("gateway SMS terputus"),
+    "gateway_credit": _l("pulsa atau masa aktif SIM gateway hampir habis"),
     "backup_failed": _l("cadangan terakhir gagal"),
     "backup_stale": _l("tidak ada cadangan baru"),
     "backup_readable": _l("berkas cadangan dapat dibaca pengguna lain"),

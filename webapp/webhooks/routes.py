@@ -6,12 +6,13 @@ from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from sms.operator import operator_sender
 from sms.phone import InvalidPhone, normalize_phone
 
 from ..access import public
 from ..extensions import csrf, db
 from ..intake.ingest import InboundMessage, ingest
-from ..messaging import gateway_health
+from ..messaging import gateway_health, sim_credit
 from ..messaging.outbound import enqueue, message_by_provider, record_delivery
 from ..models import ReceivingNumber, Report
 from . import bp
@@ -22,19 +23,6 @@ csrf.exempt(bp)  # gateways sign their requests; there is no browser session to 
 
 class BadRequest(ValueError):
     """A webhook request we refuse, with the reason the caller is told."""
-
-
-def kecamatan_for(gateway: str, *addresses: str) -> str | None:
-    """The kecamatan a receiving number (or device/SIM) serves, trying the most specific address first."""
-    for address in addresses:
-        code = db.session.scalar(
-            select(ReceivingNumber.kecamatan_code).where(
-                ReceivingNumber.gateway == gateway, ReceivingNumber.address == address
-            )
-        )
-        if code:
-            return code
-    return None
 
 
 def _body() -> bytes | None:
@@ -65,6 +53,29 @@ def _phone(raw: str, what: str) -> str:
         raise BadRequest(f"{what} is not a phone number") from exc
 
 
+def _sender(raw: str, what: str) -> tuple[str | None, str | None]:
+    """(phone, None) for a phone number, (None, sender) for the operator's short code or alphanumeric sender
+    ("3636", "TELKOMSEL"); BadRequest for anything else."""
+    try:
+        return normalize_phone(raw), None
+    except InvalidPhone:
+        operator = operator_sender(raw)
+        if operator is None:
+            raise BadRequest(f"{what} is not a phone number, a short code or a sender name") from None
+        return None, operator
+
+
+def receiving_row(gateway: str, *addresses: str) -> ReceivingNumber | None:
+    """The receiving number (or device/SIM) a message came to, the most specific address first."""
+    for address in addresses:
+        row = db.session.scalar(
+            select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
+        )
+        if row is not None:
+            return row
+    return None
+
+
 def _twilio_refusal():
     """413 for an oversized body, 403 unless X-Twilio-Signature matches the public URL and the form; else None."""
     if _body() is None:
@@ -89,14 +100,19 @@ def twilio():
             raise BadRequest(f"missing {', '.join(missing)}")
         sender = form["From"].strip()
         channel = "whatsapp" if sender.lower().startswith("whatsapp:") else "sms"
-        phone = _phone(sender, "From")
+        phone, operator = _sender(sender, "From") if channel == "sms" else (_phone(sender, "From"), None)
         receiver = _phone(form["To"], "To")
     except BadRequest as exc:
         return str(exc), 400
-    kecamatan = kecamatan_for("twilio", receiver)
-    if kecamatan is None:
+    number = receiving_row("twilio", receiver)
+    if number is None:
         current_app.logger.error("message %s to unmapped Twilio number %s", form["MessageSid"], receiver)
         return f"receiving number {receiver} is not mapped to a kecamatan", 422
+    kecamatan = number.kecamatan_code
+    if operator is not None:  # the carrier writing to the number itself: kept for it, never a report
+        sim_credit.receive("twilio", form["MessageSid"].strip(), number, operator, form.get("Body", ""))
+        db.session.commit()
+        return _twiml(None)
     message = InboundMessage(
         channel=channel,
         external_id=form["MessageSid"].strip(),
@@ -276,7 +292,7 @@ def android():
         event_id = _text_field(event, "id")
         device = _text_field(event, "deviceId")
         text = _text_field(payload, "message", required=False)
-        phone = _phone(_text_field(payload, "phoneNumber"), "phoneNumber")
+        phone, operator = _sender(_text_field(payload, "phoneNumber"), "phoneNumber")
         sim = payload.get("simNumber")
         if sim is not None and (not isinstance(sim, int) or isinstance(sim, bool)):
             raise BadRequest("invalid simNumber")
@@ -288,10 +304,16 @@ def android():
         gateway_health.device_event(device, "inbound", sim)
         db.session.commit()
         return jsonify(status="ok", test=test.token)
-    kecamatan = kecamatan_for("android", f"{device}/{sim}", device)
-    if kecamatan is None:
+    number = receiving_row("android", f"{device}/{sim}", device)
+    if number is None:
         current_app.logger.error("event %s from unmapped Android device %s (SIM %s)", event_id, device, sim)
         return jsonify(error=f"device {device} (SIM {sim}) is not mapped to a kecamatan"), 422
+    kecamatan = number.kecamatan_code
+    if operator is not None:  # the operator writing to the SIM itself (credit, active period, promos)
+        stored, duplicate = sim_credit.receive("android", event_id, number, operator, text, received_at)
+        gateway_health.device_event(device, "inbound", sim)
+        db.session.commit()
+        return jsonify(status="ok", operator_message_id=stored.id, duplicate=duplicate)
     message = InboundMessage(
         channel="sms",
         external_id=event_id,
