@@ -63,6 +63,7 @@ def main() -> dict:
     tables += [(f"lang:{path.stem}", path) for path in languages]
     tables.append(("lang:heldout", CORPUS.parent / "languages_heldout.txt"))  # never used to tune the lexicons
     tables.append(("lang:fresh", CORPUS.parent / "languages_fresh.txt"))  # written without reading the lexicons
+    tables.append(("lang:fresh2", CORPUS.parent / "languages_fresh2.txt"))  # written without reading the lexicons
     for label, path in tables:
         cases = load_cases(path)
         scores = accuracy(cases)
