@@ -42,6 +42,9 @@ _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b(?!\.\d)")
 # "rt" + 16 000 spaces: seconds): the parser stays linear in the message.
 _RT_RW = re.compile(r"\b(rt|rw)\s*(?:[.:]\s*)?\d+(?:\s*/\s*(?:rw\s*(?:[.:]\s*)?)?\d+)?")
 _PHONE = re.compile(r"\+?\d{7,}")
+_PHONE_SPLIT = re.compile(r"(?:\+62|62|0)8\d{1,3}[- .]\d{3,4}[- .]\d{3,5}\b")  # "0812-3456-7890"
+# A magnitude ("M 5,6", "magnitudo 6", "SR 5") or a decimal ("1,5 juta", "1.5 m"): a measure, never a count.
+_MEASURE = re.compile(r"\b(?:(?:m|mag|magnitudo|sr) ?\d{1,2}(?:[.,]\d{1,2})?|(?<![.,])\d+[.,]\d{1,2})(?!\d|[.,]\d)")
 _NUMBER_SUFFIX = re.compile(r"\b(\d+)\s*(an)\b")  # "20an": approximate, not a count
 _ABBREVIATION_DOT = re.compile(r"\b(ds|dsn|desa|kec|kab|kel|jl|jln|no|rt|rw|tgl|hj|h|bpk|pak|bu|ibu|sdr|kp|dk)\.")
 _REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "luka2" (luka-luka), "kira2" (shorthand)
@@ -85,9 +88,11 @@ def _merge_phrases(text: str, lex: Lexicon) -> str:
 def tokenize(text: str, lex: Lexicon = ALL) -> list[str]:
     """Lowercase tokens with shorthand expanded; dates, times, RT/RW and phone numbers become ``#``."""
     text = fold(text)
+    text = _PHONE_SPLIT.sub(" # ", text)
     text = _RT_RW.sub(" # ", text)
     text = _DATE.sub(" # ", text)
     text = _TIME.sub(" # ", text)
+    text = _MEASURE.sub(_measure, text)
     text = _PHONE.sub(" # ", text)
     text = _NUMBER_SUFFIX.sub(" # ", text)
     text = _ABBREVIATION_DOT.sub(r"\1 ", text)  # "ds. gading": the dot of a shorthand is no sentence end
@@ -99,6 +104,13 @@ def tokenize(text: str, lex: Lexicon = ALL) -> list[str]:
     text = text.replace("-", " ")
     tokens = [expand(t, lex.abbreviations) for t in _TOKEN.findall(text)]
     return _merge_phrases(" ".join(tokens), lex).split()
+
+
+def _measure(match: re.Match) -> str:
+    """ "M 5,6" is a magnitude, but after a number ("2 m 3 org hilang") the "m" is metres and the 3 a count."""
+    before = match.string[max(0, match.start() - 2) : match.start()]
+    after_number = before[-1:].isdigit() or (before[-1:] == " " and before[:1].isdigit())
+    return match.group() if after_number and match.group()[:1].isalpha() else " # "
 
 
 def number_words(lex: Lexicon) -> frozenset[str]:
@@ -139,22 +151,43 @@ def find_hazard(tokens: list[str], lex: Lexicon = ALL) -> str | None:
     return hazard_evidence(tokens, lex)[0]
 
 
+# After digits, the words that make them a larger number ("3 ratus", "2 ribu", "2 rb"), and the largest digits
+# that may follow each word in the same number ("2 ribu 500", "3 ratus 20").
+_DIGIT_STRUCTURE = {"puluh": 10, "ratus": 100, "ribu": 1000}
+_SHORT_STRUCTURE = {"rb": "ribu"}
+
+
 def _number_at(tokens: list[str], i: int, lex: Lexicon = ALL) -> tuple[int | None, int]:
-    """The number starting at token ``i`` and the index after it: digits (with "ribu") or number words."""
-    token = tokens[i]
+    """The number starting at token ``i`` and the index after it: digits, number words, or both ("3 ratus",
+    "2 ribu 500", "tiga ratus dua puluh", "telung atus"), a language's words for "ratus" or "ribu" read as those."""
     words = number_words(lex)
-    value = digits_to_number(token)
+    structure = lex.number_structure
+
+    def plain(word: str) -> str:
+        return _SHORT_STRUCTURE.get(word) or structure.get(word, word)
+
+    value = digits_to_number(tokens[i])
+    end = i + 1
     if value is not None:
-        end = i + 1
-        if end < len(tokens) and tokens[end] in ("ribu", "rb"):
-            value, end = value * 1000, end + 1
-        return value, end
-    end = i
-    while end < len(tokens) and tokens[end] in words:
-        end += 1
-    if end == i:
+        if value >= 1000 or end >= len(tokens) or plain(tokens[end]) not in _DIGIT_STRUCTURE:
+            return value, end
+    elif tokens[i] not in words:
         return None, i + 1
-    return words_to_number(tokens[i:end], lex.numbers), end
+    # A run of number words, and of digits right after a "ratus" or "ribu" they are smaller than.
+    while end < len(tokens):
+        word = tokens[end]
+        if word in words or word in _SHORT_STRUCTURE:
+            end += 1
+            continue
+        limit = _DIGIT_STRUCTURE.get(plain(tokens[end - 1]))
+        digits = digits_to_number(word) if limit and word[:1].isdigit() else None
+        if digits is None or digits >= limit:
+            break
+        end += 1
+    number = words_to_number([plain(t) for t in tokens[i:end]], lex.numbers)
+    if number is None and value is not None:
+        return value, i + 1
+    return number, end
 
 
 _PUNCTUATION = frozenset({",", ";", ":", "."})
@@ -174,9 +207,12 @@ def _cue(word: str, house: bool, lex: Lexicon) -> str | None:
 
 def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = None) -> dict[str, int]:
     """BNPB counts from "12 rumah terendam", "meninggal 2 orang", "50 kk mengungsi", "omah 12 kebanjiran";
-    ``evidence`` (when given) gets, per count, the words it was read from."""
+    ``evidence`` (when given) gets, per count, the words it was read from. A figure after a latest cue replaces
+    what the message said before of its category ("pengungsi 85 kemarin, sekarang 120": 120); years, ages,
+    dates, times, money and measures are never counts."""
     found: dict[tuple[str, str], int] = {}
     spans: dict[str, str] = {}
+    last: tuple[str, str] | None = None  # the category of the count read last
     i = 0
     while i < len(tokens):
         if not tokens[i][:1].isdigit() and tokens[i] not in lex.number_words:
@@ -192,17 +228,77 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
             continue
         if after < len(tokens) and (tokens[after] in lex.not_count_units or tokens[after] in lex.thing_words):
             continue  # "50 cm", "3 ekor", "2 perahu": a measure, or animals and things
+        if _is_year(tokens, start, after, lex):
+            continue
         category = _classify(tokens, start, after, lex)
-        if category:
+        latest = _latest_cue_before(tokens, start, lex)
+        if latest:
+            category = _latest_category(tokens, start, after, category, last, lex)
+        if not category:
+            continue
+        if latest:  # the figure now: what came before of this category is out of date
+            for key in [key for key in found if key[0] == category[0]]:
+                del found[key]
+            spans.pop(category[0], None)
+            found[category] = value
+        else:
             found[category] = max(found.get(category, 0), value)
-            if category[0] not in spans:
-                spans[category[0]] = _span(tokens, start, after, lex)
+        if category[0] not in spans:
+            spans[category[0]] = _span(tokens, start, after, lex)
+        last = category
     counts: dict[str, int] = {}
     for (category, _detail), value in found.items():
         counts[category] = counts.get(category, 0) + value
     if evidence is not None:
         evidence.update({category: spans[category] for category in counts})
     return counts
+
+
+def _is_year(tokens: list[str], start: int, after: int, lex: Lexicon) -> bool:
+    """A year beside a past marker: "banjir 2019 lalu", "seperti 2010", "pada 2018"."""
+    token = tokens[start]
+    if after != start + 1 or len(token) != 4 or not token.isdigit() or not 1900 <= int(token) <= 2099:
+        return False
+    return (start > 0 and tokens[start - 1] in lex.past_markers) or (
+        after < len(tokens) and tokens[after] in lex.past_markers
+    )
+
+
+def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> bool:
+    """Whether a latest cue ("sekarang", "bertambah jadi", "total") stands in the clause before the number at
+    ``start``, at most ``_HEAD_REACH`` words back: "sekarang 120", "saat ini pengungsi 120"."""
+    if not lex.latest_phrases:
+        return False
+    numbers = number_words(lex)
+    for k in range(start - 1, max(-1, start - 1 - _HEAD_REACH), -1):
+        word = tokens[k]
+        if word in _CLAUSE_END or word in numbers or word[:1].isdigit():
+            return False
+        if word in lex.latest_ends and any(
+            tuple(tokens[k - n + 1 : k + 1]) in lex.latest_phrases for n in (1, 2, 3) if k - n + 1 >= 0
+        ):
+            return True
+    return False
+
+
+def _latest_category(
+    tokens: list[str],
+    start: int,
+    after: int,
+    category: tuple[str, str] | None,
+    last: tuple[str, str] | None,
+    lex: Lexicon,
+) -> tuple[str, str] | None:
+    """The category of a figure after a latest cue: its own when its words say what it counts, else the category
+    of the count before it ("pengungsi 85 kemarin, sekarang 120 orang"), when its noun (if any) fits that one."""
+    if last is None or (category is not None and category[1] != "people"):
+        return category
+    kinds = {_noun_kind(word, lex) for word in tokens[after : after + 2]}
+    kinds.add(_head_before(tokens, start, lex)[0])
+    kinds.discard(None)
+    slug = last[0]
+    kind = "house" if slug.startswith("rumah_") else "kk" if slug.endswith("_kk") else "person"
+    return last if kinds <= {kind} else category
 
 
 def _span(tokens: list[str], start: int, after: int, lex: Lexicon) -> str:
@@ -379,6 +475,8 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
     keyword = _KEYWORDS.get(first)
     if keyword is None and _asks_for_status(text):
         keyword = "cek"
+    if first == "status" and find_hazard(words[1:], lex) and not _asks_for_status(text):
+        keyword = None  # "status siaga merapi", "status awas banjir": a warning, not a ticket to check
     if text.strip() == "?":
         keyword = "bantuan"
 
