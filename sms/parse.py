@@ -353,7 +353,8 @@ def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[
     for word in tokens[after : after + 5]:
         if word in _BOUNDARY or digits_to_number(word) is not None or word in numbers:
             break
-        ahead.append(word)
+        if word not in lex.past_markers:  # "wong ngungsi 85 wingi": when, not what
+            ahead.append(word)
     behind = []
     for word in reversed(tokens[max(0, start - 2) : start]):
         if word in _BOUNDARY or digits_to_number(word) is not None or word in numbers:
