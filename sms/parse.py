@@ -232,7 +232,7 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
             continue
         category = _classify(tokens, start, after, lex)
         latest = _latest_cue_before(tokens, start, lex)
-        if latest:
+        if latest == "next":
             category = _latest_category(tokens, start, after, category, last, lex)
         if not category:
             continue
@@ -264,21 +264,28 @@ def _is_year(tokens: list[str], start: int, after: int, lex: Lexicon) -> bool:
     )
 
 
-def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> bool:
+# Words between a latest cue and its figure that leave the figure about the same thing: "sekarang sudah 120".
+_LATEST_FILLERS = frozenset({"ada", "mencapai", "sebanyak", "sekitar", "sudah", "telah", "yang", "lebih", "jumlah"})
+
+
+def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> str | None:
     """Whether a latest cue ("sekarang", "bertambah jadi", "total") stands in the clause before the number at
-    ``start``, at most ``_HEAD_REACH`` words back: "sekarang 120", "saat ini pengungsi 120"."""
+    ``start``, at most ``_HEAD_REACH`` words back: None when none does, "next" when only count words or fillers
+    stand between ("sekarang 120", "saat ini pengungsi 120"), "far" when other words do ("total kerugian 50")."""
     if not lex.latest_phrases:
-        return False
+        return None
     numbers = number_words(lex)
+    near = True
     for k in range(start - 1, max(-1, start - 1 - _HEAD_REACH), -1):
         word = tokens[k]
         if word in _CLAUSE_END or word in numbers or word[:1].isdigit():
-            return False
+            return None
         if word in lex.latest_ends and any(
             tuple(tokens[k - n + 1 : k + 1]) in lex.latest_phrases for n in (1, 2, 3) if k - n + 1 >= 0
         ):
-            return True
-    return False
+            return "next" if near else "far"
+        near = near and (word in lex.count_context or word in _LATEST_FILLERS)
+    return None
 
 
 def _latest_category(

@@ -82,6 +82,9 @@ LATEST_WINS = [
     ("id", "update banjir: warga mengungsi 40 orang, saat ini 75 orang", {"mengungsi": 75}),
     ("id", "banjir, 12 rumah terendam, skrg 30 rumah terendam", {"rumah_terendam": 30}),
     ("id", "banjir, 3 org hilang, sekarang 2 sapi", {"hilang": 3}),  # the cows are no update of the missing
+    ("id", "banjir, pengungsi 85 kemarin, sekarang sudah 120", {"mengungsi": 120}),
+    ("id", "banjir, 3 org hilang, total 5 org hilang", {"hilang": 5}),
+    ("id", "banjir, 3 rumah roboh, total kerugian 50", {"rumah_rusak_berat": 3}),  # a total of something else
     ("jv", "banjir, wong ngungsi 85 wingi, saiki 120", {"mengungsi": 120}),
     ("su", "caah, urang ngungsi 40, ayeuna 75", {"mengungsi": 75}),
     ("mad", "bhanjir, oreng ngongsi 30, sateya 45", {"mengungsi": 45}),
