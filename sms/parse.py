@@ -44,7 +44,7 @@ _RT_RW = re.compile(r"\b(rt|rw)\s*(?:[.:]\s*)?\d+(?:\s*/\s*(?:rw\s*(?:[.:]\s*)?)
 _PHONE = re.compile(r"\+?\d{7,}")
 _PHONE_SPLIT = re.compile(r"(?:\+62|62|0)8\d{1,3}[- .]\d{3,4}[- .]\d{3,5}\b")  # "0812-3456-7890"
 # A magnitude ("M 5,6", "magnitudo 6", "SR 5") or a decimal ("1,5 juta", "1.5 m"): a measure, never a count.
-_MEASURE = re.compile(r"\b(?:(?:m|mag|magnitudo|sr) ?\d{1,2}(?:[.,]\d{1,2})?|(?<![.,])\d+[.,]\d{1,2})(?!\d|[.,]\d)")
+_MEASURE = re.compile(r"\b(?:(?:m|mag|magnitudo|sr) ?\d{1,2}(?:[.,]\d{1,2})?|(?<![.,])\d{1,9}[.,]\d{1,2})(?!\d|[.,]\d)")
 _NUMBER_SUFFIX = re.compile(r"\b(\d+)\s*(an)\b")  # "20an": approximate, not a count
 _ABBREVIATION_DOT = re.compile(r"\b(ds|dsn|desa|kec|kab|kel|jl|jln|no|rt|rw|tgl|hj|h|bpk|pak|bu|ibu|sdr|kp|dk)\.")
 _REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "luka2" (luka-luka), "kira2" (shorthand)
@@ -272,8 +272,8 @@ def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> str | Non
     """Whether a latest cue ("sekarang", "bertambah jadi", "total") stands in the clause before the number at
     ``start``, at most ``_HEAD_REACH`` words back: None when none does, "next" when only count words or fillers
     stand between ("sekarang 120", "saat ini pengungsi 120"), "far" when other words do ("total kerugian 50")."""
-    if not lex.latest_phrases:
-        return None
+    if lex.latest_ends.isdisjoint(tokens[max(0, start - _HEAD_REACH) : start]):
+        return None  # no cue word near: most numbers, read without the walk below
     numbers = number_words(lex)
     near = True
     for k in range(start - 1, max(-1, start - 1 - _HEAD_REACH), -1):
