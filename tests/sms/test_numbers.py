@@ -42,6 +42,8 @@ NUMBER_FORMS = [
     ("id", "banjir, seribu dua ratus jiwa terdampak", {"terdampak": 1200}),
     ("id", "kerugian banjir 1,5 juta, warga terdampak", {}),  # a decimal is never a count
     ("id", "gempa, air naik 1,5 m warga panik", {}),
+    ("id", "banjir, warga terdampak 1,5 juta", {}),
+    ("id", "banjir, rumah terendam 12,30 kk mengungsi", {"rumah_terendam": 12, "mengungsi_kk": 30}),  # two numbers
     # Vague amounts give no figure: never 10 or 100.
     ("id", "banjir, puluhan warga mengungsi", {}),
     ("id", "banjir, dua puluhan warga mengungsi", {}),
