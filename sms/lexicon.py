@@ -3,8 +3,11 @@
 Each file holds a language's hazard words (strong phrases that name a hazard, weak cues that only suggest one),
 its count nouns (a person, a house, and the animals, vehicles, boats and stalls that are never people), its verbs
 and adjectives of harm (what a count of people or houses is, and which of them are said of things as much as of
-people), the words that ask for something and the needs they name ("butuh air bersih"), number words, place
-cues ("di", "neng", "e", "ri") and SMS shorthand. Phrases are written as they look after normalisation:
+people), the words that ask for something and the needs they name ("butuh air bersih"), number words (and the
+language's own words for "puluh", "ratus", "ribu": ``number_structure``), the words beside which a number is no
+count (``not_count_before``, ``not_count_units``, ``past_markers`` for years), the cues after which a figure is
+the latest for its category (``latest_cues``: "sekarang", "saiki", "ayeuna"), place cues ("di", "neng", "e",
+"ri") and SMS shorthand. Phrases are written as they look after normalisation:
 lowercase, no accents or apostrophes, shorthand expanded, single spaces.
 
 ``lexicon_for(codes)`` merges the languages a kecamatan's people write (Indonesian always: numbers, units and
