@@ -235,7 +235,7 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
             continue
         category = _classify(tokens, start, after, lex)
         latest = _latest_cue_before(tokens, start, lex)
-        if latest == "next":
+        if latest and latest[0] == "next":
             category = _latest_category(tokens, start, after, category, last, lex)
         if not category:
             continue
@@ -246,7 +246,10 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
             found[category] = value
         else:
             found[category] = max(found.get(category, 0), value)
-        if category[0] not in spans:
+        if latest:  # the cue with the figure: "sekarang 120", "bertambah jadi 5"
+            ahead = [w for w in tokens[after : after + 3] if w in lex.count_context]
+            spans[category[0]] = " ".join([*tokens[latest[1] : after], *ahead]).replace("_", " ")
+        elif category[0] not in spans:
             spans[category[0]] = _span(tokens, start, after, lex)
         last = category
     counts: dict[str, int] = {}
@@ -268,13 +271,16 @@ def _is_year(tokens: list[str], start: int, after: int, lex: Lexicon) -> bool:
 
 
 # Words between a latest cue and its figure that leave the figure about the same thing: "sekarang sudah 120".
-_LATEST_FILLERS = frozenset({"ada", "mencapai", "sebanyak", "sekitar", "sudah", "telah", "yang", "lebih", "jumlah"})
+_LATEST_FILLERS = frozenset(
+    {"ada", "jadi", "jumlah", "lebih", "mencapai", "sebanyak", "sekitar", "sudah", "telah", "yang"}
+)
 
 
-def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> str | None:
+def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> tuple[str, int] | None:
     """Whether a latest cue ("sekarang", "bertambah jadi", "total") stands in the clause before the number at
-    ``start``, at most ``_HEAD_REACH`` words back: None when none does, "next" when only count words or fillers
-    stand between ("sekarang 120", "saat ini pengungsi 120"), "far" when other words do ("total kerugian 50")."""
+    ``start``, at most ``_HEAD_REACH`` words back, and where it starts: None when none does, ("next", i) when only
+    count words or fillers stand between ("sekarang 120", "saat ini pengungsi 120"), ("far", i) when other words
+    do ("total kerugian 50")."""
     if lex.latest_ends.isdisjoint(tokens[max(0, start - _HEAD_REACH) : start]):
         return None  # no cue word near: most numbers, read without the walk below
     numbers = number_words(lex)
@@ -283,10 +289,10 @@ def _latest_cue_before(tokens: list[str], start: int, lex: Lexicon) -> str | Non
         word = tokens[k]
         if word in _CLAUSE_END or word in numbers or word[:1].isdigit():
             return None
-        if word in lex.latest_ends and any(
-            tuple(tokens[k - n + 1 : k + 1]) in lex.latest_phrases for n in (1, 2, 3) if k - n + 1 >= 0
-        ):
-            return "next" if near else "far"
+        if word in lex.latest_ends:
+            for n in (3, 2, 1):
+                if k - n + 1 >= 0 and tuple(tokens[k - n + 1 : k + 1]) in lex.latest_phrases:
+                    return ("next" if near else "far"), k - n + 1
         near = near and (word in lex.count_context or word in _LATEST_FILLERS)
     return None
 

