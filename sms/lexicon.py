@@ -3,11 +3,8 @@
 Each file holds a language's hazard words (strong phrases that name a hazard, weak cues that only suggest one),
 its count nouns (a person, a house, and the animals, vehicles, boats and stalls that are never people), its verbs
 and adjectives of harm (what a count of people or houses is, and which of them are said of things as much as of
-people), the words that ask for something and the needs they name ("butuh air bersih"), number words (and the
-language's own words for "puluh", "ratus", "ribu": ``number_structure``), the words beside which a number is no
-count (``not_count_before``, ``not_count_units``, ``past_markers`` for years), the cues after which a figure is
-the latest for its category (``latest_cues``: "sekarang", "saiki", "ayeuna"), place cues ("di", "neng", "e",
-"ri") and SMS shorthand. Phrases are written as they look after normalisation:
+people), the words that ask for something and the needs they name ("butuh air bersih"), number words, place
+cues ("di", "neng", "e", "ri") and SMS shorthand. Phrases are written as they look after normalisation:
 lowercase, no accents or apostrophes, shorthand expanded, single spaces.
 
 ``lexicon_for(codes)`` merges the languages a kecamatan's people write (Indonesian always: numbers, units and
@@ -77,6 +74,12 @@ class Lexicon:
     abbreviations: dict[str, str] = field(default_factory=dict)
     not_count_units: set[str] = field(default_factory=set)
     not_count_before: set[str] = field(default_factory=set)
+    # Counts and numbers: words that make a figure the latest for its category ("sekarang 120", "bertambah jadi
+    # 5"), words beside which a year-shaped number is a year ("banjir 2019 lalu"), and a language's own words
+    # for the structure of numbers ("telung atus": "atus" is "ratus").
+    latest_cues: set[str] = field(default_factory=set)
+    past_markers: set[str] = field(default_factory=set)
+    number_structure: dict[str, str] = field(default_factory=dict)
     thing_words: set[str] = field(default_factory=set)
     shared_cues: set[str] = field(default_factory=set)
     possessive_words: set[str] = field(default_factory=set)
@@ -85,12 +88,6 @@ class Lexicon:
     and_words: set[str] = field(default_factory=set)
     needs: dict[str, str] = field(default_factory=dict)
     needs_next: dict[str, str] = field(default_factory=dict)
-    # Counts and numbers: words that make a figure the latest for its category ("sekarang 120", "bertambah jadi
-    # 5"), words beside which a year-shaped number is a year ("banjir 2019 lalu"), and a language's own words
-    # for the structure of numbers ("telung atus": "atus" is "ratus").
-    latest_cues: set[str] = field(default_factory=set)
-    past_markers: set[str] = field(default_factory=set)
-    number_structure: dict[str, str] = field(default_factory=dict)
 
     def add(self, data: dict) -> None:
         for slug, phrases in data.get("strong", {}).items():

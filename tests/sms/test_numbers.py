@@ -60,7 +60,7 @@ NUMBER_FORMS = [
     ("jv", "blabur, omah rolas kerendem", {"rumah_terendam": 12}),
     ("jv", "banjir, 3 atus omah kerendem", {"rumah_terendam": 300}),
     ("su", "caah, dua ratus urang ngungsi", {"mengungsi": 200}),
-    ("su", "caah, sarebu urang ngungsi", {"mengungsi": 1000}),
+    ("su", "caah, tilu rebu urang ngungsi", {"mengungsi": 3000}),
     ("mad", "bhanjir, dhuwa polo compok kalem", {"rumah_terendam": 20}),
     ("mad", "bhanjir, saratos oreng ngongsi", {"mengungsi": 100}),
     ("bjn", "banyu ganal, talu puluh rumah tarandam", {"rumah_terendam": 30}),
