@@ -73,7 +73,7 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
     i = 0
     while i < len(tokens):
         if not tokens[i][:1].isdigit() and tokens[i] not in lex.number_words:
-            i += 1  # no number starts here (what _number_at would say, without the call)
+            i += 1  # no number starts here (what number_at would say, without the call)
             continue
         value, after = number_at(tokens, i, lex)
         if value is None or value == 0:
@@ -96,15 +96,13 @@ def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = N
         if latest:  # the figure now: what came before of this category is out of date
             for key in [key for key in found if key[0] == category[0]]:
                 del found[key]
-            spans.pop(category[0], None)
             found[category] = value
+            ahead = [w for w in tokens[after : after + 3] if w in lex.count_context]  # quoted with its cue
+            spans[category[0]] = " ".join([*tokens[latest[1] : after], *ahead]).replace("_", " ")
         else:
             found[category] = max(found.get(category, 0), value)
-        if latest:  # the cue with the figure: "sekarang 120", "bertambah jadi 5"
-            ahead = [w for w in tokens[after : after + 3] if w in lex.count_context]
-            spans[category[0]] = " ".join([*tokens[latest[1] : after], *ahead]).replace("_", " ")
-        elif category[0] not in spans:
-            spans[category[0]] = _span(tokens, start, after, lex)
+            if category[0] not in spans:
+                spans[category[0]] = _span(tokens, start, after, lex)
         last = category
     counts: dict[str, int] = {}
     for (category, _detail), value in found.items():
