@@ -74,6 +74,12 @@ class Lexicon:
     abbreviations: dict[str, str] = field(default_factory=dict)
     not_count_units: set[str] = field(default_factory=set)
     not_count_before: set[str] = field(default_factory=set)
+    # Counts and numbers: words that make a figure the latest for its category ("sekarang 120", "bertambah jadi
+    # 5"), words beside which a year-shaped number is a year ("banjir 2019 lalu"), and a language's own words
+    # for the structure of numbers ("telung atus": "atus" is "ratus").
+    latest_cues: set[str] = field(default_factory=set)
+    past_markers: set[str] = field(default_factory=set)
+    number_structure: dict[str, str] = field(default_factory=dict)
     thing_words: set[str] = field(default_factory=set)
     shared_cues: set[str] = field(default_factory=set)
     possessive_words: set[str] = field(default_factory=set)
@@ -97,6 +103,10 @@ class Lexicon:
             "shared_cues", "possessive_words", "need_cues", "need_negations", "and_words",
         ):  # fmt: skip
             getattr(self, name).update(data.get(name, ()))
+        self.latest_cues.update(data.get("latest_cues", ()))
+        self.past_markers.update(data.get("past_markers", ()))
+        for word, structure in data.get("number_structure", {}).items():
+            self.number_structure.setdefault(word, structure)
 
     def compile(self) -> Lexicon:
         """Index the merged words for the parser: one regex of every hazard phrase (longest first), a typo
@@ -123,7 +133,10 @@ class Lexicon:
             if self.phrases
             else None
         )
-        self.number_words = frozenset(self.numbers) | STRUCTURE_WORDS
+        self.number_words = frozenset(self.numbers) | STRUCTURE_WORDS | frozenset(self.number_structure)
+        # Latest cues as word tuples: the parser compares the words just before a number ("bertambah jadi 5").
+        self.latest_phrases = frozenset(tuple(cue.split()) for cue in self.latest_cues)
+        self.latest_ends = frozenset(cue[-1] for cue in self.latest_phrases)
         # What a count is of, and the words beside a count worth quoting as its evidence (read once per number).
         self.count_nouns = frozenset(self.people_words | self.house_words | {"kk"})
         self.count_context = frozenset(self.people_cues.keys() | self.house_cues.keys() | self.count_nouns)

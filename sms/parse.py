@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .counts import find_counts, number_at
 from .desa import Gazetteer, _deletions
 from .lexicon import ALL, Lexicon
 from .needs import find_needs
-from .text import digits_to_number, expand, fold, words_to_number
+from .text import expand, fold
 from .tickets import clean_ticket
 from .vocab import settle_injuries
 
@@ -42,9 +43,18 @@ _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b(?!\.\d)")
 # "rt" + 16 000 spaces: seconds): the parser stays linear in the message.
 _RT_RW = re.compile(r"\b(rt|rw)\s*(?:[.:]\s*)?\d+(?:\s*/\s*(?:rw\s*(?:[.:]\s*)?)?\d+)?")
 _PHONE = re.compile(r"\+?\d{7,}")
+_PHONE_SPLIT = re.compile(r"(?:\+62|62|0)8\d{1,3}[- .]\d{3,4}[- .]\d{3,5}\b")  # "0812-3456-7890"
+# A magnitude ("M 5,6", "magnitudo 6", "SR 5") or a decimal ("1,5 juta", "1.5 m", "0,25 ha"): a measure, never a
+# count. Two numbers with only a comma between ("rumah 12,30 kk mengungsi") stay two numbers.
+# The lookahead first lets the scan pass most letters without trying the alternatives (64 KB messages).
+_MEASURE = re.compile(
+    r"(?=[ms\d])\b(?:(?:m|mag|magnitudo|sr) ?\d{1,2}(?:[.,]\d{1,2})?|(?<![.,])(?:\d{1,9}[.,]\d|\d[.,]\d\d))"
+    r"(?!\d|[.,]\d)"
+)
 _NUMBER_SUFFIX = re.compile(r"\b(\d+)\s*(an)\b")  # "20an": approximate, not a count
 _ABBREVIATION_DOT = re.compile(r"\b(ds|dsn|desa|kec|kab|kel|jl|jln|no|rt|rw|tgl|hj|h|bpk|pak|bu|ibu|sdr|kp|dk)\.")
 _REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "luka2" (luka-luka), "kira2" (shorthand)
+_PUNCTUATION = frozenset({",", ";", ":", "."})
 
 
 @dataclass
@@ -85,9 +95,11 @@ def _merge_phrases(text: str, lex: Lexicon) -> str:
 def tokenize(text: str, lex: Lexicon = ALL) -> list[str]:
     """Lowercase tokens with shorthand expanded; dates, times, RT/RW and phone numbers become ``#``."""
     text = fold(text)
+    text = _PHONE_SPLIT.sub(" # ", text)
     text = _RT_RW.sub(" # ", text)
     text = _DATE.sub(" # ", text)
     text = _TIME.sub(" # ", text)
+    text = _MEASURE.sub(_measure, text)
     text = _PHONE.sub(" # ", text)
     text = _NUMBER_SUFFIX.sub(" # ", text)
     text = _ABBREVIATION_DOT.sub(r"\1 ", text)  # "ds. gading": the dot of a shorthand is no sentence end
@@ -101,8 +113,11 @@ def tokenize(text: str, lex: Lexicon = ALL) -> list[str]:
     return _merge_phrases(" ".join(tokens), lex).split()
 
 
-def number_words(lex: Lexicon) -> frozenset[str]:
-    return lex.number_words
+def _measure(match: re.Match) -> str:
+    """ "M 5,6" is a magnitude, but after a number ("2 m 3 org hilang") the "m" is metres and the 3 a count."""
+    before = match.string[max(0, match.start() - 2) : match.start()]
+    after_number = before[-1:].isdigit() or (before[-1:] == " " and before[:1].isdigit())
+    return match.group() if after_number and match.group()[:1].isalpha() else " # "
 
 
 def hazard_evidence(tokens: list[str], lex: Lexicon = ALL) -> tuple[str | None, str | None]:
@@ -139,190 +154,6 @@ def find_hazard(tokens: list[str], lex: Lexicon = ALL) -> str | None:
     return hazard_evidence(tokens, lex)[0]
 
 
-def _number_at(tokens: list[str], i: int, lex: Lexicon = ALL) -> tuple[int | None, int]:
-    """The number starting at token ``i`` and the index after it: digits (with "ribu") or number words."""
-    token = tokens[i]
-    words = number_words(lex)
-    value = digits_to_number(token)
-    if value is not None:
-        end = i + 1
-        if end < len(tokens) and tokens[end] in ("ribu", "rb"):
-            value, end = value * 1000, end + 1
-        return value, end
-    end = i
-    while end < len(tokens) and tokens[end] in words:
-        end += 1
-    if end == i:
-        return None, i + 1
-    return words_to_number(tokens[i:end], lex.numbers), end
-
-
-_PUNCTUATION = frozenset({",", ";", ":", "."})
-_BOUNDARY = frozenset({",", ";", ":", ".", "#", "dan", "serta", "sedangkan", "tapi", "namun", "di", "ke"})
-# The end of a clause, for the noun a number counts: places ("di", "ke") do not end it ("pengungsi di masjid 320").
-_CLAUSE_END = _BOUNDARY - {"di", "ke"}
-_HEAD_REACH = 6  # words before a number searched for the noun it counts ("imah nu kabawa caah 17")
-_GENERIC_UNITS = frozenset({"buah", "unit"})
-_DAMAGE_LEVELS = frozenset({"rusak_berat", "rusak_sedang", "rusak_ringan"})
-
-
-def _cue(word: str, house: bool, lex: Lexicon) -> str | None:
-    if house:
-        return lex.house_cues.get(word)
-    return lex.people_cues.get(word)
-
-
-def find_counts(tokens: list[str], lex: Lexicon = ALL, evidence: dict | None = None) -> dict[str, int]:
-    """BNPB counts from "12 rumah terendam", "meninggal 2 orang", "50 kk mengungsi", "omah 12 kebanjiran";
-    ``evidence`` (when given) gets, per count, the words it was read from."""
-    found: dict[tuple[str, str], int] = {}
-    spans: dict[str, str] = {}
-    i = 0
-    while i < len(tokens):
-        if not tokens[i][:1].isdigit() and tokens[i] not in lex.number_words:
-            i += 1  # no number starts here (what _number_at would say, without the call)
-            continue
-        value, after = _number_at(tokens, i, lex)
-        if value is None or value == 0:
-            i = after
-            continue
-        start = i
-        i = after
-        if start > 0 and tokens[start - 1] in lex.not_count_before:
-            continue
-        if after < len(tokens) and (tokens[after] in lex.not_count_units or tokens[after] in lex.thing_words):
-            continue  # "50 cm", "3 ekor", "2 perahu": a measure, or animals and things
-        category = _classify(tokens, start, after, lex)
-        if category:
-            found[category] = max(found.get(category, 0), value)
-            if category[0] not in spans:
-                spans[category[0]] = _span(tokens, start, after, lex)
-    counts: dict[str, int] = {}
-    for (category, _detail), value in found.items():
-        counts[category] = counts.get(category, 0) + value
-    if evidence is not None:
-        evidence.update({category: spans[category] for category in counts})
-    return counts
-
-
-def _span(tokens: list[str], start: int, after: int, lex: Lexicon) -> str:
-    """The words a count was read from: the number with the nouns and cues beside it ("omah 12 kebanjiran")."""
-    nouns, meaningful = lex.count_nouns, lex.count_context
-    ahead = [w for w in tokens[after : after + 3] if w in meaningful]
-    cue_ahead = any(w in lex.people_cues or w in lex.house_cues for w in ahead)
-    before = [w for w in tokens[max(0, start - 2) : start] if w in (nouns if cue_ahead else meaningful)]
-    return " ".join([*before, *tokens[start:after], *ahead]).replace("_", " ")
-
-
-def _noun_kind(word: str, lex: Lexicon) -> str | None:
-    if word in lex.people_words:
-        return "person"
-    if word in lex.house_words:
-        return "house"
-    if word in lex.thing_words:
-        return "thing"
-    return "kk" if word == "kk" else None
-
-
-def _head_before(tokens: list[str], start: int, lex: Lexicon) -> tuple[str | None, str | None, int]:
-    """The noun before the number at ``start`` that it counts: the nearest count noun in its clause, as (kind,
-    word, distance). A person noun owned by a thing or a house ("kambing warga 4 mati", "sapi milik warga",
-    "omah wong 3") gives the thing or the house. At most ``_HEAD_REACH`` words back: linear in the message."""
-    numbers = number_words(lex)
-    for i in range(start - 1, max(-1, start - 1 - _HEAD_REACH), -1):
-        word = tokens[i]
-        if word in _CLAUSE_END or word in numbers or digits_to_number(word) is not None:
-            break
-        kind = _noun_kind(word, lex)
-        if kind is None:
-            continue
-        if kind == "person":
-            owner = i - 2 if i >= 2 and tokens[i - 1] in lex.possessive_words else i - 1
-            owner_kind = _noun_kind(tokens[owner], lex) if owner >= 0 else None
-            if owner_kind in ("house", "thing"):
-                return owner_kind, tokens[owner], start - i
-        return kind, word, start - i
-    return None, None, 0
-
-
-def _classify(tokens: list[str], start: int, after: int, lex: Lexicon) -> tuple[str, str] | None:
-    """The BNPB category of the number at ``tokens[start:after]``, from the words around it.
-
-    A people count needs a person noun ("2 org", "warga 30") or a verb of harm that is only said of people
-    ("3 meninggal", "2 hilang"); a verb said of things as much ("hanyut", "mati") needs the person noun. Animals,
-    vehicles, boats and stalls never make one ("sapi loro mati", "perahu nelayan 3 hilang"), and houses make
-    house counts or none ("imah nu kabawa caah 17")."""
-    numbers = number_words(lex)
-    ahead = []
-    for word in tokens[after : after + 5]:
-        if word in _BOUNDARY or digits_to_number(word) is not None or word in numbers:
-            break
-        ahead.append(word)
-    behind = []
-    for word in reversed(tokens[max(0, start - 2) : start]):
-        if word in _BOUNDARY or digits_to_number(word) is not None or word in numbers:
-            break
-        behind.append(word)
-    unit_words = ahead[:2]
-    if len(ahead) > 1 and ahead[0] in _GENERIC_UNITS and ahead[1] in lex.thing_words:
-        return None  # "2 unit motor", "3 buah perahu"
-    people_unit = any(w in lex.people_words for w in unit_words)
-    house_unit = any(w in lex.house_words for w in unit_words)
-    # The count noun stands before the number or after it: "12 omah kebanjiran", "omah 12 kebanjiran".
-    head, head_word, distance = _head_before(tokens, start, lex)
-    if head == "thing" and not (people_unit or house_unit or "kk" in unit_words):
-        return None  # "sapi loro mati", "kambing warga 4 mati": the number counts animals or things
-    before = head if distance == 1 else None  # the noun right before the number
-    noun_before = before in ("person", "house", "kk")
-    house = (
-        house_unit
-        or before == "house"
-        or (not ahead and head == "house")  # "imah nu kabawa caah 17"
-        or (bool(ahead) and ahead[0] in _DAMAGE_LEVELS)  # "3 rusak berat": damage levels describe buildings
-        or (len(ahead) > 1 and ahead[0] in _GENERIC_UNITS and ahead[1] in _DAMAGE_LEVELS)  # "2 unit rusak berat"
-    )
-    kk = "kk" in unit_words or (not people_unit and before == "kk")
-    people = people_unit or before == "person"
-    person = people or head == "person"
-
-    def cue_of(word: str, of_house: bool) -> str | None:
-        if not of_house and word in lex.shared_cues and not person:
-            return None  # "jabu hanyut 6": no person, so look on ("2 hanyut blm ditemukan" is "hilang")
-        return _cue(word, of_house, lex)
-
-    cue = None
-    for word in ahead:
-        cue = cue_of(word, house)
-        if cue:
-            break
-    if cue is None and (not ahead or ahead[0] in lex.count_nouns or ahead[0] in _GENERIC_UNITS):
-        for word in behind:
-            cue = cue_of(word, house or head == "house")
-            if cue:
-                house = cue.startswith("rumah_")
-                break
-    if cue is None and (people or kk) and head == "person" and not house:
-        cue = lex.people_cues.get(head_word)  # a person noun that says what happened: "pengungsi di masjid 320 orang"
-    if house:
-        if cue and cue.startswith("rumah_"):
-            return cue, cue
-        if kk or cue:
-            kk = True
-        else:
-            return None
-    if kk:
-        if cue == "mengungsi":
-            return "mengungsi_kk", "kk"
-        return "terdampak_kk", "kk"
-    if cue:
-        if cue.startswith("rumah_"):
-            return None
-        return cue, cue
-    if people and len(ahead) <= 1 and (ahead or noun_before):  # "80 jiwa": people affected; "2 balita sakit": none
-        return "terdampak", "people"
-    return None
-
-
 def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed, lex: Lexicon) -> bool:
     """The Kemenkes Pusat Krisis form; True when the text uses it. Each field is read once, where it first appears
     (the form names each once; a message repeating them thousands of times is not read thousands of times)."""
@@ -340,7 +171,7 @@ def _parse_coded(text: str, gazetteer: Gazetteer, parsed: Parsed, lex: Lexicon) 
             parsed.desa_code, parsed.desa_ambiguous = match.code, match.ambiguous
         elif name in _CODED_COUNTS:
             tokens = tokenize(value, lex)
-            number = _number_at(tokens, 0, lex)[0] if tokens else None
+            number = number_at(tokens, 0, lex)[0] if tokens else None
             if number:
                 category = _CODED_COUNTS[name]
                 parsed.counts[category] = parsed.counts.get(category, 0) + number
@@ -379,6 +210,8 @@ def parse(text: str, gazetteer: Gazetteer, lex: Lexicon | None = None) -> Parsed
     keyword = _KEYWORDS.get(first)
     if keyword is None and _asks_for_status(text):
         keyword = "cek"
+    if first == "status" and find_hazard(words[1:], lex) and not _asks_for_status(text):
+        keyword = None  # "status siaga merapi", "status awas banjir": a warning, not a ticket to check
     if text.strip() == "?":
         keyword = "bantuan"
 
@@ -458,7 +291,7 @@ def _parse_shelter(text: str, parsed: Parsed, lex: Lexicon) -> bool:
     counts: dict[str, int] = {}
     i = 0
     while i < len(tokens):
-        value, after = _number_at(tokens, i, lex)
+        value, after = number_at(tokens, i, lex)
         i = after
         if value is None or after >= len(tokens):
             continue

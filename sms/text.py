@@ -24,8 +24,9 @@ def fold(text: str) -> str:
 
 
 def words_to_number(words: list[str], numbers: dict[str, int]) -> int | None:
-    """``["dua", "ratus", "lima", "puluh"]`` → 250 with ``numbers`` (word → value, from the languages' files);
-    None when the words are not one number."""
+    """``["dua", "ratus", "lima", "puluh"]`` → 250 with ``numbers`` (word → value, from the languages' files), and
+    digits among the words (``["3", "ratus"]`` → 300, ``["2", "ribu", "500"]`` → 2500); None when the words are not
+    one number."""
     if not words or words[0] in STRUCTURE_WORDS or words == ["se"]:
         return None
     # ``total``: the thousands; ``group``: the hundreds and tens below them; ``digits``: the words since the last
@@ -33,6 +34,8 @@ def words_to_number(words: list[str], numbers: dict[str, int]) -> int | None:
     total = group = digits = 0
     for word in words:
         value = numbers.get(word)
+        if value is None and word[:1].isdigit():
+            value = digits_to_number(word)
         if value is not None and value >= 1000:  # "seribu"
             total += value
         elif value is not None and value >= 100:  # "seratus", "satus"
