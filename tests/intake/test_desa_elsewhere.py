@@ -38,9 +38,15 @@ def test_a_desa_of_a_kecamatan_not_served_stays_flagged_for_staff(app, ctx, make
     db.session.delete(gratitunon)  # Tangguh does not serve it (yet)
     db.session.commit()
     try:
-        _result, report = sms("banjir di desa gratitunon kec. grati 12 rumah terendam")
+        result, report = sms("banjir di desa gratitunon kec. grati 12 rumah terendam")
         assert (report.kecamatan_code, report.desa_code) == (WINONGAN, None)
         assert report.incident.kecamatan_code == WINONGAN and report.incident.desa_code is None
+        # the villager is not asked which desa again: told the report was received and is passed on
+        assert result.reply == (
+            f"Laporan banjir diterima, tiket {report.incident.ticket}. Kelurahan Gratitunon, Kec. Grati di luar "
+            "kecamatan ini, petugas akan meneruskannya. Bila darurat hubungi 112."
+        )
+        assert report.question is None
         page = signed_in(app, make_user("kecamatan_staff", WINONGAN)).get(f"/incidents/{report.incident_id}")
         assert "Kelurahan Gratitunon, Kec. Grati — di luar kecamatan ini" in page.get_data(as_text=True)
     finally:

