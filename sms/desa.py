@@ -151,16 +151,18 @@ class Gazetteer:
                 for spelling in {key(name), numeral_form(_words(name))} - {None}:
                     self.neighbours[spelling] = code
         key_lengths = {len(k) for k in forms}
-        self.fuzzy: dict[str, set[tuple[str, int]]] = {}
-        for k, codes in forms.items():
+        self.forms = forms
+        self.fuzzy: dict[str, set[str]] = {}  # a spelling with letters left out → the forms it is left from
+        for k in forms:
             for variant in _deletions(k, _max_typos(len(k))):
-                self.fuzzy.setdefault(variant, set()).update((c, len(k)) for c in codes)
+                self.fuzzy.setdefault(variant, set()).add(k)
         # Per length of span a typo can make a desa name of, the ends (``_ends``) of the names near that length, to
         # rule a span out before its deletions; a span of any other length is looked up exactly, or not at all.
         # No ends when a name is too short to keep three letters: then every span of a near length is expanded.
         compare = all(len(k) - _max_typos(len(k)) >= 3 for k in forms)
+        ends = {k: _ends(k) for k in forms} if compare else {}
         self.fuzzy_ends: dict[int, list[tuple[set[str], set[str]]] | None] = {
-            n: [_ends(k) for k in forms if abs(len(k) - n) <= _max_typos(n)] if compare else None
+            n: [ends[k] for k in forms if abs(len(k) - n) <= _max_typos(n)] if compare else None
             for n in range(1, max(key_lengths, default=0) + 3)
             if _max_typos(n) and any(abs(k - n) <= _max_typos(n) for k in key_lengths)
         }
@@ -213,14 +215,15 @@ class Gazetteer:
             if not any(not h.isdisjoint(heads) and not t.isdisjoint(tails) for h, t in names):
                 return set()
         depth = _max_typos(len(span))
-        found: set[tuple[str, int]] = set()
+        found: set[str] = set()
         for variant in _deletions(span, depth):
-            codes = self.fuzzy.get(variant)
-            if codes:
-                found |= codes
+            near = self.fuzzy.get(variant)
+            if near:
+                found |= near
         # Keep a fuzzy hit only when lengths agree within the typo budget and the numbers are the same.
         numbers = numbers_in(span)
-        return {c for c, length in found if abs(length - len(span)) <= depth and self.numbers[c] == numbers}
+        near = [self.forms[form] for form in found if abs(len(form) - len(span)) <= depth]
+        return {c for codes in near for c in codes if self.numbers[c] == numbers}
 
     def desa_of_name(self, name: str) -> set[str]:
         """The desa a place name reads as in a message: its own name, a name staff taught, or one within the typo
