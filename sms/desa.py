@@ -180,29 +180,32 @@ class Gazetteer:
         spellings = [*forms, *self.aliases, *self.dusun, *self.ambiguous, *self.cued_only]
         self.longest = max(map(len, spellings), default=0) + 2
 
-    def _lookup(self, words: list[str], fuzzy: bool) -> tuple[set[str], bool]:
+    def _lookup(self, words: list[str], fuzzy: bool, numeric: bool = True) -> tuple[set[str], bool]:
         """The desa the words name, and whether they name it outright (its name, a taught alias, or the name with
-        its numerals written another way) rather than by an old spelling or a typo."""
+        its numerals written another way) rather than by an old spelling or a typo. ``numeric``: False when no word
+        is a numeral (the caller knows it cheaply)."""
         span = "".join(words)
         codes = self.exact.get(span) or self.aliases.get(span)
         if codes:
             return set(codes), True
-        numeral = numeral_form(words)
+        numeral = numeral_form(words) if numeric else None
         if numeral is not None:
             codes = self.numeral.get(numeral) or self.exact.get(numeral)
             if codes:
                 return set(codes), True
         if not fuzzy:
             return set(), False
-        numbers = numbers_in(numeral or span)
-        codes = {c for c in self.skeletons.get(skeleton(words), ()) if self.numbers[c] == numbers}
+        codes = self.skeletons.get(skeleton(words))
         if codes:  # "kuning ii" is no old spelling of "kuning i"
-            return codes, False
+            numbers = numbers_in(numeral) if numeral else ()
+            codes = {c for c in codes if self.numbers[c] == numbers}
+            if codes:
+                return codes, False
         if numeral is not None and any(w[:1].isdigit() for w in words):
             return set(), False  # "tanjung sani 2 urang": a typo of "Tanjung Ganti II" only by a count's digit
-        return self._typo(numeral or span), False
+        return self._typo(numeral or span, numeral is not None), False
 
-    def _typo(self, span: str) -> set[str]:
+    def _typo(self, span: str, numeric: bool) -> set[str]:
         """The desa whose name (or its numeral form) is within the typo budget of ``span`` and holds the same
         numbers: "sukamju 2" is Sukamaju II, "sukamaju 3" is neither Sukamaju II nor Sukamaju I."""
         # No desa name is near this length, or none near it begins and ends like it: no typo can make the span
@@ -221,7 +224,7 @@ class Gazetteer:
             if near:
                 found |= near
         # Keep a fuzzy hit only when lengths agree within the typo budget and the numbers are the same.
-        numbers = numbers_in(span)
+        numbers = numbers_in(span) if numeric else ()
         near = [self.forms[form] for form in found if abs(len(form) - len(span)) <= depth]
         return {c for codes in near for c in codes if self.numbers[c] == numbers}
 
@@ -275,7 +278,7 @@ class Gazetteer:
         stems: list[tuple[int, int]] = []
         n_tokens = len(tokens)
         nameable = [w.isalnum() and w not in FUNCTION_WORDS for w in tokens]  # may stand inside a name
-        looked_up: dict[tuple[str, bool, int], tuple[set[str], bool]] = {}
+        looked_up: dict[tuple[str, bool, int], tuple[set[str], bool, bool]] = {}
         for start in range(n_tokens):
             if not nameable[start]:
                 continue
@@ -301,14 +304,17 @@ class Gazetteer:
                 fuzzy = len(words) > 1 or (span not in known and not span.isdigit())
                 found = looked_up.get((span, fuzzy, end - start))  # "tiga puluh" is a number, "tigapuluh" not
                 if found is None:
-                    found = looked_up[span, fuzzy, end - start] = self._lookup(words, fuzzy)
-                codes, exact = found
+                    numeric = not span.isalpha() or not _NUMERALISH.isdisjoint(words)  # a digit or a numeral word
+                    codes, exact = self._lookup(words, fuzzy, numeric)
+                    needs_cue = bool(codes) and _needs_cue(words, known)
+                    found = looked_up[span, fuzzy, end - start] = (codes, exact, needs_cue)
+                codes, exact, needs_cue = found
                 if cued and self.cued_only:  # "gp baro": Gampong Baro
                     also = self.cued_only.get(span) or self.cued_only.get(numeral_form(words) or "")
                     if also:
                         codes, exact = codes | also, True
                 if codes:
-                    if not cued and _needs_cue(words, span, known):
+                    if needs_cue and not cued:
                         continue  # "tengah", "pasar", "rumah 3": a place only after "di", "desa" or where LAPOR puts it
                     hits.append((start, end, codes, exact, False))
                     break
@@ -367,11 +373,14 @@ def _words(name: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", name.lower())
 
 
-def _needs_cue(words: list[str], span: str, known: set[str] | frozenset[str]) -> bool:
+_NUMERALISH = NUMERAL_WORDS | frozenset(ROMAN)
+
+
+def _needs_cue(words: list[str], known: set[str] | frozenset[str]) -> bool:
     """Whether a name read in ``words`` is also everyday language, so it names a place only after a cue: one
     everyday word ("Tengah", "Pasar"), or the parser's own words with a number ("Rumah Tiga" is "rumah 3")."""
     if len(words) == 1:
-        return span in COMMON_WORDS or span in known
+        return words[0] in COMMON_WORDS or words[0] in known
     return all(w in known or w in NUMERAL_WORDS or w in ROMAN or w.isdigit() for w in words)
 
 

@@ -113,16 +113,34 @@ _OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("ch", "kh"), ("j", "y")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+_SKELETONS: dict[str, str] = {}  # word → its skeleton: a message's words repeat across its spans
+_SKELETONS_KEPT = 50_000
+
+
 def _skeleton_word(word: str) -> str:
+    folded = _SKELETONS.get(word)
+    if folded is not None:
+        return folded
+    folded = word
     for old, new in _OLD_SPELLING:
-        if old in word:
-            word = word.replace(old, new)
-    if word.endswith("ay"):  # Lampung "Way"/"Wai" (river)
-        word = word[:-1] + "i"
-    return word
+        if old in folded:
+            folded = folded.replace(old, new)
+    if folded.endswith("ay"):  # Lampung "Way"/"Wai" (river)
+        folded = folded[:-1] + "i"
+    folded = _DOUBLED.sub(r"\1", folded)
+    if len(_SKELETONS) >= _SKELETONS_KEPT:
+        _SKELETONS.clear()
+    _SKELETONS[word] = folded
+    return folded
 
 
 def skeleton(words: list[str] | tuple[str, ...]) -> str:
     """The name as it sounds, whatever the spelling: ``["soember", "redjo"]`` → ``sumbereyo``, ``["way",
     "kanan"]`` and ``["wai", "kanan"]`` → ``waikanan``."""
-    return _DOUBLED.sub(r"\1", "".join(_skeleton_word(w) for w in words))
+    out = ""
+    for word in words:
+        folded = _skeleton_word(word)
+        if out and folded[:1] == out[-1]:  # "sumber rejo": one r, as in "sumberejo"
+            folded = folded[1:]
+        out += folded
+    return out
