@@ -3,6 +3,11 @@
 A wrong desa sends help to the wrong place, so the matcher answers None rather than guess: when two desa
 are named, when a name is shared by several desa ("Tanah Habang" is Kiri and Kanan), or when the only name
 is the kecamatan's own ("banjir di Winongan").
+
+A name is read in the forms people write it (``sms.desa_names``): numerals as digits, words or Roman numerals
+("35 ilir" is Tiga-puluh-lima Ilir, "kuning 2" Kuning II and never Kuning I), old spellings, without its
+"Gampong"/"Huta" after a place cue; a name that is an everyday word ("Tengah", "Pasar") counts only after a cue.
+A desa of a neighbouring kecamatan counts when the message names that kecamatan right after it.
 """
 
 from __future__ import annotations
