@@ -27,6 +27,9 @@ TEMPLATES = {
     "contoh: LAPOR BANJIR {example} air 50cm",
     "received_no_desa": "Laporan {hazard} diterima, tiket {ticket}. Desa belum jelas, mohon balas: "
     "LAPOR {keyword} <DESA> <keterangan>",
+    # A desa of another kecamatan that Tangguh does not serve: staff pass the report on.
+    "received_elsewhere": "Laporan {hazard} diterima, tiket {ticket}. {desa} di luar kecamatan ini, petugas akan "
+    "meneruskannya. Bila darurat hubungi 112.",
     "status": "Tiket {ticket} ({hazard}, {desa}): {status}.",
     "verified": "Tiket {ticket}: laporan {hazard} di {desa} sudah diverifikasi kecamatan dan akan ditindaklanjuti.",
     "resolved": "Tiket {ticket}: penanganan {hazard} di {desa} sudah selesai. Terima kasih atas laporan Anda.",

@@ -32,6 +32,7 @@ from ..ratelimit import count_toward_limit, may_send_notice
 from ..relief.service import record_needs
 from ..vocabulary.parsers import parser_for, readable
 from . import commands
+from .elsewhere import elsewhere_reply, settle_desa
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,9 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
     report.evidence = parsed.evidence or None
     reporter = _reporter(message.sender_phone) if message.sender_phone else None
     report.reporter = reporter
-    report.desa_code = parsed.desa_code or (reporter.desa_code if reporter and _in(reporter, message) else None)
+    parsed.desa_code, outside = settle_desa(report, parsed.desa_code)  # "desa X kec. Y": Y's report, or flagged
+    home = reporter.desa_code if reporter and not outside and _in(reporter, message) else None
+    report.desa_code = parsed.desa_code or home
 
     if parsed.command == "lapor":
         question = _open_question(report) if message.channel != "web" else None
@@ -157,7 +160,8 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
         record_needs(incident, asked, report=report)  # ticked on the web form or named in the message
         if opened:
             notices.incident_opened(incident)
-        return _received_reply(incident, report if message.channel != "web" else None)
+        elsewhere = elsewhere_reply(incident, report) if outside else None  # "Desa X, Kec. Y di luar kecamatan ini"
+        return elsewhere or _received_reply(incident, report if message.channel != "web" else None)
     return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code, report)
 
 
@@ -187,7 +191,11 @@ def _answer(question: Report, report: Report, parsed: Parsed, text: str, lexicon
     if question.question == "desa":
         desa = parsed.desa_code or gazetteer.find(tokenize(text, lexicon), lexicon.known_words, slot=0,
                                                   place_cues=lexicon.place_cues).code  # fmt: skip
-        if desa is None or (parsed.hazard and parsed.hazard != question.hazard):
+        if (
+            desa is None
+            or not desa.startswith(question.kecamatan_code + ".")
+            or (parsed.hazard and parsed.hazard != question.hazard)
+        ):
             return None
         incident = complete(question, report, desa_code=desa)
     else:

