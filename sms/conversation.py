@@ -19,7 +19,10 @@ files' ``greetings``, ``thanks``, ``questions``, ``chat_words``, ``promo_words``
   ("apa besok hujan deras?");
 - no desa, no count (a year is no count), no need asked for;
 - no report verb (a verb of harm to people or houses: the ``people_cues`` and ``house_cues``), and no cry for
-  help (``urgent_words``: "tolong", "darurat").
+  help (``urgent_words``: "tolong", "darurat");
+- outside a memory, a forecast, a promo or a question about the future, no word of a disaster's scene
+  (``scene_words`` and the house nouns: "air", "sungai", "rumah", "roboh"), unless it is a thank-you about
+  nothing happening now ("terima kasih, air bersih sudah sampai").
 
 When in doubt it is a report: a message in no known language ("Mae mai, le ma tapu i le vai") still gets a
 ticket and lands unclassified, and no real report is lost to the inbox.
@@ -115,8 +118,15 @@ def read(text: str, parsed: Parsed, lex: Lexicon | None = None) -> Reading:
     if topic is None:
         return Reading(REPORT)
     then = found["memory"] or found["forecast"] or found["promo"]
-    if parsed.hazard and not (then or _about_the_future(found["question"], joined, lex)):
+    later = _about_the_future(found["question"], joined, lex)
+    now = _find(lex.now_cues, joined)
+    # A thank-you about what has passed: "matur nuwun, banyu wis surut" names water (a weak cue), not a flood now.
+    passed = topic == "thanks" and not now and not lex.hazard_info.get(parsed.evidence.get("hazard"), ("", True))[1]
+    if parsed.hazard and not (then or later or passed):
         return Reading(REPORT)  # "selamat pagi, banjir di dusun krajan": a report with manners
+    scene = _find(lex.scene_words | lex.house_words, joined)
+    if scene and not (then or later) and (topic != "thanks" or now):
+        return Reading(REPORT)  # "selamat malam, air mulai masuk rumah": a scene, though no hazard word
     if _harm_verb(expanded, lex, (parsed.evidence.get("hazard") or "").split()):
         return Reading(REPORT)  # "terima kasih, rumah kami roboh": a report that thanks
     return Reading(CONVERSATION, topic, found[topic])
@@ -139,10 +149,10 @@ def _forecast(joined: str, lex: Lexicon) -> str | None:
 
 def _memory(text: str, joined: str, lex: Lexicon) -> str | None:
     """A disaster remembered ("gempa tahun 2018 dulu", "waktu itu"), with nothing said of now ("sekarang")."""
-    if _find(lex.now_cues, joined):
-        return None
     cue = _find(lex.memory_cues, joined)
-    if cue is None and _YEAR.search(text) and " dulu " in joined:
+    if cue and _find(lex.now_cues, joined.replace(f" {cue} ", " ")):  # "masih ingat" is memory; "masih" is now
+        return None
+    if cue is None and _YEAR.search(text) and " dulu " in joined and not _find(lex.now_cues, joined):
         cue = "dulu"  # "gempa tahun 2018 dulu": a past year and "dulu"; "dulu" alone is also "first" (cek dulu)
     return cue
 
@@ -162,4 +172,6 @@ def _about_the_future(question: str | None, joined: str, lex: Lexicon) -> bool:
 def _harm_verb(tokens: list[str], lex: Lexicon, hazard_words: list[str]) -> bool:
     """A verb of harm to people or houses ("meninggal", "terendam", "roboh"), besides the words that named the
     hazard ("lempe" names a flood and says a house is flooded: in a memory it is the memory's)."""
-    return any((t in lex.people_cues or t in lex.house_cues) and t not in hazard_words for t in tokens)
+    return any(
+        len(t) > 2 and (t in lex.people_cues or t in lex.house_cues) and t not in hazard_words for t in tokens
+    )  # "rb" is "rusak berat" beside a count, and "ribu" in "Rp10rb"

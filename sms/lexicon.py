@@ -27,7 +27,7 @@ from .text import STRUCTURE_WORDS
 # The phrase lists of conversation, each a set of ``Lexicon`` (see ``sms.conversation``).
 CONVERSATION_KEYS = (
     "greetings", "thanks", "questions", "stop_phrases", "memory_cues", "forecast_cues", "future_cues", "promo_words",
-    "chat_words", "now_cues", "urgent_words",
+    "chat_words", "now_cues", "urgent_words", "scene_words",
 )  # fmt: skip
 LANGUAGE_DIR = Path(__file__).parent / "languages"
 BASE = "id"  # always read: the shared numbers, units and shorthand live here
@@ -101,6 +101,7 @@ class Lexicon:
     chat_words: set[str] = field(default_factory=set)
     now_cues: set[str] = field(default_factory=set)
     urgent_words: set[str] = field(default_factory=set)
+    scene_words: set[str] = field(default_factory=set)
 
     def add(self, data: dict) -> None:
         for slug, phrases in data.get("strong", {}).items():

@@ -58,7 +58,7 @@ def test_every_language_file_has_conversation_words():
         ("selamat pagi pak camat", "greeting"),
         ("makasih bu atas bantuannya", "thanks"),
         ("apa besok hujan deras ya?", "question"),
-        ("gempa tahun 2018 dulu, masih trauma", "memory"),
+        ("gempa tahun 2018 dulu, semoga tidak terulang", "memory"),
     ],
 )
 def test_what_a_conversation_is_about(text, topic):
