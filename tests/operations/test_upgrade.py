@@ -645,9 +645,12 @@ def test_a_downgrade_that_would_lose_figures_refuses_and_changes_nothing(desk):
     )
     after = snapshot(desk)
     if desk.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # SQLite commits each migration on its own: 0016's step (dropping the empty service_state) is done.
+        # SQLite commits each migration on its own: 0016's step (dropping the empty service_state) is done, and
+        # 0018's (the report's inbox columns, empty here).
         assert revision(desk) == "0015" and "service_state" not in after
         del before["service_state"], before["alembic_version"], after["alembic_version"]
+        for row in before["report"].values():
+            assert row.pop("handled_at") is None and row.pop("handled_by_id") is None
     else:
         assert revision(desk) == head(desk)  # PostgreSQL ran the whole downgrade in one transaction, rolled back
     assert after == before
@@ -689,3 +692,17 @@ def test_a_downgrade_that_loses_nothing_keeps_every_value_and_upgrades_back_to_t
     assert result.exit_code == 0, result.output
     again = snapshot(desk)
     assert again == at_head
+
+
+def test_a_downgrade_below_the_inbox_refuses_while_staff_handled_messages(desk):
+    migrate(desk, "head")
+    rows = rows_0014()
+    message = {**rows["report"][0], "incident_id": None, "command": "pesan", "handled_at": at(30), "handled_by_id": 2}
+    insert(desk, {"region": rows["region"], "user": rows["user"][1:4], "reporter": rows["reporter"][:2],
+                  "report": [message]})  # fmt: skip
+    before = snapshot(desk)
+    result = flask(desk, "db", "downgrade", "0017")
+    assert result.exit_code == 1
+    assert "downgrade 0018 -> 0017 refused before changing anything" in " ".join(result.output.split())
+    assert "messages marked handled in the inbox: 1" in result.output
+    assert revision(desk) == "0018" and snapshot(desk) == before
