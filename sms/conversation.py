@@ -21,7 +21,7 @@ files' ``greetings``, ``thanks``, ``questions``, ``chat_words``, ``promo_words``
 - no report verb (a verb of harm to people or houses: the ``people_cues`` and ``house_cues``), and no cry for
   help (``urgent_words``: "tolong", "darurat");
 - outside a memory, a forecast, a promo or a question about the future, no word of a disaster's scene
-  (``scene_words`` and the house nouns: "air", "sungai", "rumah", "roboh"), unless it is a thank-you about
+  (``scene_words``: "air", "sungai", "rumah", "roboh"), unless it is a thank-you about
   nothing happening now ("terima kasih, air bersih sudah sampai").
 
 When in doubt it is a report: a message in no known language ("Mae mai, le ma tapu i le vai") still gets a
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from .lexicon import ALL, Lexicon
 from .parse import Parsed, tokenize
@@ -100,7 +101,7 @@ def read(text: str, parsed: Parsed, lex: Lexicon | None = None) -> Reading:
     counted = _counts_beyond_years(parsed, text)
     if parsed.needs or counted:
         return Reading(REPORT)
-    stop = _find(lex.stop_phrases, joined)
+    stop = _stop(lex, joined, plain)
     if stop and not parsed.hazard:
         return Reading(STOP, cue=stop)
     if parsed.desa_code or _find(lex.urgent_words, joined):
@@ -124,12 +125,20 @@ def read(text: str, parsed: Parsed, lex: Lexicon | None = None) -> Reading:
     passed = topic == "thanks" and not now and not lex.hazard_info.get(parsed.evidence.get("hazard"), ("", True))[1]
     if parsed.hazard and not (then or later or passed):
         return Reading(REPORT)  # "selamat pagi, banjir di dusun krajan": a report with manners
-    scene = _find(lex.scene_words | lex.house_words, joined)
+    scene = _find(lex.scene_words, joined)
     if scene and not (then or later) and (topic != "thanks" or now):
         return Reading(REPORT)  # "selamat malam, air mulai masuk rumah": a scene, though no hazard word
     if _harm_verb(expanded, lex, (parsed.evidence.get("hazard") or "").split()):
         return Reading(REPORT)  # "terima kasih, rumah kami roboh": a report that thanks
     return Reading(CONVERSATION, topic, found[topic])
+
+
+def _stop(lex: Lexicon, joined: str, plain: list[str]) -> str | None:
+    """A stop request: a phrase of several words anywhere ("jangan kirim sms lagi"), or one word first ("Stop! saya
+    bukan warga sini") with no word of a scene: "hujan sudah berhenti" asks nothing."""
+    phrases = {p for p in lex.stop_phrases if " " in p}
+    first = plain[0] if plain and plain[0] in lex.stop_phrases and not _find(lex.scene_words, joined) else None
+    return _find(phrases, joined) or first  # "stop, air sudah sampai jalan" is no stop request
 
 
 def _promo(text: str, joined: str, lex: Lexicon) -> str | None:
@@ -152,8 +161,9 @@ def _memory(text: str, joined: str, lex: Lexicon) -> str | None:
     cue = _find(lex.memory_cues, joined)
     if cue and _find(lex.now_cues, joined.replace(f" {cue} ", " ")):  # "masih ingat" is memory; "masih" is now
         return None
-    if cue is None and _YEAR.search(text) and " dulu " in joined and not _find(lex.now_cues, joined):
-        cue = "dulu"  # "gempa tahun 2018 dulu": a past year and "dulu"; "dulu" alone is also "first" (cek dulu)
+    if cue is None and not _find(lex.now_cues, joined):
+        # "gempa tahun 2018 dulu", "Tsunami Aceh 26 Desember 2004": a year gone by, and nothing said of now.
+        cue = next((y for y in _YEAR.findall(text) if int(y) < date.today().year), None)
     return cue
 
 
