@@ -41,6 +41,14 @@ def test_a_reporters_thank_you_joins_their_open_incident(ctx):
     assert first.incident.ticket in question.reply and "diterima" not in question.reply.split(".")[0].lower()
 
 
+def test_the_incident_page_shows_a_follow_up_as_one(app, ctx, make_user):
+    _, first = sms("longsor di jeladri", phone="+6281311110003")
+    sms("terima kasih pak", phone="+6281311110003", at=T0 + timedelta(minutes=30))
+    html = _staff(app, make_user).get(f"/incidents/{first.incident_id}").get_data(as_text=True)
+    assert "terima kasih pak" in html and "Pesan susulan dari pelapor, bukan laporan baru" in html
+    assert "1 laporan" in html  # the thank-you is not counted as a report
+
+
 def test_a_strangers_greeting_lands_in_the_inbox_with_one_reply_a_day(ctx):
     result, greeting = sms("Selamat pagi pak camat", phone="+6281311112222")
     assert greeting.incident_id is None and greeting.command == "pesan" and incidents() == 0
