@@ -153,6 +153,10 @@ class Lexicon:
             | self.not_count_units | self.thing_words | set(self.numbers)
             | {"kk", "rumah", "desa", "dusun", "warga", "air", "sungai"}
         )  # fmt: skip
+        # The words of conversation ("sugeng", "enjing", "makasih"): never a hazard's or a desa's unknown name.
+        self.conversation_words = frozenset(
+            w for key in CONVERSATION_KEYS for phrase in getattr(self, key) for w in phrase.split()
+        )
         # Every need cue and need item by its first word, longest first: the parser reads them in one pass over
         # the tokens. An entry is (words, kind, value): ("cue", phrase), ("item", need) or ("next", need), a
         # "next" item counting only right after a cue or an "and" ("butuh air").

@@ -136,3 +136,14 @@ def test_the_inbox_shows_only_the_staffs_own_kecamatan(app, ctx, make_user):
     html = _staff(app, make_user, LAMPIHONG).get("/pesan-masuk").get_data(as_text=True)
     assert "salamat pagi" in html and "Winongan" not in re.sub(r"<title>.*?</title>", "", html)
     assert db.session.scalar(select(func.count()).select_from(IncidentEvent)) == 0
+
+
+def test_vocabulary_learns_from_an_inbox_message_as_from_an_unclassified_report(app, ctx, make_user):
+    _, message = sms("sugeng enjing pak, rendeng gedhe", phone="+6281311110004")
+    assert message.command == "pesan"
+    client = _staff(app, make_user)
+    token = csrf_token(client, "/pesan-masuk")
+    page = client.post(f"/pesan-masuk/{message.id}/insiden", data={"csrf_token": token}).location
+    response = client.post(f"{page}/classify", data={"hazard": "banjir", "csrf_token": token},
+                           headers={"HX-Request": "true"})  # fmt: skip
+    assert "“rendeng” → Banjir" in response.get_data(as_text=True)  # offered to teach, as for any unread report
