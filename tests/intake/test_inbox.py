@@ -3,7 +3,9 @@ waits in the inbox ("Pesan masuk"), one tap makes it an incident, and a stop req
 
 import gzip
 import itertools
+import random
 import re
+import string
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -147,3 +149,15 @@ def test_vocabulary_learns_from_an_inbox_message_as_from_an_unclassified_report(
     response = client.post(f"{page}/classify", data={"hazard": "banjir", "csrf_token": token},
                            headers={"HX-Request": "true"})  # fmt: skip
     assert "“rendeng” → Banjir" in response.get_data(as_text=True)  # offered to teach, as for any unread report
+
+
+def test_a_full_inbox_page_of_long_messages_stays_under_14_kb(app, ctx, make_user):
+    words = random.Random(35)
+    for n in range(30):  # more than a page; each message as long as five SMS, of words that compress badly
+        text = "Selamat pagi pak " + " ".join(
+            "".join(words.choice(string.ascii_lowercase) for _ in range(words.randint(3, 9))) for _ in range(120)
+        )
+        sms(text, phone=f"+628131200{n:04d}", at=T0 + timedelta(minutes=n))
+    page = _staff(app, make_user).get("/pesan-masuk")
+    assert page.get_data(as_text=True).count("Jadikan insiden") == 25
+    assert len(gzip.compress(page.data)) < 14 * 1024
