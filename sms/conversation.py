@@ -4,8 +4,8 @@
 says what it is:
 
 - ``stop``: a request to stop the SMS written as a sentence ("jangan kirim sms lagi", "tolong berhenti kirim",
-  "ampun ngirim sms maneh"): a phrase of ``stop_phrases``, and no hazard, count or need. It unsubscribes exactly
-  as the BERHENTI keyword does.
+  "ampun ngirim sms maneh"): a phrase of ``stop_phrases`` (a one-word one only first: "Stop! saya bukan warga
+  sini"), and no hazard, count or need. It unsubscribes exactly as the BERHENTI keyword does.
 - ``conversation``: a greeting, a thank-you, a question, a chat to a wrong number, an operator's promo, a memory
   of an earlier disaster or a forwarded forecast. It is not a new incident.
 - ``report``: everything else.
@@ -14,15 +14,16 @@ The rule: a message is conversation only when it is **positively recognised** as
 files' ``greetings``, ``thanks``, ``questions``, ``chat_words``, ``promo_words``, ``memory_cues`` or
 ``forecast_cues``) and it has
 
-- no hazard now: no hazard at all, or one named in a memory ("gempa tahun 2018 dulu …", without a cue of now
-  such as "sekarang", "lagi"), a forwarded forecast ("prakiraan", "berpotensi") or a question about the future
-  ("apa besok hujan deras?");
+- no hazard now: no hazard at all, or one named in a memory (a memory cue, or a year gone by: "gempa tahun 2018
+  dulu …", without a cue of now such as "sekarang", "lagi", "seperti"), a forwarded forecast (two cues:
+  "prakiraan … berpotensi") or a question about the future ("apa besok hujan deras?"), or a thank-you naming
+  only a weak cue, with nothing said of now ("matur nuwun, banyu wis surut");
 - no desa, no count (a year is no count), no need asked for;
 - no report verb (a verb of harm to people or houses: the ``people_cues`` and ``house_cues``), and no cry for
   help (``urgent_words``: "tolong", "darurat");
 - outside a memory, a forecast, a promo or a question about the future, no word of a disaster's scene
-  (``scene_words``: "air", "sungai", "rumah", "roboh"), unless it is a thank-you about
-  nothing happening now ("terima kasih, air bersih sudah sampai").
+  (``scene_words``: "air", "sungai", "rumah", "roboh"), unless it is a thank-you about nothing happening now
+  ("terima kasih, air bersih sudah sampai").
 
 When in doubt it is a report: a message in no known language ("Mae mai, le ma tapu i le vai") still gets a
 ticket and lands unclassified, and no real report is lost to the inbox.
@@ -58,10 +59,6 @@ class Reading:
     kind: str
     topic: str | None = None
     cue: str | None = None
-
-    @property
-    def is_report(self) -> bool:
-        return self.kind == REPORT
 
 
 def _find(phrases: set[str], joined: str) -> str | None:
