@@ -48,6 +48,7 @@ def test_the_incident_page_shows_a_follow_up_as_one(app, ctx, make_user):
     sms("terima kasih pak", phone="+6281311110003", at=T0 + timedelta(minutes=30))
     html = _staff(app, make_user).get(f"/incidents/{first.incident_id}").get_data(as_text=True)
     assert "terima kasih pak" in html and "Pesan susulan dari pelapor, bukan laporan baru" in html
+    assert "Terbaca sebagai percakapan: “terima kasih” (terima kasih)" in html
     assert "1 laporan" in html  # the thank-you is not counted as a report
 
 
