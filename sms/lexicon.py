@@ -4,7 +4,9 @@ Each file holds a language's hazard words (strong phrases that name a hazard, we
 its count nouns (a person, a house, and the animals, vehicles, boats and stalls that are never people), its verbs
 and adjectives of harm (what a count of people or houses is, and which of them are said of things as much as of
 people), the words that ask for something and the needs they name ("butuh air bersih"), number words, place
-cues ("di", "neng", "e", "ri") and SMS shorthand. Phrases are written as they look after normalisation:
+cues ("di", "neng", "e", "ri") and SMS shorthand; and the words of conversation that is not a report (greetings,
+thanks, question words, sentence-form stop requests, the cues of a memory, a forecast, a promo, chat and urgency;
+``sms.conversation`` reads them). Phrases are written as they look after normalisation:
 lowercase, no accents or apostrophes, shorthand expanded, single spaces.
 
 ``lexicon_for(codes)`` merges the languages a kecamatan's people write (Indonesian always: numbers, units and
@@ -22,6 +24,11 @@ from pathlib import Path
 
 from .text import STRUCTURE_WORDS
 
+# The phrase lists of conversation, each a set of ``Lexicon`` (see ``sms.conversation``).
+CONVERSATION_KEYS = (
+    "greetings", "thanks", "questions", "stop_phrases", "memory_cues", "forecast_cues", "future_cues", "promo_words",
+    "chat_words", "now_cues", "urgent_words", "scene_words",
+)  # fmt: skip
 LANGUAGE_DIR = Path(__file__).parent / "languages"
 BASE = "id"  # always read: the shared numbers, units and shorthand live here
 
@@ -88,6 +95,19 @@ class Lexicon:
     and_words: set[str] = field(default_factory=set)
     needs: dict[str, str] = field(default_factory=dict)
     needs_next: dict[str, str] = field(default_factory=dict)
+    # Conversation (``sms.conversation``): phrases, in normalised form, of each kind.
+    greetings: set[str] = field(default_factory=set)
+    thanks: set[str] = field(default_factory=set)
+    questions: set[str] = field(default_factory=set)
+    stop_phrases: set[str] = field(default_factory=set)
+    memory_cues: set[str] = field(default_factory=set)
+    forecast_cues: set[str] = field(default_factory=set)
+    future_cues: set[str] = field(default_factory=set)
+    promo_words: set[str] = field(default_factory=set)
+    chat_words: set[str] = field(default_factory=set)
+    now_cues: set[str] = field(default_factory=set)
+    urgent_words: set[str] = field(default_factory=set)
+    scene_words: set[str] = field(default_factory=set)
 
     def add(self, data: dict) -> None:
         for slug, phrases in data.get("strong", {}).items():
@@ -100,7 +120,7 @@ class Lexicon:
                 getattr(self, name).setdefault(word, value)  # the first language to define a word keeps it
         for name in (
             "people_words", "house_words", "place_cues", "not_count_units", "not_count_before", "thing_words",
-            "shared_cues", "possessive_words", "need_cues", "need_negations", "and_words",
+            "shared_cues", "possessive_words", "need_cues", "need_negations", "and_words", *CONVERSATION_KEYS,
         ):  # fmt: skip
             getattr(self, name).update(data.get(name, ()))
         self.latest_cues.update(data.get("latest_cues", ()))
@@ -146,6 +166,10 @@ class Lexicon:
             | self.not_count_units | self.thing_words | set(self.numbers)
             | {"kk", "rumah", "desa", "dusun", "warga", "air", "sungai"}
         )  # fmt: skip
+        # The words of conversation ("sugeng", "enjing", "makasih"): never a hazard's or a desa's unknown name.
+        self.conversation_words = frozenset(
+            w for key in CONVERSATION_KEYS for phrase in getattr(self, key) for w in phrase.split()
+        )
         # Every need cue and need item by its first word, longest first: the parser reads them in one pass over
         # the tokens. An entry is (words, kind, value): ("cue", phrase), ("item", need) or ("next", need), a
         # "next" item counting only right after a cue or an "and" ("butuh air").

@@ -85,6 +85,10 @@ TEMPLATES = {
     "Pertimbangkan siaran pencabutan.",
     "warning_duty_link": "Tangguh: peringatan dini BMKG {event} utk {kecamatan} s/d {until}. Draf siaran siap: {link}",
     "ask_desa": "Laporan {hazard} diterima, tiket {ticket}. Di desa mana? Balas nama desanya saja, contoh: {example}",
+    # A message that is not a report (issue 35): honest, never "Laporan diterima", no ticket.
+    "inbox": "Pesan Anda diterima petugas kecamatan. Bila ada bencana, kirim: LAPOR <JENIS> <DESA> <keterangan>. "
+    "Darurat: 112",
+    "follow_up": "Pesan Anda utk tiket {ticket} diteruskan ke petugas kecamatan. Cek status: CEK {ticket}",
     "ask_hazard": "Laporan di {desa} diterima, tiket {ticket}. Kejadian apa? Balas satu kata, contoh: BANJIR, LONGSOR, "
     "KEBAKARAN",
 }

@@ -89,6 +89,7 @@ class Place:
     need: Need | None = None
     emergency: EmergencyStatus | None = None  # a siaga darurat of the kecamatan
     proposal: FigureProposal | None = None  # figures a report proposed for the first incident
+    message: Report | None = None  # a message that is not a report, waiting in the kecamatan's inbox
 
 
 # Where each variant's target lies for a user bound to each region level. A role bound to a new level makes
@@ -293,6 +294,9 @@ CASES: dict[str, list[Case]] = {
         Case("post", "/incidents/{incident}/classify", "classify", {"hazard": "tanah_longsor", "desa": "{desa}"})
     ],
     "vocabulary.index": [Case("get", "/kosakata", "vocabulary", target=False, listing="term")],
+    "inbox.index": [Case("get", "/pesan-masuk", "inbox", target=False, listing="message")],
+    "inbox.make_incident": [Case("post", "/pesan-masuk/{message}/insiden", "inbox")],
+    "inbox.handle": [Case("post", "/pesan-masuk/{message}/selesai", "inbox")],
     "vocabulary.teach_view": [
         Case(
             "post",
@@ -433,8 +437,10 @@ def _world(make_user, make_incident) -> dict:
                           quantity=100, unit="liter", note=f"Air untuk {desa}")  # fmt: skip
         place.emergency = EmergencyStatus(region_code=kecamatan, hazard="banjir", status="siaga_darurat",
                                           starts_on=date(2026, 11, 1), basis=f"SK {desa}")  # fmt: skip
+        place.message = Report(channel="sms", external_id=f"pesan-{desa}", raw_text=f"Selamat pagi, salam dari {desa}",
+                               kecamatan_code=kecamatan, desa_code=place.code, command="pesan", counts={})  # fmt: skip
         db.session.add_all([place.number, place.agency, place.member, place.term, place.dusun, place.draft,
-                            place.activity, place.shelter, place.need, place.emergency])  # fmt: skip
+                            place.activity, place.shelter, place.need, place.emergency, place.message])  # fmt: skip
         place.incidents = [
             make_incident(
                 kecamatan, desa, reports=(f"+62812{len(places):02d}000001", f"+62812{len(places):02d}000002")
@@ -481,7 +487,9 @@ def _snapshot() -> tuple:
         )
     ).all()
     handovers = db.session.execute(select(Handover.incident_id, Handover.agency_id).order_by(Handover.id)).all()
-    reports = db.session.execute(select(Report.id, Report.incident_id).order_by(Report.id)).all()
+    reports = db.session.execute(
+        select(Report.id, Report.incident_id, Report.command, Report.handled_at).order_by(Report.id)
+    ).all()
     residents = db.session.execute(select(Reporter.id, Reporter.desa_code).order_by(Reporter.id)).all()
     users = db.session.execute(select(User.id, User.active, User.password_hash).order_by(User.id)).all()
     consultations = db.session.execute(
@@ -532,7 +540,7 @@ def _fill(value: str, place: Place, area: str | None):
         "dusun": place.dusun.id, "draft": place.draft.id, "verified": second.id, "shown": second.id,
         "broadcast": place.broadcast.id, "shown_broadcast": place.broadcast.id, "activity": place.activity.id,
         "shelter": place.shelter.id, "need": place.need.id, "emergency": place.emergency.id,
-        "proposal": place.proposal.id,
+        "proposal": place.proposal.id, "message": place.message.id,
     }  # fmt: skip
     if value == "{dusun_csv}":
         return io.BytesIO(f"desa,dusun,nama lain\n{place.desa},Krajan Baru,Krajan Anyar\n".encode()), "dusun.csv"
@@ -566,6 +574,7 @@ def _listing(place: Place, what: str) -> str:
         "question": place.consultation.question, "gateway": place.number.label, "agency": place.agency.name,
         "term": place.term.phrase, "dusun": place.dusun.name, "draft": place.draft.body,
         "activity": place.activity.note, "shelter": place.shelter.name, "need": place.need.note,
+        "message": place.message.raw_text,
     }[what]  # fmt: skip
 
 
@@ -626,7 +635,7 @@ def test_unknown_objects_are_404_for_roles_that_may_act_on_them(app, make_user, 
         for case in cases:
             ids = ("incident", "report", "photo_report", "resident", "merged", "official", "consultation", "number",
                    "local_agency", "member", "term", "dusun", "draft", "verified", "shown", "broadcast",
-                   "shown_broadcast", "activity", "shelter", "need", "emergency", "proposal")  # fmt: skip
+                   "shown_broadcast", "activity", "shelter", "need", "emergency", "proposal", "message")  # fmt: skip
             if not any("{" + part + "}" in case.path for part in ids):
                 continue
             path = case.path.format(**dict.fromkeys(ids, 999999))
@@ -645,7 +654,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app):
             path = case.path.format(incident=1, report=1, photo_report=1, resident=1, merged=1, official=1,
                                     consultation=1, area=WINONGAN, number=1, local_agency=1, member=1, term=1,
                                     dusun=1, draft=1, verified=1, shown=1, broadcast=1, proposal=1,
-                                    shown_broadcast=1, activity=1, shelter=1, need=1, emergency=1)  # fmt: skip
+                                    shown_broadcast=1, activity=1, shelter=1, need=1, emergency=1,
+                                    message=1)  # fmt: skip
             if case.method == "api":
                 assert client.get(path).status_code == 401, endpoint
             elif case.method == "get":

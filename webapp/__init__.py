@@ -19,6 +19,7 @@ from .config import INSTANCE, ROOT, from_environment
 from .consultations import bp as consultations_bp
 from .dashboard import bp as dashboard_bp
 from .extensions import babel, csrf, db, htmx, login_manager, migrate
+from .inbox import bp as inbox_bp
 from .incidents import bp as incidents_bp
 from .operations.health import bp as health_bp
 from .people import bp as people_bp
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(push_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(setup_bp)
     app.register_blueprint(vocabulary_bp)
     app.register_blueprint(warnings_bp)

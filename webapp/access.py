@@ -42,6 +42,7 @@ ABILITIES = {
     "dashboard": "see the SPM figures of a kecamatan or kabupaten",
     "handover": "record their agency's answer to a handover: received, on site, done",
     "acknowledge": "acknowledge (received), as their kabupaten's Pusdalops, a handover to its BPBD",
+    "inbox": "read the messages that are not reports (Pesan masuk), make one an incident or mark it handled",
     "consultations": "see the konsultasi of their region (an agency: those forwarded to it)",
     "consult": "ask the kecamatan a question (konsultasi)",
     "answer": "answer a konsultasi",
@@ -86,7 +87,7 @@ ROLES: dict[str, Role] = {
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
         | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"}
-        | {"assess", "emergency", "relief", "deliver", "server"},
+        | {"assess", "emergency", "relief", "deliver", "server", "inbox"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
@@ -125,6 +126,7 @@ ROLES: dict[str, Role] = {
             "shelters",
             "needs",
             "deliver",
+            "inbox",
         },
         manages=("desa_official",),
     ),

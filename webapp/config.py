@@ -155,6 +155,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "SMS_GATEWAY": env.get("SMS_GATEWAY", "console"),
         # Reports of the same hazard in the same desa within this many hours of the last one join its incident.
         "INCIDENT_MERGE_HOURS": float(env.get("INCIDENT_MERGE_HOURS", 24)),
+        # A message that is not a report (the inbox, "Pesan masuk") gets one short answer per sender per day; 0: none.
+        "INBOX_REPLY": env.get("INBOX_REPLY", "1").strip().lower() not in ("0", "false", "no", "off", ""),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "ANDROID_GATEWAY_URL": env.get("ANDROID_GATEWAY_URL", ""),

@@ -20,6 +20,7 @@ from .web.formatting import describe_event, duration, figure, local_time, rupiah
 from .web.labels import (
     AUDIT_LABELS,
     CAP_LABELS,
+    CONVERSATION_LABELS,
     COUNT_LABELS,
     DAMAGE_LABELS,
     DESTANA_LABELS,
@@ -57,6 +58,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         HAZARDS=HAZARD_LABELS,
         COUNT_LABELS=COUNT_LABELS,
+        CONVERSATION=CONVERSATION_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         SEVERITIES=SEVERITY_LABELS,
         SERVER_REASONS=SERVER_REASONS,

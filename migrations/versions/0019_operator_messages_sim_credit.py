@@ -6,7 +6,7 @@ balance notice gives the phone its credit, its last active day and whether it is
 moment its staff were told the credit runs out.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06
 
 """
@@ -19,7 +19,7 @@ from webapp.operations.downgrades import refuse_if_lost
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

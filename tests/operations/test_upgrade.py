@@ -645,14 +645,16 @@ def test_a_downgrade_that_would_lose_figures_refuses_and_changes_nothing(desk):
     )
     after = snapshot(desk)
     if desk.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # SQLite commits each migration on its own: the steps down to 0015 (dropping the empty tables of 0016 and
-        # later, such as service_state) are done.
+        # SQLite commits each migration on its own: the steps down to 0015 are done (dropping the empty tables
+        # of 0016 and later, such as service_state, and 0018's report inbox columns, empty here).
         assert revision(desk) == "0015" and "service_state" not in after
         gone = set(before) - set(after)
         assert not any(before[name] for name in gone)  # only empty tables went
         for name in gone:
             del before[name]
         del before["alembic_version"], after["alembic_version"]
+        for row in before["report"].values():
+            assert row.pop("handled_at") is None and row.pop("handled_by_id") is None
     else:
         assert revision(desk) == head(desk)  # PostgreSQL ran the whole downgrade in one transaction, rolled back
     assert after == before
@@ -694,3 +696,27 @@ def test_a_downgrade_that_loses_nothing_keeps_every_value_and_upgrades_back_to_t
     assert result.exit_code == 0, result.output
     again = snapshot(desk)
     assert again == at_head
+
+
+def test_a_downgrade_below_the_inbox_refuses_while_staff_handled_messages(desk):
+    migrate(desk, "head")
+    rows = rows_0014()
+    message = {**rows["report"][0], "incident_id": None, "command": "pesan", "handled_at": at(30), "handled_by_id": 2}
+    insert(desk, {"region": rows["region"], "user": rows["user"][1:4], "reporter": rows["reporter"][:2],
+                  "report": [message]})  # fmt: skip
+    before = snapshot(desk)
+    result = flask(desk, "db", "downgrade", "0017")
+    assert result.exit_code == 1
+    assert "downgrade 0018 -> 0017 refused before changing anything" in " ".join(result.output.split())
+    assert "messages marked handled in the inbox: 1" in result.output
+    after = snapshot(desk)
+    if desk.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # the later, empty steps down are done
+        assert revision(desk) == "0018"
+        gone = set(before) - set(after)
+        assert not any(before[name] for name in gone)
+        for name in gone:
+            del before[name]
+        del before["alembic_version"], after["alembic_version"]
+    else:
+        assert revision(desk) == head(desk)
+    assert after == before

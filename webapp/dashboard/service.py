@@ -35,6 +35,7 @@ from sms.vocab import COUNT_FIELDS, add_counts
 
 from ..extensions import db
 from ..incidents.facts import MILESTONES, IncidentFacts, aware, chosen_incidents, incident_facts
+from ..intake.inbox import FOLLOW_UP, INBOX
 from ..models import (
     INCIDENT_STATUSES,
     Agency,
@@ -243,8 +244,9 @@ class UnclassifiedMonth:
 
 
 def unclassified_by_month(area: Area, now: datetime, months: int = 12) -> list[UnclassifiedMonth]:
-    """Per month, the share of SMS and WhatsApp reports the parser left without a hazard: what the languages,
-    the dusun and the words taught from triage have still to learn. Newest month first."""
+    """Per month, the share of SMS and WhatsApp reports the parser left without a hazard (the messages read as
+    conversation, in the inbox or following up an incident, among them): what the languages, the dusun and the
+    words taught from triage have still to learn. Newest month first."""
     first = now.astimezone(area.zone).date().replace(day=1)
     for _month in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
@@ -253,7 +255,7 @@ def unclassified_by_month(area: Area, now: datetime, months: int = 12) -> list[U
         select(Report.received_at, Report.hazard).where(
             area.covers(Report.kecamatan_code),
             Report.channel.in_(("sms", "whatsapp")),
-            Report.command == "lapor",
+            Report.command.in_(("lapor", INBOX, FOLLOW_UP)),  # conversation is a message the parser read no hazard in
             Report.received_at >= start,
         )
     ).all()

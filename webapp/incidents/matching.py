@@ -1,5 +1,6 @@
 """Which incident a report belongs to: the open incident of the same hazard and desa within the merge window,
-or a new one with a fresh ticket. Used by the intake for every report and by triage to split one out.
+or a new one with a fresh ticket. Used by the intake for every report and by triage to split one out; and which
+incident a message that is not a report follows up (its sender's own open incident).
 """
 
 from __future__ import annotations
@@ -118,3 +119,32 @@ def complete(question: Report, answer: Report, desa_code: str | None = None, haz
                                  data={"question": question.question, "report": question.id}))  # fmt: skip
     db.session.flush()
     return incident
+
+
+def sender_incident(report: Report) -> Incident | None:
+    """The open incident that the sender's own latest report in this kecamatan joined within the merge window:
+    what a thank-you or a question from them is about. None for a stranger (or a number with no recent report)."""
+    if report.reporter is None or report.reporter.id is None:
+        return None
+    return db.session.scalar(
+        select(Incident)
+        .join(Report, Report.incident_id == Incident.id)
+        .where(
+            Report.reporter_id == report.reporter.id,
+            Report.kecamatan_code == report.kecamatan_code,
+            Report.id != report.id,
+            Report.received_at >= report.received_at - merge_window(),
+            Incident.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Report.received_at.desc(), Report.id.desc())
+        .limit(1)
+    )
+
+
+def follow_up(report: Report, incident: Incident) -> None:
+    """``report`` (conversation, not a report) joins ``incident``'s timeline as its reporter's follow-up: no new
+    ticket, no figures, and the merge window does not move. The caller commits."""
+    report.incident = incident
+    db.session.add(IncidentEvent(incident=incident, kind="follow_up", report_id=report.id,
+                                 data={"channel": report.channel}))  # fmt: skip
+    db.session.flush()

@@ -9,6 +9,7 @@ from sms.vocab import COUNT_FIELDS
 
 from ..access import ability_required, answers_handover, can, fetch, public, role_of
 from ..extensions import db, htmx
+from ..inbox.service import waiting_count
 from ..messaging import gateway_health
 from ..messaging.reach import agency_reach
 from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
@@ -63,6 +64,8 @@ def index():
     # go quiet, and the warning arrive.
     version = list_version(current_user, filters, page) + gateway_health.state(current_user)
     version += warnings_state(current_user)
+    inbox = waiting_count(current_user)  # messages that are not reports, waiting in "Pesan masuk"
+    version += f"{inbox:04x}"
     if htmx and request.args.get("v") == version:
         return "", 204  # the 30-second refresh: nothing changed, nothing sent
     etag = f"{version}-{get_locale()}"  # a language switch must not be answered with the cached page (304)
@@ -84,6 +87,7 @@ def index():
         "last_actions": last_actions(ids),
         "now": utcnow(),
         "late_minutes": current_app.config["UNVERIFIED_ALERT_MINUTES"],
+        "inbox": inbox,
     }
     if partial:
         response = make_response(render_template("incidents/_list.html", refresh=True, **context))

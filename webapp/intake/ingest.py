@@ -5,6 +5,10 @@
 reply, notices of a new incident) in the same transaction, inside a savepoint: whatever fails on the message's
 content rolls back to the savepoint and the report is still committed, unclassified, for a person to read.
 
+A message that is conversation, not a report (``sms.conversation``), opens no incident: it follows up its
+sender's open incident or lands in the inbox (``inbox``); a stop request written as a sentence unsubscribes as
+the BERHENTI keyword does.
+
 It only stores, deduplicates, parses and dispatches: which incident a report joins is
 ``incidents.matching``'s rule, and what the SMS keywords do is ``commands``'.
 """
@@ -18,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from sms.conversation import CONVERSATION, STOP, read
 from sms.desa import Gazetteer
 from sms.lexicon import Lexicon
 from sms.parse import Parsed, parse, tokenize
@@ -31,7 +36,7 @@ from ..models import Incident, Report, Reporter, utcnow
 from ..ratelimit import count_toward_limit, may_send_notice
 from ..relief.service import record_needs
 from ..vocabulary.parsers import parser_for, readable
-from . import commands
+from . import commands, inbox
 from .elsewhere import elsewhere_reply, settle_desa
 
 log = logging.getLogger(__name__)
@@ -155,6 +160,13 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
             answered = _answer(question, report, parsed, text, lexicon, gazetteer)
             if answered is not None:
                 return answered
+        if message.channel != "web":
+            reading = read(text, parsed, lexicon)
+            if reading.kind == STOP:  # "jangan kirim sms lagi": BERHENTI, in a sentence
+                parsed.command = report.command = "berhenti"
+                return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code, report)
+            if reading.kind == CONVERSATION:
+                return inbox.receive(report, reading)
         incident, opened = attach(report)
         asked = [*((report.details or {}).get("needs") or []), *parsed.needs]
         record_needs(incident, asked, report=report)  # ticked on the web form or named in the message

@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -78,15 +79,21 @@ class Report(db.Model):
     question: Mapped[str | None] = mapped_column(String(10))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers_report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)  # on the answer
+    # A message that is not a report (``command`` "pesan", in the kecamatan's "Pesan masuk"): when and by whom
+    # staff marked it handled, or turned it into an incident.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     reporter: Mapped[Reporter | None] = relationship()
-    submitted_by: Mapped[User | None] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
     desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
     kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
     incident: Mapped[Incident | None] = relationship(back_populates="reports")
 
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_report_channel_external_id"),
+        Index("ix_report_inbox", "kecamatan_code", "command", "handled_at"),
         CheckConstraint(channel.in_(CHANNELS), name="channel"),
         hazard_check(hazard),
     )
@@ -308,10 +315,11 @@ def _events_are_append_only(mapper, connection, target):
     raise RuntimeError(f"{mapper.local_table.name} rows are append-only")
 
 
-# How many reports an incident has, loaded on demand (``undefer``) as one correlated subquery, not one query a row.
+# How many reports an incident has (a reporter's follow-up, "susulan", is no report), loaded on demand
+# (``undefer``) as one correlated subquery, not one query a row.
 Incident.report_count = db.column_property(
     db.select(db.func.count(Report.id))
-    .where(Report.incident_id == Incident.id)
+    .where(Report.incident_id == Incident.id, db.or_(Report.command.is_(None), Report.command != "susulan"))
     .correlate_except(Report)
     .scalar_subquery(),
     deferred=True,

@@ -103,13 +103,14 @@ def set_languages(user: User, kecamatan: Region, codes: list[str]) -> None:
 
 
 def _unknown_words(text: str, kecamatan_code: str) -> list[str]:
-    """The words of a message the parser does not know (neither a hazard, count nor place word, nor a desa)."""
+    """The words of a message the parser does not know (neither a hazard, count nor place word, nor a desa, nor a
+    word of greeting, thanks or question)."""
     lexicon, gazetteer = parser_for(kecamatan_code)
     desa_words = {w for name in gazetteer.names.values() for w in fold(name).split()}
     return [
         t for t in tokenize(readable(text), lexicon)
         if t.isalpha() and len(t) >= 4 and t not in lexicon.known_words and t not in STOPWORDS
-        and t not in desa_words and t not in lexicon.place_cues
+        and t not in desa_words and t not in lexicon.place_cues and t not in lexicon.conversation_words
     ]  # fmt: skip
 
 

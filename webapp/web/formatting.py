@@ -134,6 +134,10 @@ def describe_event(event) -> str:
         return _("Insiden dibuka dari laporan #%(id)s", id=event.report_id)
     if kind == "report":
         return _("Laporan #%(id)s masuk", id=event.report_id)
+    if kind == "follow_up":
+        return _("Pesan susulan #%(id)s dari pelapor (bukan laporan baru)", id=event.report_id)
+    if kind == "from_inbox":
+        return _("Dijadikan insiden dari pesan masuk #%(id)s", id=event.report_id)
     if kind == "status":
         old, new = STATUS_LABELS.get(data.get("old"), "?"), STATUS_LABELS.get(data.get("new"), "?")
         return _("Status: %(old)s → %(new)s", old=old, new=new)

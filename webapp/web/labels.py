@@ -184,3 +184,14 @@ NEED_ITEM_LABELS = {
     "evakuasi": _l("Evakuasi"),
     "lainnya": _l("Lainnya"),
 }
+
+# What a message read as conversation is about (sms.conversation.TOPICS).
+CONVERSATION_LABELS = {
+    "greeting": _l("salam"),
+    "thanks": _l("terima kasih"),
+    "question": _l("pertanyaan"),
+    "chat": _l("obrolan"),
+    "promo": _l("promosi"),
+    "memory": _l("kenangan bencana lalu"),
+    "forecast": _l("prakiraan cuaca"),
+}
