@@ -131,7 +131,7 @@ def run(url: str) -> dict:
              f"/pengaturan/gateway/{device}", "/pengaturan/instansi", "/kosakata", "/dusun", "/peringatan",
              f"/broadcasts/new?peringatan={draft}", "/info-desa", "/spm", "/kencana", "/spm/penduduk",
              "/kesiapsiagaan/baru", "/kesiapsiagaan", f"/incidents/{incident_id}/b1", "/pengungsian", "/kebutuhan",
-             "/laporan-harian", "/status-darurat", "/dashboard/recap"]  # fmt: skip
+             "/laporan-harian", "/status-darurat", "/dashboard/recap", "/pesan-masuk"]  # fmt: skip
     results = {}
     with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
