@@ -25,6 +25,7 @@ TABLES = {
     "incident_event",
     "figure_proposal",
     "service_state",
+    "operator_message",
     "receiving_number",
     "agency",
     "handover",
