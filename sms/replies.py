@@ -28,6 +28,9 @@ TEMPLATES = {
     "received_no_desa": "Laporan {hazard} diterima, tiket {ticket}. Desa belum jelas, mohon balas: "
     "LAPOR {keyword} <DESA> <keterangan>",
     "status": "Tiket {ticket} ({hazard}, {desa}): {status}.",
+    "status_merged": "Tiket {old} digabung ke tiket {ticket} ({hazard}, {desa}): {status}.",
+    "merged": "Laporan Anda (tiket {old}) digabung dgn laporan {hazard} lain di {desa}. Tiket sekarang: {ticket}. "
+    "Cek status: CEK {ticket}",
     "verified": "Tiket {ticket}: laporan {hazard} di {desa} sudah diverifikasi kecamatan dan akan ditindaklanjuti.",
     "resolved": "Tiket {ticket}: penanganan {hazard} di {desa} sudah selesai. Terima kasih atas laporan Anda.",
     # One answer for a ticket that does not exist and one this number may not see: a stranger learns nothing.

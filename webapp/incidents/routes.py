@@ -161,6 +161,7 @@ def _detail_context(incident: Incident) -> dict:
             h for h in incident.handovers if h.acknowledged_at is None and answers_handover(current_user, h, "terima")
         ],
         "own_report_only": actions.own_report_only(incident, current_user),
+        "duplicates": merging.likely_duplicates(incident, current_user) if can(current_user, "merge", incident) else [],
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
         "figure_sources": figures.sources(incident, events),
