@@ -5,7 +5,7 @@ from conftest import signed_in
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.models import utcnow
-from webapp.public.service import card_lines, publish_incident
+from webapp.public.service import card_lines, incident_share_text, publish_incident
 
 WINONGAN = "35.14.19"
 
@@ -33,6 +33,9 @@ def test_the_card_says_the_status_plainly_with_advice_and_owned_counts_only(app,
     publish_incident(flood, make_user("kecamatan_staff", WINONGAN), "Posko di balai desa")
     assert flood.figures_owned_at is not None and flood.figures_owned_at <= utcnow()
     assert card_lines(flood, "6 Des 08.00")[2] == "1 meninggal, 40 mengungsi"
+    share = incident_share_text(flood)
+    assert share.startswith("BANJIR di Desa Gading, Kec. Winongan (sudah dipastikan petugas). Data sementara: 1 ")
+    assert "Posko di balai desa. Jauhi arus air dan matikan listrik bila air masuk rumah. Info resmi" in share
     flood.status = "selesai"
     assert card_lines(flood, "7 Des")[1:] == ["Penanganan sudah selesai, 7 Des", "1 meninggal, 40 mengungsi",
                                               "Tetap waspada dan ikuti info resmi kecamatan."]  # fmt: skip

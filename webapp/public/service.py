@@ -105,13 +105,16 @@ def public_url(path: str) -> str:
 
 
 def incident_share_text(incident: Incident) -> str:
-    """What a WhatsApp group gets: hazard, place, status, counts, the summary, and the link to the official page."""
-    status = str(STATUS_LABELS.get(incident.status, incident.status)).lower()
+    """What a WhatsApp group gets: hazard, place, status in plain words, the counts a person stands behind, the
+    summary, one line of advice, and the link to the official page."""
+    status = _plain_status(incident.status).lower()
     parts = [f"{hazard_label(incident.hazard).upper()} di {_place(incident)} ({status})."]
-    if _counts(incident):
+    if incident.figures_owned and _counts(incident):
         parts.append(f"Data sementara: {_counts(incident)}.")
     if incident.public_summary:
-        parts.append(incident.public_summary)
+        summary = incident.public_summary
+        parts.append(summary if summary.endswith((".", "!", "?")) else f"{summary}.")
+    parts.append(_advice(incident.hazard, incident.status))
     parts.append(f"Info resmi {incident.kecamatan.label}: {public_url(f'/publik/insiden/{incident.id}')}")
     return " ".join(parts)
 
