@@ -31,6 +31,9 @@ TEMPLATES = {
     "received_elsewhere": "Laporan {hazard} diterima, tiket {ticket}. {desa} di luar kecamatan ini, petugas akan "
     "meneruskannya. Bila darurat hubungi 112.",
     "status": "Tiket {ticket} ({hazard}, {desa}): {status}.",
+    "status_merged": "Tiket {old} digabung ke tiket {ticket} ({hazard}, {desa}): {status}.",
+    "merged": "Laporan Anda (tiket {old}) digabung dgn laporan {hazard} lain di {desa}. Tiket sekarang: {ticket}. "
+    "Cek status: CEK {ticket}",
     "verified": "Tiket {ticket}: laporan {hazard} di {desa} sudah diverifikasi kecamatan dan akan ditindaklanjuti.",
     "resolved": "Tiket {ticket}: penanganan {hazard} di {desa} sudah selesai. Terima kasih atas laporan Anda.",
     # One answer for a ticket that does not exist and one this number may not see: a stranger learns nothing.

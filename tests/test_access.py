@@ -248,6 +248,7 @@ CASES: dict[str, list[Case]] = {
             form={"endpoint": "https://push.example.test/abc", "keys": {"p256dh": "BNc", "auth": "tBH"}},
         )
     ],
+    "setup.index": [Case("get", "/pengaturan", "settings", target=False)],
     "setup.gateways": [Case("get", "/pengaturan/gateway", "gateway_status", target=False, listing="gateway")],
     "setup.add_gateway": [
         Case(

@@ -47,6 +47,7 @@ ABILITIES = {
     "consult": "ask the kecamatan a question (konsultasi)",
     "answer": "answer a konsultasi",
     "forward": "forward a konsultasi to an agency",
+    "settings": "open the settings page, which links every setting they may change",
     "accounts": "create, deactivate and reset the accounts of people in their region",
     "gateway_status": "see whether the SMS gateways of their region are working (the strip on every page)",
     "server": "see whether the server works: the database, the worker, the backups, the rate-limit store, the proxy",
@@ -87,7 +88,7 @@ ROLES: dict[str, Role] = {
         TRIAGE
         | {"broadcasts", "dashboard", "consultations", "answer", "forward", "accounts"}
         | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"}
-        | {"assess", "emergency", "relief", "deliver", "server", "inbox"},
+        | {"assess", "emergency", "relief", "deliver", "server", "inbox", "settings"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
@@ -95,7 +96,7 @@ ROLES: dict[str, Role] = {
     "kabupaten_staff": Role(
         ("kabupaten",),
         frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies", "warnings"})
-        | {"assess", "emergency", "relief", "deliver", "acknowledge"},
+        | {"assess", "emergency", "relief", "deliver", "acknowledge", "settings"},
     ),
     "kecamatan_staff": Role(
         ("kecamatan",),
@@ -127,6 +128,7 @@ ROLES: dict[str, Role] = {
             "needs",
             "deliver",
             "inbox",
+            "settings",
         },
         manages=("desa_official",),
     ),
@@ -150,6 +152,7 @@ ROLES: dict[str, Role] = {
                 "relief",
                 "shelters",
                 "needs",
+                "settings",
             }
         ),
         home="reports.mine",
@@ -157,7 +160,7 @@ ROLES: dict[str, Role] = {
     # Someone at BPBD, the Puskesmas, Damkar …: the incidents and questions handed to their agency in its area.
     "agency": Role(
         ("kabupaten", "kecamatan"),
-        frozenset({"incidents", "note", "reveal", "handover", "consultations", "answer", "deliver"}),
+        frozenset({"incidents", "note", "reveal", "handover", "consultations", "answer", "deliver", "settings"}),
         handed_only=True,
     ),
 }

@@ -14,12 +14,17 @@ from .access import region_levels
 from .extensions import db
 from .models import ROLES, Agency, Region, User
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 
 
 class AccountError(ValueError):
-    """Input that cannot make an account; the message says what is wrong."""
+    """Input that cannot make an account; the message says what is wrong, and ``field`` (when known) which of the
+    form's fields it concerns; ``choices`` are the regions a name could mean."""
+
+    def __init__(self, message: str, field: str | None = None, choices: list | None = None):
+        super().__init__(message)
+        self.field, self.choices = field, choices or []
 
 
 def normalize_email(email: str) -> str:
@@ -43,7 +48,7 @@ def create_user(
     role, a short password, or a region that does not fit.
     """
     email = normalize_email(email)
-    if not _EMAIL.match(email):
+    if not EMAIL.match(email):
         raise AccountError(f"invalid email address: {email!r}")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")

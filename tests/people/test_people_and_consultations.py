@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD, csrf_token, login, signed_in
@@ -118,3 +119,66 @@ def test_a_question_is_asked_forwarded_answered_and_seen_by_its_asker(app, make_
     token = csrf_token(asker, "/konsultasi/baru")
     empty = asker.post("/konsultasi/baru", data={"csrf_token": token, "question": " ", "idempotency_key": "tanya-02"})
     assert empty.status_code == 422 and db.session.scalar(select(db.func.count()).select_from(Consultation)) == 1
+
+
+def test_an_admin_finds_the_region_by_name_without_javascript(app, make_user):
+    client = signed_in(app, make_user("admin"))
+    found = client.get("/akun?cari=prodo").get_data(as_text=True)
+    assert "Desa Prodo · Kecamatan Winongan" in found and "35.14.19.2009" in found
+    assert 'href="/akun?wilayah=35.14.19.2009#akun-baru"' in found
+    chosen = client.get("/akun?wilayah=35.14.19.2009").get_data(as_text=True)
+    assert 'id="region" maxlength="100" name="region" type="text" value="35.14.19.2009"' in chosen
+    token = csrf_token(client, "/akun")
+    form = {"csrf_token": token, "name": "Kades Prodo", "email": "kades@prodo.test", "role": "desa_official"}
+    page = client.post("/akun", data={**form, "region": "Prodo"})  # a name that means one desa is enough
+    assert page.status_code == 200 and "Kata sandi sementara untuk kades@prodo.test" in page.get_data(as_text=True)
+    assert db.session.scalar(select(User.region_code).where(User.email == "kades@prodo.test")) == "35.14.19.2009"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"region": "Prodoo"}, "region", "Wilayah bernama Prodoo tidak ditemukan."),
+        ({"region": "Winongan"}, "region", "Kecamatan Winongan bukan wilayah tingkat desa/kelurahan"),
+        ({"region": ""}, "region", "Pilih wilayah: peran ini perlu wilayah tingkat desa/kelurahan."),
+        ({"email": "kades-at-prodo"}, "email", "Alamat email tidak sah"),
+        ({"phone": "12"}, "phone", "Nomor HP tidak sah"),
+        ({"agency": "1"}, "agency", "Hanya petugas instansi yang punya instansi."),
+    ],
+)
+def test_every_account_error_is_in_bahasa_under_its_field(app, make_user, change, field, message):
+    client = signed_in(app, make_user("admin"))
+    data = {"csrf_token": csrf_token(client, "/akun"), "name": "Kades", "email": "kades@prodo.test",
+            "role": "desa_official", "region": "35.14.19.2009", **change}  # fmt: skip
+    page = client.post("/akun", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and f'<p class="error" id="{field}-error">{message}' in html
+    assert "unknown" not in html and "flask regions" not in html
+    assert db.session.scalar(select(User).where(User.email == "kades@prodo.test")) is None
+
+
+def test_a_name_several_regions_share_is_chosen_from_a_list(app, make_user):
+    client = signed_in(app, make_user("admin"))
+    data = {"csrf_token": csrf_token(client, "/akun"), "name": "Kades", "email": "kades@x.test",
+            "role": "desa_official", "region": "Sumber"}  # fmt: skip
+    page = client.post("/akun", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "wilayah dengan nama itu. Pilih satu:" in html
+    choices = re.findall(r'name="pilih_wilayah" value="([\d.]+)"', html)
+    assert len(choices) > 1
+    done = client.post("/akun", data={**data, "pilih_wilayah": choices[0]})
+    assert done.status_code == 200
+    assert db.session.scalar(select(User.region_code).where(User.email == "kades@x.test")) == choices[0]
+
+
+def test_the_settings_page_links_what_each_role_may_change(app, make_user):
+    staff = signed_in(app, make_user("kecamatan_staff", WINONGAN)).get("/pengaturan").get_data(as_text=True)
+    official = signed_in(app, make_user("desa_official", WINONGAN, desa="Gading")).get("/pengaturan")
+    admin = signed_in(app, make_user("admin")).get("/pengaturan").get_data(as_text=True)
+    for path in ("/pengaturan/gateway", "/pengaturan/instansi", "/akun", "/kosakata", "/dusun", "/info-desa", "/sandi"):
+        assert f'href="{path}"' in staff, path
+    assert 'href="/pengaturan/server"' not in staff and 'href="/pengaturan/audit"' not in staff
+    assert all(f'href="{p}"' in admin for p in ("/pengaturan/server", "/pengaturan/audit", "/pengaturan/masuk"))
+    html = official.get_data(as_text=True)
+    assert official.status_code == 200 and 'href="/dusun"' in html and 'href="/pengaturan/gateway"' not in html
+    assert 'href="/pengaturan">Pengaturan</a>' in staff  # the menu's "Pengaturan" leads here

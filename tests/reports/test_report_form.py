@@ -57,6 +57,13 @@ def test_form_is_small_and_defaults_to_the_officials_desa(app, official):
     assert len(gzip.compress(page.data)) < 14 * 1024
 
 
+def test_no_hazard_is_chosen_for_the_reporter_and_the_photo_needs_no_care(app, official):
+    html = signed_in(app, official).get("/reports/new").get_data(as_text=True)
+    hazard = re.search(r'<select[^>]*id="hazard".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option selected[^>]*>([^<]*)<", hazard) == ["— pilih jenis bencana —"]  # no hazard chosen
+    assert "HP ini mengecilkan foto sendiri" in html and "100 KB" not in html
+
+
 def test_a_report_goes_through_the_intake_door(app, official):
     client = signed_in(app, official)
     response = client.post("/reports/new", data={**form_fields(client), **valid()})
@@ -124,6 +131,7 @@ def test_a_photo_is_kept_and_shown_to_those_who_may_see_it(app, official, make_u
     [
         ({"description": ""}, "Ceritakan apa yang terjadi."),
         ({"hazard": "zombie"}, "Pilihan tidak sah."),
+        ({"hazard": ""}, '<p class="error" id="hazard-error">Pilih jenis bencana.</p>'),
         ({"rt": "tiga"}, "RT berupa angka."),
         ({"rumah_terendam": "-3"}, "Angka harus antara 0 dan 1000000."),
         ({"latitude": "95"}, "Angka harus antara -90 dan 90."),

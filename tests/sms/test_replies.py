@@ -21,6 +21,7 @@ def render_all(desa: str, name: str, ticket: str, hazard: str | None, status: st
             render(
                 template,
                 ticket=ticket,
+                old=ticket[::-1],  # a merged incident's ticket: never cut either
                 desa=f"Desa {desa}",
                 name=name,
                 hazard=hazard_label(hazard),

@@ -1,18 +1,121 @@
 """Merging two incidents that are one, undoing it, and splitting a report out into an incident of its own. A merge
-loses nothing and can be undone; figures a person stands behind are proposed, not taken (``figures``)."""
+loses nothing and can be undone; figures a person stands behind are proposed, not taken (``figures``). The
+incident page offers the likely duplicates to merge (``likely_duplicates``), and the reporters of a merged
+incident are told, once, the ticket that now holds their report."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from sqlalchemy import func, select
+from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from sms.replies import hazard_label, render
 from sms.vocab import COUNT_FIELDS
 
+from ..access import scope
 from ..extensions import db
-from ..models import FigureProposal, Handover, Incident, IncidentEvent, Report, User, utcnow
+from ..messaging.outbound import enqueue
+from ..models import (
+    OPEN_STATUSES,
+    FigureProposal,
+    Handover,
+    Incident,
+    IncidentEvent,
+    OutboundMessage,
+    Report,
+    User,
+    utcnow,
+)
 from .actions import ActionError, NeedsConfirmation, add_event, clean_note, require
 from .figures import move_proposal, own, propose, settle
-from .matching import open_incident_for
+from .matching import merge_window, open_incident_for
+
+MAX_DUPLICATES = 5
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An open incident that is likely the same event as another: ``same_place`` (same desa and hazard within the
+    merge window) and/or ``same_reporter`` (a reporter of both, within the window); ``into_other`` says which way
+    the merge goes: the newer incident joins the older, whose ticket people have had longer."""
+
+    incident: Incident
+    same_place: bool
+    same_reporter: bool
+    into_other: bool
+
+
+def likely_duplicates(incident: Incident, user: User) -> list[Duplicate]:
+    """The open incidents of its kecamatan ``user`` may merge with ``incident`` that are likely the same event: of
+    the same desa and hazard, or with a reporter in common, their reports within the merge window of its own;
+    nearest in time first, at most ``MAX_DUPLICATES``. None for an incident that is not open."""
+    if incident.status not in OPEN_STATUSES:
+        return []
+    window = merge_window()
+    near = and_(Incident.last_report_at >= incident.opened_at - window,
+                Incident.opened_at <= incident.last_report_at + window)  # fmt: skip
+    same_place = (
+        and_(Incident.desa_code == incident.desa_code, Incident.hazard == incident.hazard)
+        if incident.desa_code and incident.hazard
+        else None
+    )
+    reporters = select(Report.reporter_id).where(Report.incident_id == incident.id, Report.reporter_id.is_not(None))
+    shared = Incident.id.in_(select(Report.incident_id).where(Report.reporter_id.in_(reporters)))
+    rows = db.session.scalars(
+        select(Incident)
+        .where(Incident.id != incident.id, Incident.status.in_(OPEN_STATUSES), near, scope(user, Incident, "merge"),
+               Incident.kecamatan_code == incident.kecamatan_code,
+               or_(shared, same_place) if same_place is not None else shared)
+        .order_by(Incident.opened_at)
+    ).all()  # fmt: skip
+    ours = set(db.session.scalars(reporters))
+    place = (incident.desa_code, incident.hazard)
+    found = []
+    for other in rows:
+        theirs = {r.reporter_id for r in other.reports if r.reporter_id is not None}
+        found.append(Duplicate(
+            other,
+            same_place=same_place is not None and (other.desa_code, other.hazard) == place,
+            same_reporter=bool(ours & theirs),
+            into_other=(other.opened_at, other.id) < (incident.opened_at, incident.id),
+        ))  # fmt: skip
+    found.sort(key=lambda d: abs((d.incident.opened_at - incident.opened_at).total_seconds()))
+    return found[:MAX_DUPLICATES]
+
+
+def _tell_reporters(source: Incident, target: Incident, moved: list[int]) -> int:
+    """Queue, for each reporter of the reports moved from ``source``, one SMS naming the ticket that now holds
+    their report; once per reporter and pair of incidents (a merge undone and redone tells nobody twice). Those
+    who reported to ``target`` already know its ticket; those who sent BERHENTI are left out. Returns how many
+    were queued now."""
+    reports = db.session.scalars(select(Report).where(Report.id.in_(moved)).order_by(Report.received_at)).all()
+    knew = set(db.session.scalars(select(Report.reporter_id).where(Report.incident_id == target.id)))
+    first = {}  # each reporter's first moved report: its channel is the one to answer on
+    for report in reports:
+        reporter = report.reporter
+        if reporter is not None and not reporter.opted_out and reporter.id not in knew:
+            first.setdefault(reporter.id, report)
+    keys = {reporter_id: f"merged-{source.id}-{target.id}-{reporter_id}" for reporter_id in first}
+    told_before = set(db.session.scalars(select(OutboundMessage.key).where(OutboundMessage.key.in_(keys.values()))))
+    desa = target.desa.label if target.desa else f"Kecamatan {target.kecamatan.name}"
+    text = render("merged", old=source.ticket, ticket=target.ticket, hazard=hazard_label(target.hazard), desa=desa)
+    for reporter_id, report in first.items():
+        if keys[reporter_id] in told_before:
+            continue
+        enqueue(
+            key=keys[reporter_id],
+            to=report.reporter.phone,
+            body=text,
+            purpose="notify",
+            channel="whatsapp" if report.channel == "whatsapp" else "sms",
+            kecamatan_code=target.kecamatan_code,
+            desa_code=target.desa_code,
+            reporter_id=reporter_id,
+            incident_id=target.id,
+        )
+    return len(first) - len(told_before)
+
 
 # How far along an incident is, for a merge to keep the furthest of the two ("ditolak" gives way to any other).
 PROGRESS = {"ditolak": -1, "baru": 0, "diverifikasi": 1, "ditangani": 2, "selesai": 3}
@@ -83,6 +186,7 @@ def merge(
             db.session.add(copy)
             handed.append(handover.agency.name)
     moved = [report.id for report in incident.reports]
+    told = _tell_reporters(incident, target, moved)  # before the move: who reported to the target already
     for report in list(incident.reports):
         report.incident = target
     # Incidents merged into this one earlier now belong to the target: their timelines count there.
@@ -100,7 +204,7 @@ def merge(
            absorbed=absorbed, taken=taken, agencies=handed,
            times={k: v.isoformat() for k, v in times.items()},
            proposals=[p.id for p in waiting], proposal=proposal.id if proposal else None,
-           owned_from=owned_from)  # fmt: skip
+           owned_from=owned_from, told=told)  # fmt: skip
     db.session.commit()
     return target
 

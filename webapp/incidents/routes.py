@@ -13,6 +13,7 @@ from ..inbox.service import waiting_count
 from ..messaging import gateway_health
 from ..messaging.reach import agency_reach
 from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
+from ..public.service import publishable
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
 from ..vocabulary.service import proposals
@@ -165,6 +166,8 @@ def _detail_context(incident: Incident) -> dict:
             h for h in incident.handovers if h.acknowledged_at is None and answers_handover(current_user, h, "terima")
         ],
         "own_report_only": actions.own_report_only(incident, current_user),
+        "publishable": publishable(incident),
+        "duplicates": merging.likely_duplicates(incident, current_user) if can(current_user, "merge", incident) else [],
         "merged_here": set(db.session.scalars(select(Incident.id).where(Incident.merged_into_id == incident.id))),
         "COUNT_FIELDS": COUNT_FIELDS,
         "figure_sources": figures.sources(incident, events),

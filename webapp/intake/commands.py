@@ -16,7 +16,7 @@ from ..access import can
 from ..extensions import db
 from ..incidents.actions import handover_progress
 from ..messaging.reach import covers
-from ..models import AgencyMember, Incident, Region, Report, Reporter, User, utcnow
+from ..models import AgencyMember, Incident, IncidentEvent, Region, Report, Reporter, User, utcnow
 from ..relief.service import shelter_sms
 
 
@@ -86,20 +86,31 @@ def check(ticket: str | None, phone: str | None, reporter: Reporter | None) -> s
     incident = db.session.scalar(select(Incident).where(Incident.ticket == ticket))
     if incident is None:
         return render("cek_unknown", ticket=ticket)
-    reported = reporter is not None and db.session.scalar(
-        select(func.count())
-        .select_from(Report)
-        .where(Report.incident_id == incident.id, Report.reporter_id == reporter.id)
-    )
+    joined = incident.merged_into if incident.status == "digabung" else None
+    holder = joined or incident  # a merged incident's reports are in the one it joined
+    theirs = select(func.count()).select_from(Report).where(Report.incident_id == holder.id)
+    if joined:  # only the reports that were the merged incident's own: its reporters, not the other's
+        theirs = theirs.where(Report.id.in_(_merged_reports(ticket)))
+    reported = reporter is not None and db.session.scalar(theirs.where(Report.reporter_id == reporter.id))
     if not reported and not _official_may_see(phone, incident):
         return render("cek_unknown", ticket=ticket)  # the same words as for no such ticket
-    return render(
-        "status",
-        ticket=ticket,
-        hazard=hazard_label(incident.hazard),
-        desa=incident.desa.label if incident.desa else "desa belum jelas",
-        status=STATUS_WORDS[incident.status],
-    )
+    parts = {
+        "hazard": hazard_label(holder.hazard),
+        "desa": holder.desa.label if holder.desa else "desa belum jelas",
+        "status": STATUS_WORDS[holder.status],
+    }
+    if joined:
+        return render("status_merged", old=ticket, ticket=joined.ticket, **parts)
+    return render("status", ticket=ticket, **parts)
+
+
+def _merged_reports(ticket: str) -> list[int]:
+    """The reports a merge moved out of the incident with ``ticket`` (the merge records them on the target)."""
+    events = db.session.scalars(
+        select(IncidentEvent.data).where(IncidentEvent.kind == "merge_in",
+                                         IncidentEvent.data["source"].as_string() == ticket)
+    )  # fmt: skip
+    return sorted({report_id for data in events for report_id in (data or {}).get("report_ids", [])})
 
 
 def register(reporter: Reporter | None, parsed: Parsed, kecamatan_code: str) -> str:

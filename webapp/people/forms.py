@@ -15,11 +15,10 @@ class AccountForm(Form):
 
 
 class AdminAccountForm(AccountForm):
-    """An admin places an account anywhere: the region's code is typed (a list of every desa would not fit)."""
+    """An admin places an account anywhere: the region is typed, by name or code (a list of every desa would not
+    fit), and found with the search beside it."""
 
-    region = StringField(
-        _l("Kode wilayah (kosong untuk admin), misalnya 35.14.19"), validators=[Optional(), Length(max=13)]
-    )
+    region = StringField(_l("Wilayah: nama atau kode (kosong untuk admin)"), validators=[Optional(), Length(max=100)])
 
 
 class PasswordForm(Form):

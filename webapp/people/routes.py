@@ -7,6 +7,7 @@ from ..access import Forbidden, ability_required, desa_for_form, desa_in_reach, 
 from ..accounts import AccountError
 from ..extensions import db
 from ..models import Agency, User
+from ..regions.gazetteer import find as find_regions
 from ..web.forms import ActionForm
 from ..web.labels import ROLE_LABELS
 from ..web.pagination import requested_page
@@ -30,16 +31,25 @@ def _form() -> AccountForm:
     return form
 
 
-def _page(form=None, created=None, status=200):
+def _page(form=None, created=None, status=200, region_choices=()):
     pagination = db.paginate(managed_users(current_user).order_by(User.role, User.name), page=requested_page(),
                              per_page=PAGE_SIZE, error_out=False, count=True)  # fmt: skip
-    return render_template("people/index.html", pagination=pagination, form=form or _form(), created=created,
-                           action_form=ActionForm()), status  # fmt: skip
+    search = not role_of(current_user).levels  # the region is typed: a search by name, without JavaScript
+    query = request.args.get("cari", "").strip()[:100] if search else ""
+    if form is None:
+        form = _form()
+        if search and request.args.get("wilayah"):
+            form.region.data = request.args["wilayah"][:100]  # chosen from the search's results
+    found = find_regions(query) if query else []
+    return render_template("people/index.html", pagination=pagination, form=form, created=created,
+                           action_form=ActionForm(), search=search, query=query, found=found,
+                           region_choices=region_choices), status  # fmt: skip
 
 
 @bp.get("/akun")
 @ability_required("accounts")
 def index():
+    """The accounts the user manages, the form for a new one, and (for admins) the region search by name."""
     return _page()
 
 
@@ -52,6 +62,8 @@ def create():
         except Forbidden:
             abort(403)
     form = _form()
+    if request.form.get("pilih_wilayah"):  # one of the regions a typed name could mean, tapped
+        form.region.data = request.form["pilih_wilayah"][:13]
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
@@ -61,8 +73,9 @@ def create():
     except Forbidden:
         abort(403)
     except AccountError as exc:
-        form.email.errors.append(_("Akun tidak dapat dibuat: %(reason)s", reason=str(exc)))
-        return _page(form, status=422)
+        field = getattr(form, exc.field or "name", form.name)  # each error under the field it concerns
+        field.errors = [*field.errors, str(exc)]
+        return _page(form, status=422, region_choices=exc.choices)
     return _page(created=(user, password))  # the temporary password is shown this once, never stored in clear
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
-from ..access import Forbidden, manages
-from ..accounts import MIN_PASSWORD_LENGTH, AccountError, create_user, normalize_email
+from ..access import Forbidden, manages, region_levels
+from ..accounts import EMAIL, MIN_PASSWORD_LENGTH, AccountError, create_user, normalize_email
 from ..audit import record
 from ..extensions import db
-from ..models import AgencyMember, User, utcnow
+from ..models import Agency, AgencyMember, User, utcnow
+from ..regions.gazetteer import find as find_regions
 
 
 def temporary_password() -> str:
@@ -22,22 +24,71 @@ def temporary_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(12))
 
 
-def create_account(manager: User, email: str, name: str, role: str, region_code: str | None, phone: str | None,
+LEVEL_WORDS = {"provinsi": _l("provinsi"), "kabupaten": _l("kabupaten/kota"), "kecamatan": _l("kecamatan"),
+               "desa": _l("desa/kelurahan")}  # fmt: skip
+
+
+def account_region(role: str, region: str | None) -> str | None:
+    """The region code an account of ``role`` gets from what was typed or chosen: a code, or a name meaning one
+    region of a level the role may hold. ``AccountError`` for the region field, in words for the manager, when it
+    names none, several (``choices``), or one of the wrong level."""
+    region = " ".join((region or "").split())
+    levels = region_levels(role)
+    if not region:
+        if levels:
+            raise AccountError(_("Pilih wilayah: peran ini perlu wilayah tingkat %(levels)s.",
+                                 levels=_levels(levels)), "region")  # fmt: skip
+        return None
+    found = find_regions(region)
+    fitting = [r for r in found if not levels or r.level in levels]
+    if len(fitting) == 1:
+        return fitting[0].code
+    if len(fitting) > 1:
+        raise AccountError(_("Ada %(num)d wilayah dengan nama itu. Pilih satu:", num=len(fitting)), "region", fitting)
+    if found:
+        raise AccountError(_("%(region)s bukan wilayah tingkat %(levels)s, yang diperlukan peran ini.",
+                             region=found[0].label, levels=_levels(levels)), "region")  # fmt: skip
+    raise AccountError(_("Wilayah bernama %(name)s tidak ditemukan. Cari dengan nama, misalnya Prodo, atau tulis "
+                         "kodenya, misalnya 35.14.19.", name=region), "region")  # fmt: skip
+
+
+def _levels(levels: tuple[str, ...]) -> str:
+    return _(" atau ").join(str(LEVEL_WORDS.get(level, level)) for level in levels)
+
+
+def _check(email: str, role: str, phone: str | None, agency_id: int | None) -> str | None:
+    """What ``create_user`` would refuse, said in words for the manager under the field concerned; returns the
+    phone number in its stored form."""
+    if not EMAIL.match(normalize_email(email)):
+        raise AccountError(_("Alamat email tidak sah, misalnya nama@desa.id."), "email")
+    if (role == "agency") != bool(agency_id) or (agency_id and db.session.get(Agency, agency_id) is None):
+        message = _("Pilih instansinya.") if role == "agency" else _("Hanya petugas instansi yang punya instansi.")
+        raise AccountError(message, "agency")
+    try:
+        return normalize_phone(phone) if phone else None
+    except InvalidPhone as exc:
+        raise AccountError(_("Nomor HP tidak sah, misalnya 0812 3456 7890."), "phone") from exc
+
+
+def create_account(manager: User, email: str, name: str, role: str, region: str | None, phone: str | None,
                    agency_id: int | None) -> tuple[User, str]:  # fmt: skip
     """A new account with a temporary password, to be changed at first sign-in; an agency's account is also a
-    member of it (told of handovers by SMS when it has a phone). Returns the user and the password."""
-    probe = User(role=role, region_code=region_code or None)
+    member of it (told of handovers by SMS when it has a phone). ``region`` is a code or a region's name
+    (``account_region``). Returns the user and the password; ``AccountError`` says what is wrong, and where."""
+    region_code = account_region(role, region)
+    probe = User(role=role, region_code=region_code)
     if not manages(manager, probe):
         raise Forbidden(role)
+    _check(email, role, phone, agency_id)
     taken = _taken_elsewhere(manager, email, phone)
     if taken:  # the same words as for an address that cannot be used at all: no one learns who has an account
-        raise AccountError(taken)
+        raise AccountError(taken, "email")
     password = temporary_password()
     try:
-        user = create_user(email, name, role, password, region_code or None, phone or None, agency_id or None)
+        user = create_user(email, name, role, password, region_code, phone or None, agency_id or None)
     except AccountError as exc:
         db.session.rollback()
-        raise AccountError(str(exc)) from exc
+        raise AccountError(_("Akun tidak dapat dibuat. Periksa isiannya.")) from exc
     user.must_change_password = True
     if role == "agency":
         db.session.add(AgencyMember(agency_id=agency_id, name=user.name, phone=user.phone, user_id=user.id))

@@ -10,7 +10,7 @@ from ..access import Forbidden, ability_required, desa_for_form, fetch, is_publi
 from ..extensions import db
 from ..models import DESTANA_LEVELS, Broadcast, DesaInfo, Incident, Region
 from ..web.formatting import local_time
-from ..web.labels import HAZARD_LABELS, STATUS_LABELS
+from ..web.labels import HAZARD_LABELS
 from . import bp
 from .card import render as render_card
 from .documents import atom, cap, cap_index
@@ -18,6 +18,7 @@ from .service import (
     PublishError,
     area,
     broadcast_share_text,
+    card_lines,
     feed_entries,
     incident_share_text,
     public_until,
@@ -143,8 +144,7 @@ def broadcast_cap(broadcast_id: int):
 @public
 def incident_card(incident_id: int):
     item = _published(Incident, incident_id)
-    place = item.desa.label if item.desa else item.kecamatan.label
-    lines = [place, str(STATUS_LABELS.get(item.status, item.status)), local_time(item.updated_at, item.kecamatan_code)]
+    lines = card_lines(item, local_time(item.updated_at, item.kecamatan_code))
     title = str(HAZARD_LABELS.get(item.hazard, _("Kejadian")))
     return _conditional(lambda: render_card(title, lines, item.kecamatan.label, item.hazard), _version(item),
                         item.updated_at, "image/png")  # fmt: skip

@@ -56,6 +56,44 @@ def _counts(incident: Incident) -> str:
     return ", ".join(f"{getattr(incident, k)} {w}" for k, w in words if getattr(incident, k) is not None)
 
 
+def _plain_status(status: str) -> str:
+    """An incident's status as a citizen says it (the desk's "Diverifikasi" means nothing on a phone's status)."""
+    return {
+        "diverifikasi": _("Sudah dipastikan petugas"),
+        "ditangani": _("Sedang ditangani petugas"),
+        "selesai": _("Penanganan sudah selesai"),
+    }.get(status, str(STATUS_LABELS.get(status, status)))
+
+
+def _advice(hazard: str | None, status: str) -> str:
+    """One line of what to do, by hazard; once it is over, to stay alert."""
+    if status == "selesai":
+        return _("Tetap waspada dan ikuti info resmi kecamatan.")
+    return {
+        "banjir": _("Jauhi arus air dan matikan listrik bila air masuk rumah."),
+        "tanah_longsor": _("Jauhi lereng dan tebing, terutama saat hujan."),
+        "cuaca_ekstrem": _("Berlindung di bangunan kokoh, jauhi pohon dan papan reklame."),
+        "gelombang_pasang": _("Jauhi pantai dan tunda melaut."),
+        "gempabumi": _("Waspada gempa susulan, jauhi bangunan yang retak."),
+        "tsunami": _("Segera menjauh dari pantai ke tempat tinggi."),
+        "erupsi": _("Jauhi zona bahaya dan pakai masker bila ada abu."),
+        "karhutla": _("Jauhi asap, pakai masker, jangan membakar lahan."),
+        "kekeringan": _("Hemat air dan ambil air bersih di titik yang ditunjuk petugas."),
+        "kebakaran": _("Jauhi api dan asap, beri jalan untuk pemadam."),
+    }.get(hazard or "", _("Ikuti arahan petugas. Darurat: hubungi 112."))
+
+
+def card_lines(incident: Incident, when: str) -> list[str]:
+    """What the image card of a published incident says below its title, in plain words: the place, the status
+    as a citizen says it and ``when``, the counts a person stands behind (none while nobody does: "nobody said"
+    is not 0), and one line of advice."""
+    lines = [_place(incident), f"{_plain_status(incident.status)}, {when}"]
+    if incident.figures_owned and _counts(incident):
+        lines.append(_counts(incident))
+    lines.append(_advice(incident.hazard, incident.status))
+    return lines
+
+
 def public_url(path: str) -> str:
     """An absolute link for shares, feeds and cards: ``PUBLIC_URL`` when set. Without it, in development, this
     request's host; in production the path alone, since the Host header is the client's to write (a forged one
@@ -67,13 +105,16 @@ def public_url(path: str) -> str:
 
 
 def incident_share_text(incident: Incident) -> str:
-    """What a WhatsApp group gets: hazard, place, status, counts, the summary, and the link to the official page."""
-    status = str(STATUS_LABELS.get(incident.status, incident.status)).lower()
+    """What a WhatsApp group gets: hazard, place, status in plain words, the counts a person stands behind, the
+    summary, one line of advice, and the link to the official page."""
+    status = _plain_status(incident.status).lower()
     parts = [f"{hazard_label(incident.hazard).upper()} di {_place(incident)} ({status})."]
-    if _counts(incident):
+    if incident.figures_owned and _counts(incident):
         parts.append(f"Data sementara: {_counts(incident)}.")
     if incident.public_summary:
-        parts.append(incident.public_summary)
+        summary = incident.public_summary
+        parts.append(summary if summary.endswith((".", "!", "?")) else f"{summary}.")
+    parts.append(_advice(incident.hazard, incident.status))
     parts.append(f"Info resmi {incident.kecamatan.label}: {public_url(f'/publik/insiden/{incident.id}')}")
     return " ".join(parts)
 
@@ -100,9 +141,14 @@ def _post_to_telegram(key: str, text: str, kecamatan_code: str) -> None:
         enqueue(key=key, to=None, channel="telegram", body=text, purpose="public", kecamatan_code=kecamatan_code)
 
 
+def publishable(incident: Incident) -> bool:
+    """Can ``incident`` be published (``publish_incident`` would not refuse it for its status)?"""
+    return incident.status in PUBLIC_STATUSES
+
+
 def publish_incident(incident: Incident, user: User, summary: str | None) -> None:
     """Show the incident to citizens (again, with a new summary); on its timeline; commits."""
-    if incident.status not in PUBLIC_STATUSES:
+    if not publishable(incident):
         raise PublishError(_("Hanya insiden yang sudah diverifikasi yang dapat dipublikasikan."))
     text = _summary(summary)
     now = utcnow()

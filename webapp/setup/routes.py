@@ -29,6 +29,7 @@ from .service import (
     set_agency_active,
     update_number,
 )
+from .settings import settings_for
 
 PAGE_SIZE = 50
 WEBHOOK_EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed", "system:ping")
@@ -296,3 +297,13 @@ def audit():
     pagination = db.paginate(select(AuditEntry).order_by(AuditEntry.id.desc()), page=requested_page(),
                              per_page=PAGE_SIZE, error_out=False, count=True)  # fmt: skip
     return render_template("setup/audit.html", pagination=pagination)
+
+
+# --- The settings page ------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@ability_required("settings")
+def index():
+    """Every setting the user may change, each with a line saying what it is."""
+    return render_template("setup/index.html", settings=settings_for(current_user))

@@ -185,6 +185,8 @@ def describe_event(event) -> str:
         return _("Digabung ke %(ticket)s (%(num)s laporan dipindah)", ticket=data.get("into"), num=data.get("reports"))
     if kind == "merge_in":
         line = _("Menerima %(num)s laporan dari %(ticket)s", num=data.get("reports"), ticket=data.get("source"))
+        if data.get("told"):
+            line = _("%(line)s; %(num)s pelapornya diberi tahu tiket ini", line=line, num=data["told"])
         taken = _taken(data)
         return _("%(line)s; mengambil %(taken)s", line=line, taken=taken) if taken else line
     if kind == "unmerge":
