@@ -195,10 +195,16 @@
     var words = { sent: outbox.dataset.sent, sentPlain: outbox.dataset.sentPlain };
     flushing = TangguhOutbox.flush(user, form.elements.csrf_token.value).then(function (results) {
       var sent = results.filter(function (result) { return result.status === "sent"; });
+      var waiting = results.some(function (result) { return result.status === "waiting"; });
+      if (waiting && navigator.onLine && retries < 3) {
+        retries += 1;  /* the signal is back but the first request still failed: try again shortly, then stop */
+        window.setTimeout(flush, 3000 * retries);
+      }
       if (sent.length) { follow(sent.map(function (result) { return TangguhOutbox.sentLine(result, words); })); }
     }).then(function () { flushing = null; }, function () { flushing = null; });
     return flushing;
   }
+  var retries = 0;
 
   /* Items sent, by this page or by the service worker's Background Sync: go to the last one, and name them all
      there. */

@@ -72,6 +72,7 @@
           return !entry.refused && (user === undefined || entry.user === user);
         }).sort(function (a, b) { return a.created - b.created; }).reduce(function (chain, entry) {
           return chain.then(function (results) {
+            if (results.some(function (r) { return r.status === "waiting"; })) { return results; }  /* keep the order */
             return send(entry, csrf, true).then(function (result) { results.push(result); return results; });
           });
         }, Promise.resolve([]));
