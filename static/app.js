@@ -128,6 +128,39 @@
     }).catch(function () { /* no service worker: the live list and the SMS to the on-duty phone remain */ });
   }
 
+  /* Outbox items sent after the fact, each named once, on the page the phone is on or lands on: the page that sent
+     them leaves their lines in sessionStorage before it follows the last one; the service worker posts its own. */
+  var SENT = "tangguh-sent", named = {};
+  function nameSent(lines) {
+    var main = document.querySelector("main");
+    if (!main || !lines) { return; }
+    var first = main.firstChild;
+    lines.forEach(function (line) {
+      if (named[line.key]) { return; }
+      named[line.key] = true;
+      var note = document.createElement("p"), text = document.createElement(line.url ? "a" : "span");
+      note.className = "flash sent-note";
+      note.setAttribute("role", "status");
+      if (line.url) { text.href = line.url; }
+      text.textContent = line.text;
+      note.appendChild(text);
+      main.insertBefore(note, first);
+    });
+  }
+  if (window.sessionStorage) {
+    try {
+      var landed = JSON.parse(sessionStorage.getItem(SENT) || "[]");
+      sessionStorage.removeItem(SENT);
+      nameSent(landed);
+    } catch (error) { /* storage refused: the items are in "Laporan saya" all the same */ }
+  }
+  var onSent = nameSent;  /* the outbox's own page follows what was sent instead (below) */
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "outbox-sent") { onSent(event.data.lines); }
+    });
+  }
+
   var form = document.getElementById("report-form") || document.querySelector("form[data-outbox]");
   if (!form || !user || !window.indexedDB || !window.fetch || !window.TangguhOutbox) { return; }
   var outbox = document.getElementById("outbox");
@@ -154,13 +187,45 @@
     });
   }
 
+  /* Send what waits, then follow the last item sent, its name and every other one's kept for the page it lands
+     on. Single-flight: the page's start and its online event come together on reconnect. */
+  var flushing = null;
   function flush() {
-    return TangguhOutbox.flush(user, form.elements.csrf_token.value).then(function (results) {
+    if (flushing) { return flushing; }
+    var words = { sent: outbox.dataset.sent, sentPlain: outbox.dataset.sentPlain };
+    flushing = TangguhOutbox.flush(user, form.elements.csrf_token.value).then(function (results) {
       var sent = results.filter(function (result) { return result.status === "sent"; });
-      return render().then(function () {
-        if (sent.length) { window.location.href = sent[sent.length - 1].data.url; }
-      });
+      var waiting = results.some(function (result) { return result.status === "waiting"; });
+      if (waiting && navigator.onLine && retries < 3) {
+        retries += 1;  /* the signal is back but the first request still failed: try again shortly, then stop */
+        window.setTimeout(flush, 3000 * retries);
+      }
+      if (sent.length) { follow(sent.map(function (result) { return TangguhOutbox.sentLine(result, words); })); }
+    }).then(function () { flushing = null; }, function () { flushing = null; });
+    return flushing;
+  }
+  var retries = 0;
+
+  /* Items sent, by this page or by the service worker's Background Sync: go to the last one, and name them all
+     there. */
+  function follow(lines) {
+    render().then(function () {
+      try { sessionStorage.setItem(SENT, JSON.stringify(lines)); } catch (error) { nameSent(lines); return; }
+      window.location.href = lines[lines.length - 1].url;
     });
+  }
+  onSent = follow;
+
+  /* How a waiting item is named once sent: "Laporan banjir Gading 04.12" (what, where, when it was written). */
+  function nameOf() {
+    var chosen = function (field) {
+      var box = form.elements[field];
+      return box && box.tagName === "SELECT" && box.value ? box.options[box.selectedIndex].text : "";
+    };
+    var now = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var kind = form.id === "report-form" ? outbox.dataset.report : (form.dataset.outboxLabel || "");
+    return [kind, chosen("hazard").toLowerCase(), chosen("desa"), pad(now.getHours()) + "." + pad(now.getMinutes())]
+      .filter(Boolean).join(" ");
   }
 
   var gpsButton = document.getElementById("gps-button");
@@ -221,6 +286,7 @@
         fields: Array.from(data.entries()),
         photo: small,
         created: Date.now(),
+        name: nameOf(),
         summary: label + ": " + String(data.get(textField)).slice(0, 60)
       };
       return TangguhOutbox.put(entry).then(function () { return TangguhOutbox.send(entry, entry.csrf); });

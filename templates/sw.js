@@ -7,6 +7,9 @@ importScripts({{ asset_url("outbox.js")|tojson }});
 var CACHE = "tangguh-{{ version }}";
 var PRECACHE = {{ precache|tojson }};
 var PAGES = ["/reports/new", "/incidents", "/konsultasi/baru"];
+var OFFLINE_PAGE = {{ offline_page|tojson }};
+var OFFLINE_NOTICE = {{ offline_notice|tojson }};
+var SENT_WORDS = {{ sent|tojson }};
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(PRECACHE); }).then(function () {
@@ -46,16 +49,29 @@ self.addEventListener("fetch", function (event) {
       }
       return response;
     }).catch(function () {
-      return caches.match(url.pathname).then(function (cached) {
-        return cached || caches.match("/reports/new").then(function (form) {
-          return form || new Response({{ offline_text|tojson }}, {
-            status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" }
-          });
-        });
-      });
+      return caches.match(url.pathname).then(function (cached) { return cached ? kept(cached) : offline(); });
     }));
   }
 });
+
+/* A page kept from an earlier visit, served offline: it says so at the top, so nobody takes it for the news. */
+function kept(cached) {
+  return cached.text().then(function (html) {
+    var note = "<p class=\"flash error offline-note\" role=\"status\">" + OFFLINE_NOTICE + "</p>";
+    return new Response(html.replace(/<main[^>]*>/, function (tag) { return tag + note; }), {
+      status: 200, headers: { "Content-Type": "text/html; charset=utf-8" }
+    });
+  });
+}
+
+/* A page never kept on this phone, offline: the offline page, offering the report form and its outbox when the
+   form is kept here (it is not for a role that does not report). */
+function offline() {
+  return caches.match("/reports/new").then(function (form) {
+    var html = form ? OFFLINE_PAGE : OFFLINE_PAGE.replace(/<div class="offline-form">[\s\S]*?<\/div>/, "");
+    return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  });
+}
 
 /* Web push: a new incident, an escalation, an answer on one's report. Nothing personal is in the payload. */
 self.addEventListener("push", function (event) {
@@ -82,6 +98,16 @@ self.addEventListener("notificationclick", function (event) {
   }));
 });
 
+/* Background Sync sends the outbox; each item sent is named, once, on the open pages ("... terkirim, tiket ..."). */
 self.addEventListener("sync", function (event) {
-  if (event.tag === "outbox") { event.waitUntil(self.TangguhOutbox.flush()); }
+  if (event.tag !== "outbox") { return; }
+  event.waitUntil(self.TangguhOutbox.flush().then(function (results) {
+    var lines = results.filter(function (result) { return result.status === "sent"; }).map(function (result) {
+      return self.TangguhOutbox.sentLine(result, SENT_WORDS);
+    });
+    if (!lines.length) { return null; }
+    return self.clients.matchAll({ type: "window" }).then(function (windows) {
+      windows.forEach(function (client) { client.postMessage({ type: "outbox-sent", lines: lines }); });
+    });
+  }));
 });

@@ -78,6 +78,9 @@ class Role:
     home: str = "incidents.index"  # the page the role lands on after signing in
     handed_only: bool = False  # reaches only what was handed to the account's agency, inside its region
     manages: tuple[str, ...] = ()  # the roles whose accounts it may manage (with "accounts")
+    # The menu's first row at 360 px: what the role does most, by destination name (``DESTINATIONS``); every
+    # other destination it may open goes into the "Lainnya" fold.
+    primary: tuple[str, ...] = ("insiden", "peta")
 
 
 TRIAGE = frozenset({"incidents", *INCIDENT_ACTIONS})
@@ -90,6 +93,7 @@ ROLES: dict[str, Role] = {
         | {"gateway_status", "gateways", "agencies", "audit", "vocabulary", "warnings", "publish"}
         | {"assess", "emergency", "relief", "deliver", "server", "inbox", "settings"},
         manages=("admin", "kabupaten_staff", "kecamatan_staff", "desa_official", "agency"),
+        primary=("insiden", "dasbor", "akun", "pengaturan"),
     ),
     # BPBD kabupaten / Pusdalops: sees every kecamatan of its kabupaten, hands over to agencies and writes in
     # the incidents' threads; the kecamatan does its own triage.
@@ -97,6 +101,7 @@ ROLES: dict[str, Role] = {
         ("kabupaten",),
         frozenset({"incidents", "agency", "note", "dashboard", "broadcasts", "gateway_status", "agencies", "warnings"})
         | {"assess", "emergency", "relief", "deliver", "acknowledge", "settings"},
+        primary=("insiden", "peta", "dasbor", "pengungsian"),
     ),
     "kecamatan_staff": Role(
         ("kecamatan",),
@@ -131,6 +136,7 @@ ROLES: dict[str, Role] = {
             "settings",
         },
         manages=("desa_official",),
+        primary=("insiden", "peta", "siaran", "konsultasi"),
     ),
     # A desa official reports first: their home is the report button and what became of their reports.
     "desa_official": Role(
@@ -156,17 +162,44 @@ ROLES: dict[str, Role] = {
             }
         ),
         home="reports.mine",
+        primary=("beranda", "lapor", "siaran", "konsultasi"),
     ),
     # Someone at BPBD, the Puskesmas, Damkar …: the incidents and questions handed to their agency in its area.
     "agency": Role(
         ("kabupaten", "kecamatan"),
         frozenset({"incidents", "note", "reveal", "handover", "consultations", "answer", "deliver", "settings"}),
         handed_only=True,
+        primary=("insiden", "peta", "konsultasi", "kebutuhan"),
     ),
 }
 
+# Every page the menu may lead to, in the order the "Lainnya" fold lists them: (name, endpoint, ability). A name
+# listed more than once leads to the first of its pages the user may open (the settings of a kecamatan start at
+# its gateways, a desa's at its dusun); the menu template labels each endpoint.
+DESTINATIONS = (
+    ("beranda", "reports.mine", "report"),
+    ("insiden", "incidents.index", "incidents"),
+    ("lapor", "reports.new", "report"),
+    ("peta", "incidents.map_page", "incidents"),
+    ("siaran", "broadcasts.index", "broadcast"),
+    ("konsultasi", "consultations.index", "consult"),
+    ("konsultasi", "consultations.index", "answer"),
+    ("bmkg", "warnings.index", "warnings"),
+    ("warga", "residents.index", "residents"),
+    ("dasbor", "dashboard.index", "dashboard"),
+    ("pengungsian", "relief.shelters", "relief"),
+    ("kebutuhan", "relief.needs", "deliver"),
+    ("kegiatan", "spm.activities", "preparedness"),
+    ("akun", "people.index", "accounts"),
+    ("pesan", "inbox.index", "inbox"),
+    ("pengaturan", "setup.index", "settings"),
+)
+MAX_PRIMARY = 4  # four destinations and "Lainnya": five tap targets of at least 44 px across a 360 px phone
+
 if set(ROLES) != set(STORED_ROLES) or any(not r.abilities <= set(ABILITIES) for r in ROLES.values()):
     raise RuntimeError("access.ROLES must name every stored role once, with known abilities only")
+if any(len(r.primary) > MAX_PRIMARY or not set(r.primary) <= {d[0] for d in DESTINATIONS} for r in ROLES.values()):
+    raise RuntimeError(f"access.ROLES: at most {MAX_PRIMARY} primary destinations each, named in DESTINATIONS")
 
 
 class Forbidden(Exception):
@@ -175,6 +208,20 @@ class Forbidden(Exception):
 
 def role_of(user: User) -> Role:
     return ROLES[user.role]
+
+
+def menu(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The menu of ``user`` as (name, endpoint) pairs: the role's primary destinations it may open, in the role's
+    order, then every other destination it may open (for the "Lainnya" fold). Relief needs are a destination of
+    their own only for a role that does not see the shelters (whose pages lead to them)."""
+    reachable: dict[str, str] = {}
+    for name, endpoint, ability in DESTINATIONS:
+        if name not in reachable and can(user, ability):
+            reachable[name] = endpoint
+    if "pengungsian" in reachable:
+        reachable.pop("kebutuhan", None)
+    primary = [(name, reachable[name]) for name in role_of(user).primary if name in reachable]
+    return primary, [(name, endpoint) for name, endpoint in reachable.items() if name not in role_of(user).primary]
 
 
 def region_levels(role: str) -> tuple[str, ...]:

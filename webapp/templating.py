@@ -10,7 +10,7 @@ from sms.gsm import GSM7_BASIC, GSM7_EXTENDED, encoding_of, plain
 from sms.phone import mask_phone
 from sms.vocab import injuries_not_split
 
-from .access import can
+from .access import can, menu, role_of
 from .auth.forms import LogoutForm
 from .incidents.service import new_count
 from .messaging.gateway_health import outbound_stalled_for, troubles_for
@@ -79,6 +79,8 @@ def init_app(app):
         get_locale=get_locale,
         not_split=injuries_not_split,
         can=lambda ability, target=None: can(current_user, ability, target),
+        menu=lambda: menu(current_user),
+        home_endpoint=lambda: role_of(current_user).home,
         # The GSM-7 alphabet for the pages' SMS counters (line breaks and escapes left out: the text is folded).
         GSM7_BASIC="".join(sorted(GSM7_BASIC - set("\n\r\x1b"))),
         GSM7_EXTENDED="".join(sorted(GSM7_EXTENDED - set("\f"))),

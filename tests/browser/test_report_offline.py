@@ -174,6 +174,7 @@ def test_signing_out_forgets_the_pages_kept_for_offline_use(server, browser_cont
     controlled_form(page, server)
     page.goto(f"{server}/incidents")
     assert page.evaluate("caches.match('/incidents').then(r => !!r)")
+    page.click("header .more-menu summary")  # Lainnya
     page.click("header button[type=submit]")  # Keluar
     page.wait_for_url(f"{server}/login")
     page.wait_for_function("caches.match('/incidents').then(r => !r)")

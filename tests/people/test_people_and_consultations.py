@@ -181,4 +181,4 @@ def test_the_settings_page_links_what_each_role_may_change(app, make_user):
     assert all(f'href="{p}"' in admin for p in ("/pengaturan/server", "/pengaturan/audit", "/pengaturan/masuk"))
     html = official.get_data(as_text=True)
     assert official.status_code == 200 and 'href="/dusun"' in html and 'href="/pengaturan/gateway"' not in html
-    assert 'href="/pengaturan">Pengaturan</a>' in staff  # the menu's "Pengaturan" leads here
+    assert 'href="/pengaturan" aria-current="page">Pengaturan</a>' in staff  # the menu's "Pengaturan" leads here

@@ -58,12 +58,13 @@ def new():
     result = ingest(form.inbound_message(current_user))
     report = db.session.get(Report, result.report_id)
     if report.incident is None:
-        flash(_("Laporan tersimpan dan akan dibaca petugas."))
-        destination, ticket = url_for("incidents.index"), None
+        notice, destination, ticket = _("Laporan tersimpan dan akan dibaca petugas."), url_for("incidents.index"), None
     else:
         ticket = report.incident.ticket
-        flash(_("Laporan terkirim. Tiket: %(ticket)s", ticket=ticket))
+        notice = _("Laporan terkirim. Tiket: %(ticket)s", ticket=ticket)
         destination = url_for("incidents.detail", incident_id=report.incident_id)
+    if request.headers.get("X-Tangguh-Outbox") != "later":  # sent later from the outbox: the page names it, once
+        flash(notice)
     if request.headers.get("X-Tangguh-Outbox"):  # the page's outbox goes to the page itself
         return jsonify(status="ok", duplicate=result.duplicate, ticket=ticket, url=destination), 201
     return redirect(destination, code=303)

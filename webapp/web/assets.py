@@ -103,7 +103,9 @@ def init_app(app: Flask, folder: Path) -> None:
             "sw.js",
             version=release,
             precache=[asset_url(name) for name in shell],
-            offline_text=_("Tidak ada sambungan. Buka kembali Tangguh saat sinyal ada."),
+            offline_page=render_template("offline.html"),
+            offline_notice=_("HP ini sedang luring: tidak ada sambungan internet. Ini salinan terakhir di HP ini."),
+            sent={"sent": _("{name} terkirim, tiket {ticket}"), "sentPlain": _("{name} terkirim")},
         )
         return body, 200, {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
 
