@@ -56,7 +56,7 @@
   }
   document.body.addEventListener("htmx:load", function (event) {
     outcomes(event.detail.elt).forEach(function (element) {
-      var text = (element.dataset.say || element.textContent).replace(/\s+/g, " ").trim();
+      var text = element.textContent.replace(/\s+/g, " ").trim();
       if (element.dataset.announce === "focus") {
         announce(text);
         takeFocus(element);
