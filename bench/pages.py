@@ -1,6 +1,10 @@
 """Bytes on the wire for each page, measured in real Chromium (Debian's, through Playwright's executable_path):
 the app under gunicorn, a kecamatan with 50 incidents, the page's encodedDataLength from the DevTools protocol
-(gzipped body plus response headers)."""
+(gzipped body plus response headers).
+
+Two figures: the HTML document alone (every page, budget 14 KB), and the first visit, everything the page loads
+with an empty cache and no service worker (HTML, stylesheet, scripts, the map library where a map is drawn; tiles
+aborted): sign-in and the public pages within 14 KB, the incident page and the map within 40 KB."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ CHROMIUM = os.environ.get("TANGGUH_CHROMIUM") or shutil.which("chromium") or "/u
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
 BUDGET = 14 * 1024
+FIRST_VISIT_BUDGET = {"light": 14 * 1024, "map": 40 * 1024}  # sign-in and public pages; the incident page and map
 PASSWORD = "bench-password"
 
 
@@ -115,6 +120,33 @@ def _document_bytes(context, page, url: str) -> int:
     return sum(sizes.get(request_id, 0) for request_id in documents)
 
 
+def _first_visit_bytes(browser, url: str, storage_state=None) -> dict:
+    """Everything one page loads on a first visit: a fresh context (empty cache, no service worker), every
+    response's encodedDataLength summed, by kind (tiles and other hosts aborted: not Tangguh's bytes)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", service_workers="block",
+                                  storage_state=storage_state)  # fmt: skip
+    context.route(re.compile(r"https?://(?!127\.0\.0\.1).*"), lambda route: route.abort())
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    kinds, sizes = {}, {}
+    cdp.on("Network.responseReceived", lambda e: kinds.__setitem__(e["requestId"], e["type"]))
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    if page.locator("#map").count():  # the map library arrives once the map's box is on the screen
+        page.wait_for_timeout(500)
+        page.wait_for_load_state("networkidle")
+    cdp.detach()
+    context.close()
+    by_kind: dict[str, int] = {}
+    for request_id, size in sizes.items():
+        kind = kinds.get(request_id, "Other")
+        by_kind[kind] = by_kind.get(kind, 0) + int(size)
+    return {"total": sum(by_kind.values()), **dict(sorted(by_kind.items()))}
+
+
 def run(url: str) -> dict:
     if not os.path.exists(CHROMIUM):
         return {"skipped": f"Chromium not found at {CHROMIUM} (apt-get install chromium)"}
@@ -132,7 +164,7 @@ def run(url: str) -> dict:
              f"/broadcasts/new?peringatan={draft}", "/info-desa", "/spm", "/kencana", "/spm/penduduk",
              "/kesiapsiagaan/baru", "/kesiapsiagaan", f"/incidents/{incident_id}/b1", "/pengungsian", "/kebutuhan",
              "/laporan-harian", "/status-darurat", "/dashboard/recap", "/pesan-masuk"]  # fmt: skip
-    results = {}
+    results, first_visit = {}, {}
     with Server("webapp:create_app()", url) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         # The service worker would answer from its cache; block it to measure what the network carries.
@@ -152,15 +184,29 @@ def run(url: str) -> dict:
             page.wait_for_url(f"{server.base}{home}")
             for path in [*visits, home] if home not in visits else visits:
                 results[path] = _document_bytes(context, page, f"{server.base}{path}")
+            if email == "staf@bench.test":
+                state = context.storage_state()  # the session cookie; the cache starts empty
+                for path in (f"/incidents/{incident_id}", "/peta", "/incidents"):
+                    first_visit[path] = _first_visit_bytes(browser, f"{server.base}{path}", state)
             context.close()
         citizen = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", service_workers="block")
         citizen.route(re.compile(r"https?://(?!127\.0\.0\.1).*"), lambda route: route.abort())
         page = citizen.new_page()
         for path in public:  # what anyone sees, signed out
             results[f"{path} (public)"] = _document_bytes(citizen, page, f"{server.base}{path}")
+        for path in ["/login", *public]:  # signed out: what a citizen's phone fetches from a shared link
+            name = f"{path} (public)" if path != "/login" else path
+            first_visit[name] = _first_visit_bytes(browser, f"{server.base}{path}")
         card = page.request.get(f"{server.base}/publik/insiden/{shown}.png")
         card_bytes = len(card.body())
         citizen.close()
         browser.close()
+    over_first = [p for p, size in first_visit.items() if size["total"] > FIRST_VISIT_BUDGET[_first_visit_kind(p)]]
     return {"bytes": results, "budget": BUDGET, "over_budget": [p for p, size in results.items() if size > BUDGET],
+            "first_visit": first_visit, "first_visit_budget": FIRST_VISIT_BUDGET, "first_visit_over": over_first,
             "map_library_bytes": map_library_bytes(), "image_card_bytes": card_bytes}  # fmt: skip
+
+
+def _first_visit_kind(path: str) -> str:
+    """Which first-visit budget a page answers to: the desk's incident page and map, or the light ones."""
+    return "map" if path.startswith(("/incidents", "/peta")) else "light"

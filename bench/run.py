@@ -1,7 +1,8 @@
 """``make bench``: every benchmark on SQLite and on PostgreSQL, printed as a table and written to
 ``bench/results.json``.
 
-- page weight: bytes on the wire per page in real Chromium (budget 14 KB), and the map library apart;
+- page weight: bytes on the wire per page in real Chromium (budget 14 KB), and the map library apart; the first
+  visit, every resource with an empty cache (sign-in and public pages ≤ 14 KB, the incident page and map ≤ 40 KB);
 - webhook throughput: signed Twilio SMS per second through gunicorn, against a trivial Flask route served the
   same way (target: at least half), p50 and p99 latency, and a worker's resident memory after it (≤ 120 MB);
 - scale: ``/incidents`` and ``/api/incidents`` server time with 10 000 and 100 000 reports (p95 ≤ 50 ms, and
@@ -88,6 +89,13 @@ def report(results: dict) -> None:
             for path, size in p["bytes"].items():
                 print(f"    {path:34} {size:>7}")
             print(f"    map library (gzip, apart) {p['map_library_bytes']:>6}")
+            if "first_visit" in p:
+                budget = p["first_visit_budget"]
+                print(f"  first visit (all resources, empty cache; budget {budget['light']} sign-in and public, "
+                      f"{budget['map']} incident page and map): {_check(not p['first_visit_over'])}")  # fmt: skip
+                for path, size in p["first_visit"].items():
+                    parts_of = ", ".join(f"{k} {v}" for k, v in size.items() if k != "total")
+                    print(f"    {path:34} {size['total']:>7}  ({parts_of})")
             print(f"    public image card (PNG)   {p['image_card_bytes']:>6}")
         elif "pages" in parts:
             print(f"  page weight: {parts['pages']['skipped']}")

@@ -32,6 +32,73 @@
       }));
     }).catch(function () { /* nothing cached */ });
   }
+  /* One voice for outcomes. What an action or a refresh did comes from the server in the swapped fragment, in an
+     element marked data-announce; its words go to the one live region (#announcer, outside every htmx target, so
+     it is never replaced and screen readers hear it change). data-announce="focus" (the outcome of what the person
+     just did, or a refused form's error summary) also takes the focus there, so the next Tab continues from the
+     changed thing, not from the top of the page; a refresh or a preview speaks without moving the focus. */
+  var announcer = document.getElementById("announcer");
+  var lastSaid = "";
+  function announce(text) {
+    if (!announcer || !text) { return; }
+    lastSaid = text;
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+  function takeFocus(element) {
+    if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
+    element.focus({ preventScroll: true });
+    if (element.scrollIntoView) { element.scrollIntoView({ block: "nearest" }); }
+  }
+  function outcomes(root) {
+    var marked = root.matches && root.matches("[data-announce]") ? [root] : [];
+    return marked.concat(Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll("[data-announce]") : []));
+  }
+  document.body.addEventListener("htmx:load", function (event) {
+    outcomes(event.detail.elt).forEach(function (element) {
+      var text = element.textContent.replace(/\s+/g, " ").trim();
+      if (element.dataset.announce === "focus") {
+        announce(text);
+        takeFocus(element);
+      } else if (text !== lastSaid) {
+        announce(text);
+      }
+    });
+  });
+  /* The gateway strip and the BMKG banner ride along with the list's refresh (out of band). One that arrives on an
+     open page shows pinned to the bottom of the screen instead of pushing the page down under the reader's thumb;
+     one that goes keeps its height, empty, until the next page. Both are in the flow again on the next page. */
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var old = event.detail.target, incoming = event.detail.fragment.firstElementChild || event.detail.fragment;
+    if (!old || !incoming || !old.classList || !/^(gateway-strip|warning-banner)$/.test(old.id)) { return; }
+    var had = old.children.length > 0 && !old.classList.contains("arrived");
+    var has = incoming.children && incoming.children.length > 0;
+    /* Marked on both: htmx gives the new element the old one's class and style until it settles. */
+    if (has && (!had || old.classList.contains("arrived"))) {
+      old.classList.add("arrived");
+      incoming.classList.add("arrived");
+    } else if (had && !has && old.offsetHeight) {
+      old.style.minHeight = incoming.style.minHeight = old.offsetHeight + "px";
+    }
+  });
+  /* A page that comes back refusing a form (no htmx: a plain POST) puts the focus on its error summary. */
+  var refused = document.querySelector("main [data-announce='focus']");
+  if (refused) { takeFocus(refused); }
+  /* A wide table that scrolls sideways in its box: reachable and scrollable by keyboard, named after its caption
+     or the heading above it (touch alone could scroll it before). */
+  Array.prototype.forEach.call(document.querySelectorAll(".scroll"), function (box) {
+    if (box.scrollWidth <= box.clientWidth + 1 || box.hasAttribute("tabindex")) { return; }
+    var caption = box.querySelector("caption");
+    var heading = null;
+    for (var node = box.previousElementSibling; node && !heading; node = node.previousElementSibling) {
+      if (/^H[1-6]$/.test(node.tagName)) { heading = node; }
+    }
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", (caption || heading || document.querySelector("h1") || { textContent: document.title })
+      .textContent.replace(/\s+/g, " ").trim());
+  });
+
   /* The printable recap's print button (hidden without JavaScript: the browser's own Print works too). */
   var printButton = document.querySelector("[data-print]");
   if (printButton && window.print) {
@@ -107,7 +174,7 @@
     };
     navigator.serviceWorker.ready.then(function (registration) {
       return registration.pushManager.getSubscription().then(function (existing) {
-        pushButton.hidden = false;
+        pushButton.classList.remove("pending");  /* its place was kept: nothing moves */
         pushButton.textContent = existing ? pushButton.dataset.off : pushButton.dataset.on;
         pushButton.addEventListener("click", function () {
           registration.pushManager.getSubscription().then(function (current) {

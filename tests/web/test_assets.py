@@ -16,7 +16,7 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
 
 def test_static_files_come_gzipped_and_answer_304_when_unchanged(client):
     html = client.get("/login").get_data(as_text=True)
-    js_url = re.search(r'src="(/static/vendor/htmx-[\d.]+\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
+    js_url = re.search(r'src="(/static/app\.js\?v=[0-9a-f]{12})"', html).group(1)
     plain = client.get(js_url)
     packed = client.get(js_url, headers={"Accept-Encoding": "gzip, br"})
     assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
