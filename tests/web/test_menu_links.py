@@ -10,7 +10,7 @@ from webapp.extensions import db
 from webapp.models import Agency
 
 WINONGAN = "35.14.19"
-NAV = re.compile(r"<nav>(.*?)</nav>", re.S)
+NAV = re.compile(r"<nav aria-label=\"[^\"]*\">(.*?)</nav>", re.S)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)')
 
 
