@@ -108,7 +108,8 @@ def _shift_after_load(page, url: str) -> float:
         page.locator("#map").scroll_into_view_if_needed()
         expect(page.locator("#map")).to_have_attribute("data-ready", re.compile(r"\d+"))
     if page.locator("#push-toggle").count():
-        expect(page.locator("#push-toggle")).to_be_visible()  # the switch came, after the service worker
+        # the switch came after the service worker, in its kept place in the "Lainnya" fold
+        expect(page.locator("#push-toggle")).not_to_have_class(re.compile(r"\bpending\b"))
     page.wait_for_timeout(300)
     return page.evaluate("window.__shift")
 
@@ -209,18 +210,23 @@ def test_the_list_refresh_says_what_came_and_a_new_banner_moves_nothing(server, 
     page.wait_for_load_state("networkidle")
     expect(page.locator("#warning-banner")).to_be_empty()
 
-    make_incident(WINONGAN, "Prodo", mengungsi=40)  # while the desk is open: an incident, and BMKG's warning
+    # While the desk is open BMKG's warning comes: the refresh that brings it moves nothing on the page.
     now = datetime.now(UTC)
     text = (BMKG_DATA / "CJI20261201001_alert.xml").read_text()
     text = ISO_TIME.sub(lambda m: (datetime.fromisoformat(m.group()) + (now - FIXTURE_NOW)).isoformat(), text)
     take_cap(parse_cap(text.encode()), now=now)
     db.session.commit()
-    page.evaluate("htmx.ajax('GET', location.pathname, {source: '#incident-list', target: '#incident-list',"
-                  " swap: 'outerHTML'})")  # what the 30-second timer sends  # fmt: skip
-    expect(page.locator("#announcer")).to_have_text("1 insiden dengan kabar baru")
+    refresh = ("htmx.ajax('GET', location.pathname, {source: '#incident-list', target: '#incident-list',"
+               " swap: 'outerHTML'})")  # what the 30-second timer sends  # fmt: skip
+    page.evaluate(refresh)
     expect(page.locator("#warning-banner")).to_contain_text("Peringatan dini BMKG")
     assert page.evaluate("getComputedStyle(document.getElementById('warning-banner')).position") == "fixed"
     page.wait_for_timeout(300)
-    # the list grew below the fold; the banner pushed nothing down
     assert page.evaluate("window.__shift") <= 0.02, page.evaluate("window.__moved")
+    # Then an incident: the refresh says so in the live region. (A new card in view moves the cards below it: the
+    # list is live; holding new cards behind a button would change how the desk works.)
+    make_incident(WINONGAN, "Prodo", mengungsi=40)
+    db.session.commit()
+    page.evaluate(refresh)
+    expect(page.locator("#announcer")).to_have_text("1 insiden dengan kabar baru")
     context.close()
