@@ -35,8 +35,9 @@ from sms.vocab import COUNT_FIELDS, add_counts
 
 from ..extensions import db
 from ..incidents.facts import MILESTONES, IncidentFacts, aware, chosen_incidents, incident_facts
-from ..intake.inbox import FOLLOW_UP, INBOX
 from ..models import (
+    FOLLOW_UP_COMMAND,
+    INBOX_COMMAND,
     INCIDENT_STATUSES,
     Agency,
     Broadcast,
@@ -255,7 +256,8 @@ def unclassified_by_month(area: Area, now: datetime, months: int = 12) -> list[U
         select(Report.received_at, Report.hazard).where(
             area.covers(Report.kecamatan_code),
             Report.channel.in_(("sms", "whatsapp")),
-            Report.command.in_(("lapor", INBOX, FOLLOW_UP)),  # conversation is a message the parser read no hazard in
+            # conversation is a message the parser read no hazard in
+            Report.command.in_(("lapor", INBOX_COMMAND, FOLLOW_UP_COMMAND)),
             Report.received_at >= start,
         )
     ).all()

@@ -5,15 +5,14 @@ two things staff do with one: make it an incident (through the same matching as 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..access import Forbidden, can, scope
 from ..extensions import db
 from ..incidents.matching import attach
-from ..intake.inbox import INBOX
 from ..messaging import notices
-from ..models import Incident, IncidentEvent, Report, User, utcnow
+from ..models import INBOX_COMMAND, Incident, IncidentEvent, Report, User, utcnow
 
 
 class InboxError(ValueError):
@@ -24,27 +23,16 @@ def waiting(user: User):
     """A query for the unhandled inbox messages ``user`` reaches, newest first, with their sender and desa."""
     return (
         select(Report)
-        .where(scope(user, Report, "inbox"), Report.command == INBOX, Report.handled_at.is_(None))
+        .where(scope(user, Report, "inbox"), Report.command == INBOX_COMMAND, Report.handled_at.is_(None))
         .options(selectinload(Report.reporter), selectinload(Report.desa))
         .order_by(Report.received_at.desc(), Report.id.desc())
-    )
-
-
-def waiting_count(user: User) -> int:
-    """How many inbox messages wait for ``user`` (0 without the ability)."""
-    if not can(user, "inbox"):
-        return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Report)
-        .where(scope(user, Report, "inbox"), Report.command == INBOX, Report.handled_at.is_(None))
     )
 
 
 def _check(user: User, report: Report) -> None:
     if not can(user, "inbox", report):
         raise Forbidden("inbox")
-    if report.command != INBOX or report.incident_id is not None or report.handled_at is not None:
+    if report.command != INBOX_COMMAND or report.incident_id is not None or report.handled_at is not None:
         raise InboxError(_("Pesan ini sudah ditangani."))
 
 

@@ -9,7 +9,6 @@ from sms.vocab import COUNT_FIELDS
 
 from ..access import ability_required, answers_handover, can, fetch, public, role_of
 from ..extensions import db, htmx
-from ..inbox.service import waiting_count
 from ..messaging import gateway_health
 from ..messaging.reach import agency_reach
 from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
@@ -27,6 +26,7 @@ from .service import (
     BadFilter,
     Filters,
     desa_choices,
+    inbox_waiting,
     incident_list,
     last_actions,
     list_version,
@@ -65,7 +65,7 @@ def index():
     # go quiet, and the warning arrive.
     version = list_version(current_user, filters, page) + gateway_health.state(current_user)
     version += warnings_state(current_user)
-    inbox = waiting_count(current_user)  # messages that are not reports, waiting in "Pesan masuk"
+    inbox = inbox_waiting(current_user)  # messages that are not reports, waiting in "Pesan masuk"
     version += f"{inbox:04x}"
     if htmx and request.args.get("v") == version:
         return "", 204  # the 30-second refresh: nothing changed, nothing sent

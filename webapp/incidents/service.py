@@ -12,10 +12,11 @@ from sqlalchemy.orm import selectinload, undefer
 
 from sms.vocab import HAZARDS
 
-from ..access import desa_in_reach, scope
+from ..access import can, desa_in_reach, scope
 from ..extensions import db
 from ..models import (
     CHANNELS,
+    INBOX_COMMAND,
     INCIDENT_STATUSES,
     OPEN_STATUSES,
     Handover,
@@ -328,3 +329,15 @@ def map_incidents(user: User) -> tuple[list[tuple[Incident, tuple[float, float]]
         if incident.id not in places:
             by_desa.setdefault(incident.desa.name if incident.desa else "", []).append(incident)
     return placed, dict(sorted(by_desa.items(), key=lambda item: (not item[0], item[0])))
+
+
+def inbox_waiting(user: User) -> int:
+    """How many messages that are not reports wait in "Pesan masuk" for ``user`` (0 without the ability): the list
+    links them. (The inbox itself, which makes incidents of them, stands above the incidents.)"""
+    if not can(user, "inbox"):
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .where(scope(user, Report, "inbox"), Report.command == INBOX_COMMAND, Report.handled_at.is_(None))
+    )

@@ -22,9 +22,8 @@ from sms.replies import render
 
 from ..extensions import db
 from ..incidents.matching import follow_up, sender_incident
-from ..models import Report
+from ..models import FOLLOW_UP_COMMAND, INBOX_COMMAND, Report
 
-FOLLOW_UP, INBOX = "susulan", "pesan"
 REPLY_EVERY = timedelta(days=1)
 _ANSWERED_IN_INBOX = ("greeting", "question", "chat", "memory", "forecast")
 
@@ -34,12 +33,12 @@ def receive(report: Report, reading: Reading) -> str | None:
     report.evidence = {**(report.evidence or {}), "conversation": reading.topic, "cue": reading.cue}
     incident = sender_incident(report)
     if incident is not None:
-        report.command = FOLLOW_UP
+        report.command = FOLLOW_UP_COMMAND
         follow_up(report, incident)
         if reading.topic == "question" and _may_reply(report):
             return render("follow_up", ticket=incident.ticket)
         return None
-    report.command = INBOX
+    report.command = INBOX_COMMAND
     if reading.topic in _ANSWERED_IN_INBOX and _may_reply(report):
         return render("inbox")
     return None
@@ -54,7 +53,7 @@ def _may_reply(report: Report) -> bool:
         .select_from(Report)
         .where(
             Report.reporter_id == report.reporter.id,
-            Report.command.in_((FOLLOW_UP, INBOX)),
+            Report.command.in_((FOLLOW_UP_COMMAND, INBOX_COMMAND)),
             Report.reply.is_not(None),
             Report.id != report.id,
             Report.received_at > report.received_at - REPLY_EVERY,

@@ -17,6 +17,8 @@ from .base import JSONType, UTCDateTime, hazard_check, utcnow
 from .incidents import (
     CHANNELS,
     CONSULTATION_STATUSES,
+    FOLLOW_UP_COMMAND,
+    INBOX_COMMAND,
     INCIDENT_STATUSES,
     LEARNED_KINDS,
     OPEN_STATUSES,
@@ -146,6 +148,8 @@ __all__ = [
     "RapidAssessment",
     "ReceivingNumber",
     "Region",
+    "FOLLOW_UP_COMMAND",
+    "INBOX_COMMAND",
     "Report",
     "Reporter",
     "SEVERITIES",

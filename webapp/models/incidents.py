@@ -45,6 +45,9 @@ OPEN_STATUSES = ("baru", "diverifikasi", "ditangani")
 
 OPEN_STATUSES = ("baru", "diverifikasi", "ditangani")
 SEVERITIES = {1: "rendah", 2: "sedang", 3: "tinggi"}
+# A message that is not a report (``sms.conversation``): waiting in the kecamatan's "Pesan masuk", or a follow-up
+# in the timeline of its sender's open incident. Both are kept as reports with these commands.
+INBOX_COMMAND, FOLLOW_UP_COMMAND = "pesan", "susulan"
 
 
 class Report(db.Model):
@@ -319,7 +322,7 @@ def _events_are_append_only(mapper, connection, target):
 # (``undefer``) as one correlated subquery, not one query a row.
 Incident.report_count = db.column_property(
     db.select(db.func.count(Report.id))
-    .where(Report.incident_id == Incident.id, db.or_(Report.command.is_(None), Report.command != "susulan"))
+    .where(Report.incident_id == Incident.id, db.or_(Report.command.is_(None), Report.command != FOLLOW_UP_COMMAND))
     .correlate_except(Report)
     .scalar_subquery(),
     deferred=True,
