@@ -458,6 +458,12 @@ def managed_users(user: User):
 PUBLIC_STATUSES = ("diverifikasi", "ditangani", "selesai")  # an incident unverified, rejected or merged never shows
 
 
+def publishable(incident: Incident) -> bool:
+    """Can ``incident`` be published: is it verified (and not rejected or merged)? The incident page offers the
+    publish box only then."""
+    return incident.status in PUBLIC_STATUSES
+
+
 def published(model):
     """SQL: the rows of ``model`` (``Incident`` or ``Broadcast``) the public may read: published by staff and not
     withdrawn; for incidents, only verified ones."""

@@ -7,12 +7,11 @@ from sqlalchemy.orm import selectinload
 
 from sms.vocab import COUNT_FIELDS
 
-from ..access import ability_required, answers_handover, can, fetch, public, role_of
+from ..access import ability_required, answers_handover, can, fetch, public, publishable, role_of
 from ..extensions import db, htmx
 from ..messaging import gateway_health
 from ..messaging.reach import agency_reach
 from ..models import Agency, FigureProposal, Incident, IncidentEvent, Need, Region, Report, utcnow
-from ..public.service import publishable
 from ..regions.gazetteer import ZONES, zone_for
 from ..relief.service import statuses_for
 from ..vocabulary.service import proposals

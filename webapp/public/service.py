@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from sms.replies import hazard_label
 
-from ..access import PUBLIC_STATUSES, published
+from ..access import publishable, published
 from ..audit import record
 from ..extensions import db
 from ..incidents.figures import own
@@ -139,11 +139,6 @@ def _post_to_telegram(key: str, text: str, kecamatan_code: str) -> None:
     config = current_app.config
     if config["TELEGRAM_BOT_TOKEN"] and config["TELEGRAM_CHANNEL_ID"]:
         enqueue(key=key, to=None, channel="telegram", body=text, purpose="public", kecamatan_code=kecamatan_code)
-
-
-def publishable(incident: Incident) -> bool:
-    """Can ``incident`` be published (``publish_incident`` would not refuse it for its status)?"""
-    return incident.status in PUBLIC_STATUSES
 
 
 def publish_incident(incident: Incident, user: User, summary: str | None) -> None:
