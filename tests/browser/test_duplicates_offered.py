@@ -49,3 +49,22 @@ def test_a_likely_duplicate_is_offered_and_merged_in_two_taps(server, browser_co
     assert told == [f"Laporan Anda (tiket {second.ticket}) digabung dgn laporan banjir lain di Desa Gading. "
                     f"Tiket sekarang: {first.ticket}. Cek status: CEK {first.ticket}"]  # fmt: skip
     assert page.locator("section.duplicates").count() == 0  # the duplicate is gone from the offer
+
+
+# Links and buttons on the incident page that a thumb must hit, by their height; a link inside a sentence (a ticket
+# named in a note or a report's text) is text, and WCAG 2.5.8 lets it be: a link alone in its paragraph is not.
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll('main a, main button, main summary, main select'))
+  .filter(e => e.offsetParent !== null)
+  .filter(e => getComputedStyle(e).display !== 'inline' || e.parentElement.textContent.trim() === e.textContent.trim()
+               || e.parentElement.firstElementChild === e && e.parentElement.firstChild === e)
+  .map(e => [e.tagName + ' ' + e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height])
+  .filter(([, h]) => h < 44)"""
+
+
+def test_every_control_on_the_incident_page_is_a_thumb_high(server, browser_context, make_user, make_incident):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    incident = make_incident(WINONGAN, "Gading", reports=("+6281211110001",), mengungsi=12)
+    page = browser_context.new_page()
+    sign_in(page, server, staff.email, PASSWORD)
+    page.goto(f"{server}/incidents/{incident.id}")
+    assert page.evaluate(SMALL_TARGETS) == []
