@@ -1,8 +1,10 @@
 /* Tangguh maps: incidents as coloured points with their ticket and desa, on tiles when there are any. The page
    lists the same incidents beside the map, so it is useful without tiles, without this script, offline. Without
    tiles (none set, or no internet) the map says so and labels every point with its desa.
-   Leaflet (script and stylesheet) is fetched here, once the map's box is on the screen: a page whose map is
-   further down costs nothing for it on a weak link until the map is reached, and nothing blocks the first paint. */
+   Leaflet (script and stylesheet, about 45 KB) is fetched here, once the map's box is on the screen, and the first
+   time only when asked ("Tampilkan peta"): a first visit on a weak link costs the page and its list, not the map
+   library; once the phone holds Leaflet (the service worker keeps what it fetched) the map draws at once. The
+   button stands in the kept box of the map, so nothing moves. */
 (function () {
   "use strict";
   var element = document.getElementById("map");
@@ -61,15 +63,37 @@
     Promise.all([css, js]).then(draw).catch(function () { /* offline: the list beside the map remains */ });
   }
 
+  function ask() {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "map-load";
+    button.textContent = element.dataset.ask;
+    button.addEventListener("click", function () {
+      button.remove();
+      start();
+    });
+    element.appendChild(button);
+  }
+
+  function held() {  /* does the phone already hold Leaflet? */
+    if (window.L) { return Promise.resolve(true); }
+    if (!("caches" in window)) { return Promise.resolve(false); }
+    return caches.match(element.dataset.js).then(Boolean, function () { return false; });
+  }
+
+  function seen() {
+    held().then(function (yes) { if (yes) { start(); } else { ask(); } });
+  }
+
   if ("IntersectionObserver" in window) {
     var watcher = new IntersectionObserver(function (entries) {
       if (entries.some(function (entry) { return entry.isIntersecting; })) {
         watcher.disconnect();
-        start();
+        seen();
       }
     }, { rootMargin: "0px" });
     watcher.observe(element);
   } else {
-    start();
+    seen();
   }
 })();

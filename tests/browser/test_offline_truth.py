@@ -80,8 +80,33 @@ def test_the_map_without_tiles_says_so_and_names_the_desa_of_each_point(server, 
     page = browser_context.new_page()
     sign_in(page, server, staff.email, PASSWORD)
     page.goto(f"{server}/peta")
+    page.get_by_role("button", name=re.compile("Tampilkan peta")).click()
     expect(page.locator("#map")).to_have_attribute("data-ready", "2")
     expect(page.locator(".map-note")).to_contain_text("Peta dasar tidak tersedia tanpa internet")
     labels = page.locator(".leaflet-tooltip").all_inner_texts()
     assert sorted(label.split(" · ")[1] for label in labels) == ["Gading", "Prodo"]
     assert page.locator(".leaflet-interactive").count() == 2
+
+
+def test_the_map_library_is_fetched_the_first_time_only_when_asked_then_the_map_draws_at_once(
+    server, browser_context, make_user, make_incident
+):
+    staff = make_user("kecamatan_staff", WINONGAN)
+    incident = make_incident(WINONGAN, "Gading")
+    incident.reports[0].latitude, incident.reports[0].longitude = -7.71, 112.91
+    db.session.commit()
+    browser_context.route(re.compile(r"https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())
+    page = browser_context.new_page()
+    sign_in(page, server, staff.email, PASSWORD)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # the worker keeps what is fetched
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"{server}/peta")
+    ask = page.get_by_role("button", name=re.compile(r"Tampilkan peta \(unduh sekali ±\d+ KB\)"))
+    expect(ask).to_be_visible()
+    assert not [url for url in fetched if "leaflet" in url]  # a weak link pays for the page and its list only
+    ask.click()
+    expect(page.locator("#map")).to_have_attribute("data-ready", "1")
+    page.goto(f"{server}/peta")  # the phone holds the library now: no question, the map draws
+    expect(page.locator("#map")).to_have_attribute("data-ready", "1")
+    assert page.get_by_role("button", name=re.compile("Tampilkan peta")).count() == 0

@@ -89,6 +89,9 @@ def init_app(app: Flask, folder: Path) -> None:
         return url_for("static", filename=filename, v=asset.version)
 
     app.jinja_env.globals["asset_url"] = asset_url
+    # What the map library costs a phone the first time (gzipped script and stylesheet): the map asks before.
+    leaflet = [a for name, a in assets.items() if name.startswith("vendor/leaflet-") and name.endswith((".js", ".css"))]
+    app.jinja_env.globals["map_library_kb"] = round(sum(len(a.gzipped or a.data) for a in leaflet) / 1024)
     app.after_request(compress)
 
     shell = ["app.css", "app.js", "outbox.js", "manifest.webmanifest", "icons/icon-192.png"]
