@@ -60,6 +60,7 @@ def long_message_times(cases) -> dict[str, float]:
 CONVERSATION_TABLES = {
     "not_reports": CORPUS.parent / "not_reports.txt",  # tuned on (issue 35)
     "not_reports:fresh": CORPUS.parent / "not_reports_fresh.txt",  # written without reading the lexicons
+    "not_reports:fresh2": CORPUS.parent / "not_reports_fresh2.txt",  # a second held-out set, likewise
 }
 _EXPECTED_KIND = {"report": REPORT, "not_report": CONVERSATION, "stop": STOP}
 
