@@ -77,7 +77,9 @@ def _seed(app, make_user, make_incident):
 def test_axe_finds_nothing_serious_on_any_page_of_any_role(app, server, chromium, make_user, make_incident):
     staff, official, incident, paths = _seed(app, make_user, make_incident)
     axe, found, seen = Axe(), [], set()
-    users = (staff, official, make_user("kabupaten_staff", "35.14"), make_user("admin"), None)
+    bpbd = db.session.scalar(select(Agency.id).where(Agency.name == "BPBD"))
+    users = (staff, official, make_user("kabupaten_staff", "35.14"), make_user("agency", WINONGAN, agency=bpbd),
+             make_user("admin"), None)  # fmt: skip
     for user in users:
         context = _context(chromium)
         page = context.new_page()
