@@ -114,19 +114,17 @@ class Lexicon:
             self.strong.setdefault(slug, []).extend(phrases)
         for slug, phrases in data.get("weak", {}).items():
             self.weak.setdefault(slug, []).extend(phrases)
-        mappings = ("typos", "phrases", "people_cues", "house_cues", "numbers", "abbreviations", "needs", "needs_next")
+        mappings = ("typos", "phrases", "people_cues", "house_cues", "numbers", "abbreviations", "needs", "needs_next",
+                    "number_structure")  # fmt: skip
         for name in mappings:
             for word, value in data.get(name, {}).items():
                 getattr(self, name).setdefault(word, value)  # the first language to define a word keeps it
         for name in (
             "people_words", "house_words", "place_cues", "not_count_units", "not_count_before", "thing_words",
-            "shared_cues", "possessive_words", "need_cues", "need_negations", "and_words", *CONVERSATION_KEYS,
+            "shared_cues", "possessive_words", "need_cues", "need_negations", "and_words", "latest_cues",
+            "past_markers", *CONVERSATION_KEYS,
         ):  # fmt: skip
             getattr(self, name).update(data.get(name, ()))
-        self.latest_cues.update(data.get("latest_cues", ()))
-        self.past_markers.update(data.get("past_markers", ()))
-        for word, structure in data.get("number_structure", {}).items():
-            self.number_structure.setdefault(word, structure)
 
     def compile(self) -> Lexicon:
         """Index the merged words for the parser: one regex of every hazard phrase (longest first), a typo
