@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 from fakes.bmkg import FakeBMKG
 from fakes.gateways import FakeAndroid, FakeTwilio
 from fakes.redis_server import RedisServer, free_port
-from webapp import create_app, ratelimit
+from webapp import caching, create_app, ratelimit
 from webapp.accounts import create_user
 from webapp.config import database_url, storage_options
 from webapp.extensions import db
@@ -110,6 +110,7 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         ratelimit.reset()  # per-number SMS counts must not leak from one test into the next
+        caching.forget()  # nor the copies each process keeps of what the tables below held
         forget_forwarded_headers()
         db.session.remove()
         with db.engine.begin() as conn:

@@ -167,6 +167,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", 64 * 1024)),
         # The parser reads this many characters of a message at most (about ten SMS segments); the whole is stored.
         "PARSE_MAX_CHARS": int(env.get("PARSE_MAX_CHARS", 1600)),
+        # What each webhook would read again (a kecamatan's parser, receiving numbers, device keys) is kept per
+        # process this long; a change made in another process takes effect here within it (webapp/caching.py).
+        "PROCESS_CACHE_SECONDS": float(env.get("PROCESS_CACHE_SECONDS", 30)),
         # Per sender number; beyond it messages are still stored, answered politely once, then not at all.
         "SMS_RATE_LIMIT": env.get("SMS_RATE_LIMIT", "10/minute;60/hour"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -7,6 +7,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints, so migrations can address them on every database.
@@ -29,3 +31,11 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
+
+
+def insert_new(model):
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``model`` on this database (SQLite or PostgreSQL): with
+    ``.on_conflict_do_nothing(index_elements=[…])`` and ``.returning(model)`` one statement stores a row once per
+    unique key and says whether it was new, without a savepoint."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)

@@ -9,12 +9,11 @@ import zlib
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
 
 from sms.tickets import new_ticket
 
-from ..extensions import db
+from ..extensions import db, insert_new
 from ..models import OPEN_STATUSES, Incident, IncidentEvent, Report
 from .figures import take_report
 
@@ -43,7 +42,7 @@ def _event_data(report: Report) -> dict:
 def attach(report: Report) -> tuple[Incident, bool]:
     """Put ``report`` in the open incident of its hazard and desa within the merge window, or open one; its
     figures raise the incident's, or are proposed once a person owns them (``figures``). Returns the incident
-    and whether it is new; the caller commits."""
+    and whether it is new; the caller flushes and commits."""
     incident = None
     if report.hazard and report.desa_code:
         _serialize_incident_choice(report.kecamatan_code, report.desa_code, report.hazard)
@@ -68,31 +67,22 @@ def attach(report: Report) -> tuple[Incident, bool]:
         if incident.figures_owned:  # what citizens and printouts show has not changed: nor has its stamp
             incident.updated_at = Incident.updated_at
     report.incident = incident
-    db.session.flush()
     take_report(incident, report)
-    db.session.flush()
     return incident, opened
 
 
 def open_incident_for(report: Report) -> Incident:
-    """A new incident for ``report`` (its hazard, desa and time) with a fresh ticket, opened on the timeline."""
+    """A new incident for ``report`` (its hazard, desa and time) with a fresh ticket, opened on the timeline; one
+    statement, which a ticket already taken (by an older incident or a concurrent report) makes draw again."""
     for _ in range(TICKET_ATTEMPTS):
-        ticket = new_ticket()
-        if db.session.scalar(select(func.count()).select_from(Incident).where(Incident.ticket == ticket)):
-            continue
-        try:
-            with db.session.begin_nested():
-                incident = Incident(
-                    ticket=ticket,
-                    hazard=report.hazard,
-                    kecamatan_code=report.kecamatan_code,
-                    desa_code=report.desa_code,
-                    opened_at=report.received_at,
-                    last_report_at=report.received_at,
-                )
-                db.session.add(incident)
-                db.session.flush()
-        except IntegrityError:  # the same ticket drawn by a concurrent report
+        incident = db.session.scalar(
+            insert_new(Incident)
+            .values(ticket=new_ticket(), hazard=report.hazard, kecamatan_code=report.kecamatan_code,
+                    desa_code=report.desa_code, opened_at=report.received_at, last_report_at=report.received_at)
+            .on_conflict_do_nothing(index_elements=["ticket"])
+            .returning(Incident)
+        )  # fmt: skip
+        if incident is None:
             continue
         db.session.add(IncidentEvent(incident=incident, kind="opened", report_id=report.id, data=_event_data(report)))
         return incident

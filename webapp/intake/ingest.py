@@ -29,10 +29,10 @@ from sms.parse import Parsed, parse, tokenize
 from sms.replies import hazard_label, render
 from sms.vocab import HAZARD_KEYWORDS
 
-from ..extensions import db
+from ..extensions import db, insert_new
 from ..incidents.matching import attach, complete
 from ..messaging import notices
-from ..models import Incident, Report, Reporter, utcnow
+from ..models import Incident, Region, Report, Reporter, desa_label, utcnow
 from ..ratelimit import count_toward_limit, may_send_notice
 from ..relief.service import record_needs
 from ..vocabulary.parsers import parser_for, readable
@@ -69,31 +69,15 @@ class IntakeResult:
     report_id: int
     reply: str | None
     duplicate: bool  # this delivery was a repeat of one already stored: nothing new was done
+    # Where the report went, for a reply queued after the commit: read without loading the report again.
+    desa_code: str | None = None
+    reporter_id: int | None = None
+    incident_id: int | None = None
 
 
-def _existing(message: InboundMessage) -> Report | None:
-    return db.session.scalar(
-        select(Report).where(Report.channel == message.channel, Report.external_id == message.external_id)
-    )
-
-
-QUESTION_MINUTES = 30  # an answer to a follow-up question counts from the same number within this long
-
-
-def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
-    """Store, understand and answer one inbound message; safe to call again with the same message.
-
-    A repeat (same channel and external id), even one arriving at the same moment, stores nothing and
-    returns the reply given the first time, with ``duplicate=True``: the caller must not send it again.
-    With ``rate_limited`` a new message counts toward its sender's limit (``SMS_RATE_LIMIT``; a repeat never
-    does); one over the limit is stored but not acted on.
-    """
-    existing = _existing(message)
-    if existing is not None:
-        return IntakeResult(existing.id, existing.reply, True)
-    # Counted after the duplicate check (a gateway's retry is not the sender's) and before the insert, so the
-    # SQLite write lock is not held meanwhile; two identical deliveries at the same instant may both count.
-    limited = rate_limited and message.sender_phone and count_toward_limit(message.sender_phone)
+def _store(message: InboundMessage) -> Report | None:
+    """Insert the message as a new report; None when a report with its channel and external id exists. On
+    PostgreSQL a concurrent twin waits at the unique key until this transaction ends."""
     report = Report(
         channel=message.channel,
         external_id=message.external_id,
@@ -110,29 +94,66 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
     )
     db.session.add(report)
     try:
-        db.session.flush()  # the unique key: a concurrent twin waits here until this transaction ends
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        existing = _existing(message)
-        if existing is None:  # not a duplicate after all: a real constraint failure on our input
-            raise
-        return IntakeResult(existing.id, existing.reply, True)
+        return None
+    return report
 
-    if limited:
-        report.reporter = _reporter(message.sender_phone)
+
+def _repeat(message: InboundMessage) -> IntakeResult:
+    existing = db.session.scalar(
+        select(Report).where(Report.channel == message.channel, Report.external_id == message.external_id)
+    )
+    if existing is None:  # not a duplicate after all: a real constraint failure on our input
+        raise RuntimeError(f"report {message.channel}/{message.external_id} could not be stored")
+    return IntakeResult(existing.id, existing.reply, True, existing.desa_code, existing.reporter_id,
+                        existing.incident_id)  # fmt: skip
+
+
+QUESTION_MINUTES = 30  # an answer to a follow-up question counts from the same number within this long
+
+
+def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
+    """Store, understand and answer one inbound message; safe to call again with the same message.
+
+    A repeat (same channel and external id), even one arriving at the same moment, stores nothing and
+    returns the reply given the first time, with ``duplicate=True``: the caller must not send it again.
+    With ``rate_limited`` a new message counts toward its sender's limit (``SMS_RATE_LIMIT``; a repeat never
+    does); one over the limit is stored but not acted on.
+
+    The report is inserted first, on its unique key, and understood in the same transaction with autoflush off,
+    so what the understanding changes is written in one flush at the commit. Whatever fails on the message's
+    content rolls the whole transaction back, and the message is stored again alone, unclassified, for a person
+    to read: either way it is committed exactly once.
+    """
+    report = _store(message)
+    if report is None:
+        return _repeat(message)
+    if rate_limited and message.sender_phone and count_toward_limit(message.sender_phone):
+        with db.session.no_autoflush:
+            report.reporter = _reporter(message.sender_phone)[0]
         report.reply = render("rate_limited") if may_send_notice(message.sender_phone) else None
-        db.session.commit()
-        return IntakeResult(report.id, report.reply, False)
+        return _commit(report)
+    report_id = report.id
     try:
-        with db.session.begin_nested():
-            reply = _understand(report, message)
+        with db.session.no_autoflush:
+            report.reply = _understand(report, message)
+        return _commit(report)
     except Exception:  # the report stays, unclassified; a person reads it in the list
-        log.exception("could not process report %s; kept unclassified", report.id)
-        db.session.refresh(report)
-        reply = None
-    report.reply = reply
+        log.exception("could not process report %s; kept unclassified", report_id)
+        db.session.rollback()
+    report = _store(message)
+    if report is None:  # a concurrent twin was stored meanwhile
+        return _repeat(message)
+    return _commit(report)
+
+
+def _commit(report: Report) -> IntakeResult:
+    db.session.flush()
+    result = IntakeResult(report.id, report.reply, False, report.desa_code, report.reporter_id, report.incident_id)
     db.session.commit()
-    return IntakeResult(report.id, reply, False)
+    return result
 
 
 def _understand(report: Report, message: InboundMessage) -> str | None:
@@ -148,14 +169,14 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
     report.hazard = parsed.hazard
     report.counts = parsed.counts
     report.evidence = parsed.evidence or None
-    reporter = _reporter(message.sender_phone) if message.sender_phone else None
+    reporter, known = _reporter(message.sender_phone) if message.sender_phone else (None, False)
     report.reporter = reporter
     parsed.desa_code, outside = settle_desa(report, parsed.desa_code)  # "desa X kec. Y": Y's report, or flagged
     home = reporter.desa_code if reporter and not outside and _in(reporter, message) else None
     report.desa_code = parsed.desa_code or home
 
     if parsed.command == "lapor":
-        question = _open_question(report) if message.channel != "web" else None
+        question = _open_question(report) if known and message.channel != "web" else None
         if question is not None:
             answered = _answer(question, report, parsed, text, lexicon, gazetteer)
             if answered is not None:
@@ -173,7 +194,8 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
         if opened:
             notices.incident_opened(incident)
         elsewhere = elsewhere_reply(incident, report) if outside else None  # "Desa X, Kec. Y di luar kecamatan ini"
-        return elsewhere or _received_reply(incident, report if message.channel != "web" else None)
+        asking = report if message.channel != "web" else None
+        return elsewhere or _received_reply(incident, asking, gazetteer)
     return commands.run(parsed, reporter, message.sender_phone, message.kecamatan_code, report)
 
 
@@ -215,7 +237,7 @@ def _answer(question: Report, report: Report, parsed: Parsed, text: str, lexicon
             return None
         incident = complete(question, report, hazard=parsed.hazard)
     report.command = "jawab"
-    return _received_reply(incident)
+    return _received_reply(incident, gazetteer=gazetteer)
 
 
 def _in(reporter: Reporter, message: InboundMessage) -> bool:
@@ -223,20 +245,20 @@ def _in(reporter: Reporter, message: InboundMessage) -> bool:
     return bool(reporter.desa_code) and reporter.desa_code.startswith(message.kecamatan_code + ".")
 
 
-def _reporter(phone: str) -> Reporter:
+def _reporter(phone: str) -> tuple[Reporter, bool]:
+    """The reporter with this number, added when new; and whether it was known before this message."""
     reporter = db.session.scalar(select(Reporter).where(Reporter.phone == phone))
     if reporter is not None:
-        return reporter
-    try:
-        with db.session.begin_nested():
-            reporter = Reporter(phone=phone)
-            db.session.add(reporter)
-    except IntegrityError:  # the same new number, registered by a concurrent message
-        reporter = db.session.scalar(select(Reporter).where(Reporter.phone == phone))
-    return reporter
+        return reporter, True
+    reporter = db.session.scalar(
+        insert_new(Reporter).values(phone=phone).on_conflict_do_nothing(index_elements=["phone"]).returning(Reporter)
+    )
+    if reporter is None:  # the same new number, registered by a concurrent message
+        return db.session.scalar(select(Reporter).where(Reporter.phone == phone)), True
+    return reporter, False
 
 
-def _received_reply(incident: Incident, asking: Report | None = None) -> str:
+def _received_reply(incident: Incident, asking: Report | None = None, gazetteer: Gazetteer | None = None) -> str:
     """The reply to a report; with ``asking`` (an SMS or WhatsApp report lacking its desa or its hazard, not
     both) it asks for what is missing, once: that report remembers the question and the next answer from the
     same number completes it."""
@@ -245,7 +267,8 @@ def _received_reply(incident: Incident, asking: Report | None = None) -> str:
         if asking.question == "desa":
             example = commands.example_desa(incident.kecamatan_code).title()
             return render("ask_desa", ticket=incident.ticket, hazard=hazard_label(asking.hazard), example=example)
-        return render("ask_hazard", ticket=incident.ticket, desa=asking.desa.label if asking.desa else "desa")
+        desa = _desa_label(asking.desa_code, gazetteer) if asking.desa_code else "desa"
+        return render("ask_hazard", ticket=incident.ticket, desa=desa)
     if incident.hazard is None:
         return render(
             "received_unclassified", ticket=incident.ticket, example=commands.example_desa(incident.kecamatan_code)
@@ -257,4 +280,11 @@ def _received_reply(incident: Incident, asking: Report | None = None) -> str:
             hazard=hazard_label(incident.hazard),
             keyword=HAZARD_KEYWORDS[incident.hazard],
         )
-    return render("received", ticket=incident.ticket, hazard=hazard_label(incident.hazard), desa=incident.desa.label)
+    return render("received", ticket=incident.ticket, hazard=hazard_label(incident.hazard),
+                  desa=_desa_label(incident.desa_code, gazetteer))  # fmt: skip
+
+
+def _desa_label(code: str, gazetteer: Gazetteer | None) -> str:
+    """ "Desa Sumberrejo": from the parser's desa names when the desa is the kecamatan's own, else its region."""
+    name = gazetteer.names.get(code) if gazetteer else None
+    return desa_label(code, name) if name else db.session.get(Region, code).label

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sms.replies import render
 
 from ..access import can, scope
+from ..caching import Kept
 from ..extensions import db
 from ..models import GatewayTest, OutboundMessage, PushSubscription, ReceivingNumber, User, utcnow
 from ..regions.gazetteer import ZONES, zone_for
@@ -55,6 +56,42 @@ def sent_through(message: OutboundMessage, device: str | None) -> bool:
     return any(row.kecamatan_code == message.kecamatan_code for row in device_rows(device))
 
 
+@dataclass(frozen=True)
+class Door:
+    """A receiving number (a Twilio number, an Android device or one of its SIMs) as a webhook needs it: which
+    kecamatan a message to it belongs to and which key signs the device's requests."""
+
+    id: int
+    gateway: str
+    address: str
+    kecamatan_code: str
+    signing_key: str | None
+
+
+DOORS = Kept("doors", ReceivingNumber.__tablename__)
+
+
+def _door(row: ReceivingNumber) -> Door:
+    return Door(row.id, row.gateway, row.address, row.kecamatan_code, row.signing_key)
+
+
+def receiving_door(gateway: str, *addresses: str) -> Door | None:
+    """The receiving number (or device/SIM) a message came to, the most specific address first; kept per process
+    (``webapp.caching``), so a webhook does not read it again."""
+    for address in addresses:
+        door = DOORS.get((gateway, address), lambda address=address: _read_door(gateway, address))
+        if door is not None:
+            return door
+    return None
+
+
+def _read_door(gateway: str, address: str) -> Door | None:
+    row = db.session.scalar(
+        select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
+    )
+    return _door(row) if row is not None else None
+
+
 def device_rows(device: str) -> list[ReceivingNumber]:
     """Every mapping of an Android device: ``<device>`` and each ``<device>/<sim>``."""
     return list(
@@ -71,9 +108,11 @@ def device_rows(device: str) -> list[ReceivingNumber]:
 
 
 def signing_keys(device: str) -> list[str]:
-    """The keys a device may sign its webhooks with: its own when one was set, else the global one."""
-    keys = {row.signing_key for row in device_rows(device) if row.signing_key}
-    return sorted(keys) or [k for k in [current_app.config["ANDROID_WEBHOOK_SIGNING_KEY"]] if k]
+    """The keys a device may sign its webhooks with: its own when one was set, else the global one (the device's
+    own are kept per process, as its doors are)."""
+    own = DOORS.get(("keys", device), lambda: sorted({row.signing_key for row in device_rows(device)
+                                                      if row.signing_key}))  # fmt: skip
+    return own or [k for k in [current_app.config["ANDROID_WEBHOOK_SIGNING_KEY"]] if k]
 
 
 def new_signing_key() -> str:
@@ -209,14 +248,30 @@ def device_event(device: str, kind: str, sim: int | None = None, reason: str | N
     return rows
 
 
-def number_event(gateway: str, address: str) -> None:
-    """A message arrived on a Twilio number: its last SMS in, kept to the half minute; the caller commits."""
+def number_event(door: Door) -> None:
+    """A message arrived on a Twilio number: its last SMS in, kept to the half minute (written once per half
+    minute by each process, not read); the caller commits."""
     now = utcnow()
-    row = db.session.scalar(
-        select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
+    if _heard_here(door, now):
+        return
+    db.session.execute(
+        update(ReceivingNumber)
+        .where(
+            ReceivingNumber.id == door.id,
+            or_(ReceivingNumber.last_inbound_at.is_(None), ReceivingNumber.last_inbound_at <= now - FRESH),
+        )  # fmt: skip
+        .values(last_inbound_at=now, last_seen_at=now)
+        .execution_options(synchronize_session=False)
     )
-    if row is not None and _stale(row.last_inbound_at, now):
-        row.last_inbound_at = row.last_seen_at = now
+
+
+def _heard_here(door: Door, now: datetime) -> bool:
+    """True when this process already wrote that ``door`` heard a message within the last half minute."""
+    heard = current_app.extensions.setdefault("tangguh.heard", {})
+    if door.id in heard and now - heard[door.id] < FRESH:
+        return True
+    heard[door.id] = now
+    return False
 
 
 def record_send(device: str | None, ok: bool, reason: str | None = None) -> None:

@@ -35,13 +35,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from sms.gsm import encoding_of
 
-from ..extensions import db
+from ..extensions import db, insert_new
 from ..models import (
     LANE_BULK,
     LANE_NOTIFY,
@@ -168,15 +165,14 @@ def enqueue(**message) -> OutboundMessage:
     exists exactly when its cause does.
     """
     row = _row(**message)
-    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == row["key"]))
-    if existing is not None:
-        return existing
-    queued = OutboundMessage(**row)
-    try:
-        with db.session.begin_nested():
-            db.session.add(queued)
-    except IntegrityError:  # the same key queued by a concurrent request
-        return db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == row["key"]))
+    queued = db.session.scalar(
+        insert_new(OutboundMessage)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboundMessage)
+    )
+    if queued is None:  # queued before with that key (a repeat, or a concurrent request)
+        queued = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == row["key"]))
     return queued
 
 
@@ -187,9 +183,7 @@ def enqueue_many(messages: list[dict]) -> None:
         return
     now = utcnow()
     rows = [_row(**message, now=now) for message in messages]
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(OutboundMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
+    db.session.execute(insert_new(OutboundMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
 # --- The worker -----------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ from .people import (
     SignIn,
     User,
 )
-from .regions import DUSUN_SOURCES, REGION_LEVELS, Dusun, Region
+from .regions import DUSUN_SOURCES, REGION_LEVELS, Dusun, Region, desa_label
 from .relief import (
     EMERGENCY_STATUSES,
     NEED_ITEMS,
@@ -169,5 +169,6 @@ __all__ = [
     "WarningMessage",
     "broadcast_desa",
     "hazard_check",
+    "desa_label",
     "utcnow",
 ]

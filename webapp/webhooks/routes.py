@@ -2,7 +2,6 @@ import json
 from datetime import UTC, datetime
 
 from flask import current_app, jsonify, request
-from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -65,17 +64,6 @@ def _sender(raw: str, what: str) -> tuple[str | None, str | None]:
         return None, operator
 
 
-def receiving_row(gateway: str, *addresses: str) -> ReceivingNumber | None:
-    """The receiving number (or device/SIM) a message came to, the most specific address first."""
-    for address in addresses:
-        row = db.session.scalar(
-            select(ReceivingNumber).where(ReceivingNumber.gateway == gateway, ReceivingNumber.address == address)
-        )
-        if row is not None:
-            return row
-    return None
-
-
 def _twilio_refusal():
     """413 for an oversized body, 403 unless X-Twilio-Signature matches the public URL and the form; else None."""
     if _body() is None:
@@ -104,13 +92,14 @@ def twilio():
         receiver = _phone(form["To"], "To")
     except BadRequest as exc:
         return str(exc), 400
-    number = receiving_row("twilio", receiver)
+    number = gateway_health.receiving_door("twilio", receiver)
     if number is None:
         current_app.logger.error("message %s to unmapped Twilio number %s", form["MessageSid"], receiver)
         return f"receiving number {receiver} is not mapped to a kecamatan", 422
     kecamatan = number.kecamatan_code
     if operator is not None:  # the carrier writing to the number itself: kept for it, never a report
-        sim_credit.receive("twilio", form["MessageSid"].strip(), number, operator, form.get("Body", ""))
+        row = db.session.get(ReceivingNumber, number.id)
+        sim_credit.receive("twilio", form["MessageSid"].strip(), row, operator, form.get("Body", ""))
         db.session.commit()
         return _twiml(None)
     message = InboundMessage(
@@ -121,7 +110,7 @@ def twilio():
         sender_phone=phone,
     )
     result = ingest(message, rate_limited=True)
-    gateway_health.number_event("twilio", receiver)
+    gateway_health.number_event(number)
     db.session.commit()
     return _twiml(result.reply)
 
@@ -304,13 +293,14 @@ def android():
         gateway_health.device_event(device, "inbound", sim)
         db.session.commit()
         return jsonify(status="ok", test=test.token)
-    number = receiving_row("android", f"{device}/{sim}", device)
+    number = gateway_health.receiving_door("android", f"{device}/{sim}", device)
     if number is None:
         current_app.logger.error("event %s from unmapped Android device %s (SIM %s)", event_id, device, sim)
         return jsonify(error=f"device {device} (SIM {sim}) is not mapped to a kecamatan"), 422
     kecamatan = number.kecamatan_code
     if operator is not None:  # the operator writing to the SIM itself (credit, active period, promos)
-        stored, duplicate = sim_credit.receive("android", event_id, number, operator, text, received_at)
+        row = db.session.get(ReceivingNumber, number.id)
+        stored, duplicate = sim_credit.receive("android", event_id, row, operator, text, received_at)
         gateway_health.device_event(device, "inbound", sim)
         db.session.commit()
         return jsonify(status="ok", operator_message_id=stored.id, duplicate=duplicate)
