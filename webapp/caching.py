@@ -1,9 +1,10 @@
 """What every webhook would otherwise read again: copies, per process, of what is built from rows that rarely
 change (a kecamatan's parser, its receiving numbers, a device's keys).
 
-A copy is kept for ``PROCESS_CACHE_SECONDS`` (30 by default). When this process changes one of the tables a copy
-was built from (through the session, or an ORM ``insert``/``update``/``delete``), every copy built from that table
-is dropped at once; another process sees the change within ``PROCESS_CACHE_SECONDS``. Copies belong to the app
+A copy is kept for ``PROCESS_CACHE_SECONDS`` (30 by default). When this process changes what a copy was built
+from (a watched column of an object the session flushes, a row it adds or deletes, or any ORM
+``insert``/``update``/``delete`` of a watched table), every copy built from it is dropped at once; another process
+sees the change within ``PROCESS_CACHE_SECONDS``. Copies belong to the app
 (``app.extensions``), so two apps in one process (the tests) never share one.
 """
 
@@ -14,20 +15,25 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
-_TABLES: dict[str, set[str]] = {}  # cache name -> the tables its copies are built from
+_WATCHED: dict[str, dict[str, set[str]]] = {}  # cache name -> table -> the columns its copies are built from
 
 
 class Kept:
-    """A named cache of values per key, each built from ``tables`` by the function given to ``get``."""
+    """A named cache of values per key, each built by the function given to ``get`` from ``columns`` (mapped
+    attributes, such as ``Region.name``); a column that is not watched (a phone's last message in) can change
+    without dropping anything."""
 
-    def __init__(self, name: str, *tables: str):
+    def __init__(self, name: str, *columns):
         self.name = name
-        _TABLES[name] = set(tables)
+        watched: dict[str, set[str]] = {}
+        for column in columns:
+            watched.setdefault(column.class_.__table__.name, set()).add(column.key)
+        _WATCHED[name] = watched
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         store = _store(self.name)
@@ -53,24 +59,33 @@ def _store(name: str) -> dict:
     return current_app.extensions.setdefault("tangguh.kept", {}).setdefault(name, {})
 
 
-def _changed(tables: set[str]) -> None:
-    if not tables or not has_app_context():
+def _changed(changes: dict[str, set[str] | None]) -> None:
+    """Drop the copies built from ``changes``: table -> the columns changed, or None for the whole row."""
+    if not changes or not has_app_context():
         return
     stores = current_app.extensions.get("tangguh.kept", {})
-    for name, built_from in _TABLES.items():
-        if built_from & tables and name in stores:
+    for name, watched in _WATCHED.items():
+        if name in stores and any(table in watched and (columns is None or columns & watched[table])
+                                  for table, columns in changes.items()):  # fmt: skip
             stores[name].clear()
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    changed = {type(obj).__table__.name for obj in (*session.new, *session.dirty, *session.deleted)
-               if hasattr(type(obj), "__table__")}  # fmt: skip
-    _changed(changed)
+    changes: dict[str, set[str] | None] = {}
+    for obj in (*session.new, *session.deleted):
+        if hasattr(type(obj), "__table__"):
+            changes[type(obj).__table__.name] = None
+    for obj in session.dirty:
+        table = getattr(type(obj), "__table__", None)
+        if table is not None and changes.get(table.name, set()) is not None:
+            changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+            changes[table.name] = changes.get(table.name, set()) | changed
+    _changed(changes)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_statement(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        _changed({table.name} if table is not None else set())
+        _changed({table.name: None} if table is not None else {})

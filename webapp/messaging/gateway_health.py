@@ -68,7 +68,8 @@ class Door:
     signing_key: str | None
 
 
-DOORS = Kept("doors", ReceivingNumber.__tablename__)
+DOORS = Kept("doors", ReceivingNumber.gateway, ReceivingNumber.address, ReceivingNumber.kecamatan_code,
+             ReceivingNumber.signing_key)  # fmt: skip
 
 
 def _door(row: ReceivingNumber) -> Door:
@@ -252,25 +253,33 @@ def number_event(door: Door) -> None:
     """A message arrived on a Twilio number: its last SMS in, kept to the half minute (written once per half
     minute by each process, not read); the caller commits."""
     now = utcnow()
-    if _heard_here(door, now):
+    if _heard_here(("number", door.id), now):
         return
-    db.session.execute(
+    # Through the connection: a health stamp is not what the kept copies of the doors are built from.
+    db.session.connection().execute(
         update(ReceivingNumber)
         .where(
             ReceivingNumber.id == door.id,
             or_(ReceivingNumber.last_inbound_at.is_(None), ReceivingNumber.last_inbound_at <= now - FRESH),
         )  # fmt: skip
         .values(last_inbound_at=now, last_seen_at=now)
-        .execution_options(synchronize_session=False)
     )
 
 
-def _heard_here(door: Door, now: datetime) -> bool:
-    """True when this process already wrote that ``door`` heard a message within the last half minute."""
+def device_inbound(device: str, sim: int | None) -> None:
+    """A message in through an Android device: ``device_event(…, "inbound")``, which this process writes once per
+    half minute per SIM and otherwise skips unread (a device heard that recently cannot have fallen silent, and a
+    message in says nothing about its sending); the caller commits."""
+    if not _heard_here(("android", device, sim), utcnow()):
+        device_event(device, "inbound", sim)
+
+
+def _heard_here(key: tuple, now: datetime) -> bool:
+    """True when this process already wrote, within the last half minute, that ``key`` heard a message."""
     heard = current_app.extensions.setdefault("tangguh.heard", {})
-    if door.id in heard and now - heard[door.id] < FRESH:
+    if key in heard and now - heard[key] < FRESH:
         return True
-    heard[door.id] = now
+    heard[key] = now
     return False
 
 

@@ -21,7 +21,9 @@ from ..caching import Kept
 from ..extensions import db
 from ..models import Dusun, LearnedTerm, Region
 
-PARSERS = Kept("parsers", Region.__tablename__, Dusun.__tablename__, LearnedTerm.__tablename__)
+PARSERS = Kept("parsers", Region.name, Region.parent_code, Region.languages, Region.code, Dusun.name, Dusun.aliases,
+               Dusun.desa_code, LearnedTerm.kind, LearnedTerm.phrase, LearnedTerm.value,
+               LearnedTerm.kecamatan_code)  # fmt: skip
 
 
 def parser_for(kecamatan_code: str) -> tuple[Lexicon, Gazetteer]:

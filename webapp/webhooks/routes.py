@@ -10,10 +10,10 @@ from sms.phone import InvalidPhone, normalize_phone
 
 from ..access import public
 from ..extensions import csrf, db
-from ..intake.ingest import InboundMessage, ingest
+from ..intake.ingest import InboundMessage, IntakeResult, ingest
 from ..messaging import gateway_health, sim_credit
 from ..messaging.outbound import enqueue, message_by_provider, record_delivery
-from ..models import ReceivingNumber, Report
+from ..models import ReceivingNumber
 from . import bp
 from .verify import android_signature_ok, twilio_signature_ok
 
@@ -203,22 +203,21 @@ def _moment(payload: dict, field: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _queue_android_reply(report_id: int, reply: str, phone: str, device: str, sim: int | None, kecamatan: str):
+def _queue_android_reply(result: IntakeResult, phone: str, device: str, sim: int | None, kecamatan: str):
     """The answer goes back from the phone and SIM the message arrived on, through the outbound queue (the
     caller commits)."""
-    report = db.session.get(Report, report_id)
     enqueue(
-        key=f"reply-{report_id}",
+        key=f"reply-{result.report_id}",
         to=phone,
-        body=reply,
+        body=result.reply,
         purpose="reply",
         kecamatan_code=kecamatan,
         via="android",
         sender=device,
         sim_number=sim,
-        desa_code=report.desa_code if report else None,
-        reporter_id=report.reporter_id if report else None,
-        incident_id=report.incident_id if report else None,
+        desa_code=result.desa_code,
+        reporter_id=result.reporter_id,
+        incident_id=result.incident_id,
     )
 
 
@@ -314,7 +313,7 @@ def android():
     )
     result = ingest(message, rate_limited=True)
     if result.reply:  # queued once per report, so a retried delivery queues nothing new
-        _queue_android_reply(result.report_id, result.reply, phone, device, sim, kecamatan)
-    gateway_health.device_event(device, "inbound", sim)
+        _queue_android_reply(result, phone, device, sim, kecamatan)
+    gateway_health.device_inbound(device, sim)
     db.session.commit()  # the reply and the device's health together, after the report was committed
     return jsonify(status="ok", report_id=result.report_id, duplicate=result.duplicate, reply=result.reply)
