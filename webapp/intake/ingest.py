@@ -75,9 +75,9 @@ class IntakeResult:
     incident_id: int | None = None
 
 
-def _store(message: InboundMessage) -> Report | None:
-    """Insert the message as a new report; None when a report with its channel and external id exists. On
-    PostgreSQL a concurrent twin waits at the unique key until this transaction ends."""
+def _store(message: InboundMessage) -> tuple[Report, bool]:
+    """Insert the message as a new report, or find the one stored earlier with its channel and external id (on
+    PostgreSQL a concurrent twin waits at the unique key until this transaction ends); and whether it is new."""
     report = Report(
         channel=message.channel,
         external_id=message.external_id,
@@ -97,18 +97,17 @@ def _store(message: InboundMessage) -> Report | None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        return None
-    return report
+        existing = db.session.scalar(
+            select(Report).where(Report.channel == message.channel, Report.external_id == message.external_id)
+        )
+        if existing is None:  # not a duplicate after all: a real constraint failure on our input
+            raise
+        return existing, False
+    return report, True
 
 
-def _repeat(message: InboundMessage) -> IntakeResult:
-    existing = db.session.scalar(
-        select(Report).where(Report.channel == message.channel, Report.external_id == message.external_id)
-    )
-    if existing is None:  # not a duplicate after all: a real constraint failure on our input
-        raise RuntimeError(f"report {message.channel}/{message.external_id} could not be stored")
-    return IntakeResult(existing.id, existing.reply, True, existing.desa_code, existing.reporter_id,
-                        existing.incident_id)  # fmt: skip
+def _result(report: Report, duplicate: bool = False) -> IntakeResult:
+    return IntakeResult(report.id, report.reply, duplicate, report.desa_code, report.reporter_id, report.incident_id)
 
 
 QUESTION_MINUTES = 30  # an answer to a follow-up question counts from the same number within this long
@@ -127,9 +126,9 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
     content rolls the whole transaction back, and the message is stored again alone, unclassified, for a person
     to read: either way it is committed exactly once.
     """
-    report = _store(message)
-    if report is None:
-        return _repeat(message)
+    report, new = _store(message)
+    if not new:
+        return _result(report, duplicate=True)
     if rate_limited and message.sender_phone and count_toward_limit(message.sender_phone):
         with db.session.no_autoflush:
             report.reporter = _reporter(message.sender_phone)[0]
@@ -140,18 +139,16 @@ def ingest(message: InboundMessage, rate_limited: bool = False) -> IntakeResult:
         with db.session.no_autoflush:
             report.reply = _understand(report, message)
         return _commit(report)
-    except Exception:  # the report stays, unclassified; a person reads it in the list
+    except Exception:  # stored again alone, unclassified: a person reads it in the list
         log.exception("could not process report %s; kept unclassified", report_id)
         db.session.rollback()
-    report = _store(message)
-    if report is None:  # a concurrent twin was stored meanwhile
-        return _repeat(message)
-    return _commit(report)
+    report, new = _store(message)
+    return _commit(report) if new else _result(report, duplicate=True)  # or a concurrent twin was, meanwhile
 
 
 def _commit(report: Report) -> IntakeResult:
     db.session.flush()
-    result = IntakeResult(report.id, report.reply, False, report.desa_code, report.reporter_id, report.incident_id)
+    result = _result(report)
     db.session.commit()
     return result
 
