@@ -9,7 +9,8 @@ from sqlalchemy import event, select, update
 from conftest import desa_code
 from webapp import caching
 from webapp.extensions import db
-from webapp.models import LearnedTerm, ReceivingNumber, Region, Report
+from webapp.intake import ingest
+from webapp.models import Incident, IncidentEvent, LearnedTerm, ReceivingNumber, Region, Report
 from webhook_helpers import TWILIO_NUMBER, android_event, android_signed, twilio_headers, twilio_params
 
 WINONGAN = "35.14.19"
@@ -107,3 +108,16 @@ def test_a_number_moved_here_routes_at_once_and_a_removed_one_is_refused(client,
     db.session.commit()
     params = twilio_params("SM-3", "banjir")
     assert client.post("/sms/twilio", data=params, headers=twilio_headers(params)).status_code == 422
+
+
+def test_a_database_failure_while_understanding_stores_the_message_alone_once(client, numbers, ctx, monkeypatch):
+    def broken(report):  # what the understanding writes breaks a constraint only at the final flush
+        db.session.add(IncidentEvent(incident_id=987654, kind="report", report_id=report.id))
+        return Incident(ticket="ZZZZZ", kecamatan_code=report.kecamatan_code), False
+
+    monkeypatch.setattr(ingest, "attach", broken)
+    assert sms(client, "SM-1", "banjir di sumberrejo") == ""  # no reply promised for what was not understood
+    sms(client, "SM-1", "banjir di sumberrejo")  # the gateway's retry
+    stored = db.session.scalars(select(Report)).all()
+    assert [(r.raw_text, r.incident_id, r.hazard) for r in stored] == [("banjir di sumberrejo", None, None)]
+    assert db.session.scalar(select(IncidentEvent).limit(1)) is None
