@@ -16,7 +16,7 @@ from .incidents.service import new_count
 from .messaging.gateway_health import outbound_stalled_for, troubles_for
 from .operations.health import server_troubles
 from .warnings.service import waiting_for
-from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, told, waited
+from .web.formatting import describe_event, duration, figure, local_time, rupiah, share, told, translated, waited
 from .web.labels import (
     AUDIT_LABELS,
     CAP_LABELS,
@@ -50,6 +50,7 @@ def init_app(app):
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["share"] = share
     app.jinja_env.filters["waited"] = waited
+    app.jinja_env.filters["translated"] = translated
     app.jinja_env.filters["sms_segments"] = lambda text: encoding_of(plain(" ".join(text.split()))).segments
     app.jinja_env.filters["describe_event"] = describe_event
     app.jinja_env.filters["told"] = told

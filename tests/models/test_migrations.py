@@ -1,6 +1,7 @@
 """The migrations build the schema from empty on SQLite and PostgreSQL, and agree with the models."""
 
 import uuid
+import warnings
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import create_app
 from webapp.extensions import db
+from webapp.models import compared_by_autogenerate
 
 TABLES = {
     "outbound_message",
@@ -55,8 +57,12 @@ TABLES = {
 
 
 def test_models_and_migrations_agree(app):
-    with app.app_context(), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    opts = {"compare_type": True, "include_object": compared_by_autogenerate}  # as migrations/env.py compares
+    with app.app_context(), db.engine.connect() as conn, warnings.catch_warnings():
+        # SQLite cannot reflect an index on expressions (the list's urgency order): it says so, and skips it
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
     assert diff == []
 
 

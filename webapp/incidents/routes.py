@@ -28,6 +28,7 @@ from .service import (
     inbox_waiting,
     incident_list,
     last_actions,
+    list_count,
     list_version,
     locations,
     map_incidents,
@@ -60,9 +61,10 @@ def index():
         filters, page = Filters.from_args(request.args), _page()
     except (BadFilter, BadPage) as exc:
         return render_template("errors/error.html", status=400, message=str(exc)), 400
+    counted = list_count(current_user, filters, page, LIST_PAGE_SIZE)
     # The gateway strip and the BMKG banner ride along with the list: a desk left open all night sees the phone
     # go quiet, and the warning arrive.
-    version = list_version(current_user, filters, page) + gateway_health.state(current_user)
+    version = list_version(current_user, filters, page, LIST_PAGE_SIZE, counted) + gateway_health.state(current_user)
     version += warnings_state(current_user)
     inbox = inbox_waiting(current_user)  # messages that are not reports, waiting in "Pesan masuk"
     version += f"{inbox:04x}"
@@ -76,7 +78,7 @@ def index():
     if not partial:  # what comes after this visit is "new" in the menu (set before loading: the commit expires)
         current_user.list_seen_at = utcnow()
         db.session.commit()
-    pagination = incident_list(current_user, filters, page, LIST_PAGE_SIZE)
+    pagination = incident_list(current_user, filters, page, LIST_PAGE_SIZE, counted)
     ids = [incident.id for incident in pagination.items]
     context = {
         "pagination": pagination,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, union
 from sqlalchemy.orm import selectinload, undefer
 
 from sms.vocab import HAZARDS
@@ -26,6 +26,7 @@ from ..models import (
     Region,
     Report,
     User,
+    urgency_order,
     utcnow,
 )
 
@@ -151,24 +152,9 @@ def urgency():
     """ "Paling mendesak", the rule the list states in one sentence: open incidents first; then the dead and
     missing, then the injured, then the displaced, then the affected (the highest first, whether verified or
     not: an unverified flood with casualties is not buried under verified ones without); then the severity
-    staff gave; then the one waiting longest since its first report. A figure nobody gave counts as none here."""
-
-    def known(column):
-        return func.coalesce(column, 0)
-
-    def at_least(people, households):  # a household is at least one person: never a guess of its size
-        return case((known(households) > known(people), known(households)), else_=known(people))
-
-    return (
-        case((Incident.status.in_(OPEN_STATUSES), 0), else_=1),
-        (known(Incident.meninggal) + known(Incident.hilang)).desc(),
-        known(Incident.luka).desc(),
-        at_least(Incident.mengungsi, Incident.mengungsi_kk).desc(),
-        at_least(Incident.terdampak, Incident.terdampak_kk).desc(),
-        known(Incident.severity).desc(),
-        Incident.opened_at,
-        Incident.id,
-    )
+    staff gave; then the one waiting longest since its first report. A figure nobody gave counts as none here.
+    (``models.urgency_order``: the SQL, which indexes serve.)"""
+    return urgency_order()
 
 
 def _order(order: str):
@@ -178,23 +164,94 @@ def _order(order: str):
         return (Incident.opened_at.desc(), Incident.id.desc())
     if order == "terlama":
         waiting = func.coalesce(last_action(), Incident.opened_at)
-        return (case((Incident.status.in_(OPEN_STATUSES), 0), else_=1), waiting, Incident.id)
+        return (urgency_order()[0], waiting, Incident.id)
     return urgency()
 
 
-def incident_list(user: User, filters: Filters, page: int, per_page: int):
-    """The triage list: the user's incidents matching ``filters``, most urgent first, one page."""
+COUNT_CAP = 1000  # the list counts its incidents up to here (40 pages); beyond, it says "more than"
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of the list: its incidents, and how many match. ``total`` is exact unless ``more``: then at
+    least ``total`` + 1 match, and the page says "more than ``total``" (counting the whole history would read it
+    all on every visit)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    more: bool = False
+
+    @property
+    def pages(self) -> int | None:
+        """How many pages there are; None when only a lower bound is known."""
+        return None if self.more else -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or self.page * self.per_page < self.total
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def _listed(user: User, filters: Filters):
+    return _filtered(user, filters).order_by(*_order(filters.urutan))
+
+
+def list_count(user: User, filters: Filters, page: int, per_page: int) -> tuple[int, bool]:
+    """How many of the user's incidents match ``filters``: ``(n, False)`` exactly, or ``(cap, True)`` when more
+    than the cap match (``COUNT_CAP``, or as far as ``page`` reaches). Reads at most cap + 1 index entries."""
+    cap = max(COUNT_CAP, page * per_page)
+    found = _filtered(user, filters).with_only_columns(Incident.id).limit(cap + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(found))
+    return (cap, True) if counted > cap else (counted, False)
+
+
+def list_version(user: User, filters: Filters, page: int, per_page: int, counted: tuple[int, bool]) -> str:
+    """A short stamp that changes whenever anything shown on that page of the list could have changed: which
+    incidents are on it and when each last changed (a status, a handover, a figure … stamps ``updated_at``; a
+    report ``last_report_at``), and how many match (``counted``, from ``list_count``). One read of the page's
+    rows through the order's index, whatever the history."""
+    rows = db.session.execute(
+        _listed(user, filters)
+        .with_only_columns(Incident.id, Incident.updated_at, Incident.last_report_at)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    # Waiting times and the late mark move with the clock: the stamp changes every five minutes too.
+    clock = int(utcnow().timestamp() // 300)
+    shown = ";".join(f"{i},{_aware(u).timestamp()},{_aware(r).timestamp()}" for i, u, r in rows)
+    raw = f"{counted}|{shown}|{page}|{sorted(filters.as_args().items())}|{clock}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def incident_list(user: User, filters: Filters, page: int, per_page: int, counted: tuple[int, bool]) -> ListPage:
+    """The triage list: the user's incidents matching ``filters``, most urgent first, one page, with what each
+    card shows loaded in a fixed number of statements (``counted`` from ``list_count``)."""
     stmt = (
-        _filtered(user, filters)
+        _listed(user, filters)
         .options(
             selectinload(Incident.desa),
             selectinload(Incident.kecamatan),
             selectinload(Incident.handovers).selectinload(Handover.agency),
             undefer(Incident.report_count),
         )
-        .order_by(*_order(filters.urutan))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    total, more = counted
+    return ListPage(list(db.session.scalars(stmt)), page, per_page, total, more)
 
 
 def last_actions(incident_ids: list[int]) -> dict[int, datetime]:
@@ -240,24 +297,24 @@ def needs_of(incident_ids: list[int]) -> dict[int, list[str]]:
 
 
 def new_count(user: User) -> int:
-    """How many incidents have something new for ``user`` since they last opened the list (the menu badge)."""
+    """How many incidents have something new for ``user`` since they last opened the list (the menu badge).
+    ``news_since`` as two reads of what happened after that moment (reports, then other people's actions), each
+    through its time's index: the cost follows what happened since, not the history."""
     if user.list_seen_at is None:
         return 0
-    return db.session.scalar(
-        select(func.count()).select_from(Incident).where(scope(user, Incident), news_since(user, user.list_seen_at))
+    moment = user.list_seen_at
+    reported = select(Incident.id).where(scope(user, Incident), Incident.last_report_at > moment)
+    acted = (
+        select(Incident.id)
+        .join(IncidentEvent, IncidentEvent.incident_id == Incident.id)
+        .where(
+            scope(user, Incident),
+            IncidentEvent.at > moment,
+            IncidentEvent.actor_id.is_not(None),
+            IncidentEvent.actor_id != user.id,
+        )
     )
-
-
-def list_version(user: User, filters: Filters, page: int) -> str:
-    """A short stamp that changes whenever anything shown on that page of the list could have changed."""
-    subquery = _filtered(user, filters).subquery()
-    count, updated, last_report = db.session.execute(
-        select(func.count(), func.max(subquery.c.updated_at), func.max(subquery.c.last_report_at))
-    ).one()
-    # Waiting times and the late mark move with the clock: the stamp changes every five minutes too.
-    clock = int(utcnow().timestamp() // 300)
-    raw = f"{count}|{updated}|{last_report}|{page}|{sorted(filters.as_args().items())}|{clock}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+    return db.session.scalar(select(func.count()).select_from(union(reported, acted).subquery()))
 
 
 def desa_choices(user: User) -> list[Region]:

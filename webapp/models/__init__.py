@@ -31,6 +31,8 @@ from .incidents import (
     IncidentEvent,
     LearnedTerm,
     Report,
+    compared_by_autogenerate,
+    urgency_order,
 )
 from .messaging import (
     GATEWAYS,
@@ -87,6 +89,8 @@ from .warnings import (
 )
 
 __all__ = [
+    "compared_by_autogenerate",
+    "urgency_order",
     "SERVICES",
     "ServiceState",
     "Agency",

@@ -31,7 +31,10 @@ def local_time(moment: datetime | None, region_code: str | None = None) -> str:
 def figure(value: int | None) -> str:
     """A count as a page prints it: ``–`` when nobody gave it (the page's legend says "belum ada data"), so that
     unknown never reads as 0."""
-    return "–" if value is None else format_decimal(value)
+    if value is None:
+        return "–"
+    # Below a thousand no locale Tangguh speaks groups digits: skip Babel (a list page prints a hundred of these)
+    return str(value) if isinstance(value, int) and 0 <= value < 1000 else format_decimal(value)
 
 
 def duration(hours: float | None) -> str:
@@ -224,3 +227,8 @@ def describe_event(event) -> str:
     if kind == "reveal":
         return _("Nomor pelapor laporan #%(id)s dibuka", id=data.get("report"))
     return kind
+
+
+def translated(labels: dict) -> dict:
+    """A dict of lazy labels with each translated once, for a template that looks them up in a loop."""
+    return {key: str(label) for key, label in labels.items()}
