@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export FLASK_APP := webapp
+export FLASK_APP := webapp.cli
 
 .PHONY: run test test-sqlite test-postgres bench reliability lint format lock clean translations extract
 

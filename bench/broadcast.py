@@ -31,9 +31,9 @@ from sqlalchemy import select  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests"))
 from fakes.gateways import FakeAndroid  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.accounts import create_user  # noqa: E402
 from webapp.broadcasts.service import send  # noqa: E402
+from webapp.cli import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import OutboundMessage, ReceivingNumber, Region, Reporter, User  # noqa: E402
 
@@ -97,7 +97,8 @@ def _setup(url: str):
 
 
 def _worker(url: str, fake: RatedAndroid) -> subprocess.Popen:
-    env = {**os.environ, "FLASK_APP": "webapp", "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT),
+    env = {**os.environ, "FLASK_APP": "webapp.cli", "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
+           "PYTHONPATH": str(ROOT),
            "SMS_GATEWAY": "android", "ANDROID_GATEWAY_URL": f"{fake.url}/3rdparty/v1", "ANDROID_GATEWAY_USER": "sms",
            "ANDROID_GATEWAY_PASSWORD": "bench", "OUTBOUND_LEASE_SECONDS": "2", "OUTBOUND_RETRY_SECONDS": "0.5",
            "GATEWAY_TIMEOUT": "5", "WARNINGS_NOWCAST_URL": "", "WARNINGS_QUAKE_URL": ""}  # fmt: skip

@@ -25,8 +25,8 @@ from flask_migrate import upgrade  # noqa: E402
 from harness import bulk_insert, database  # noqa: E402
 
 from sms.vocab import COUNT_FIELDS  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.accounts import create_user  # noqa: E402
+from webapp.cli import create_app  # noqa: E402
 from webapp.dashboard.service import dashboard  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Incident, IncidentEvent, Region, Report  # noqa: E402

@@ -18,8 +18,8 @@ import scale  # noqa: E402
 from harness import app_config, database, prepare  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
-from webapp import create_app  # noqa: E402
 from webapp.accounts import create_user, issue_api_token  # noqa: E402
+from webapp.cli import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import User  # noqa: E402
 

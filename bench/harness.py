@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from webapp import create_app  # noqa: E402
+from webapp.cli import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.regions.gazetteer import load_kabupaten  # noqa: E402
 from webapp.setup.service import add_number  # noqa: E402

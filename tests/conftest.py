@@ -27,8 +27,9 @@ from werkzeug.serving import make_server
 from fakes.bmkg import FakeBMKG
 from fakes.gateways import FakeAndroid, FakeTwilio
 from fakes.redis_server import RedisServer, free_port
-from webapp import caching, create_app, ratelimit
+from webapp import caching, ratelimit
 from webapp.accounts import create_user
+from webapp.cli import create_app
 from webapp.config import database_url, storage_options
 from webapp.extensions import db
 from webapp.models import Agency, Incident, Region, Report, Reporter

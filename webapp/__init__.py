@@ -1,4 +1,7 @@
-"""Tangguh: the Flask application. ``create_app`` builds everything; nothing happens at import time."""
+"""Tangguh: the Flask application. ``create_app`` builds the web application, as gunicorn serves it; nothing
+happens at import time. The command line (``flask --app webapp.cli …``: the worker, migrations, backups, users)
+is ``webapp.cli.create_app``, the same application with its commands: a web process never loads them, nor what
+only they use (Alembic, the gateways' clients)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from flask import Flask, current_app, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, templating
+from . import templating
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .auth.routes import init_app as auth_init
@@ -18,7 +21,7 @@ from .broadcasts import bp as broadcasts_bp
 from .config import INSTANCE, ROOT, from_environment
 from .consultations import bp as consultations_bp
 from .dashboard import bp as dashboard_bp
-from .extensions import babel, csrf, db, htmx, login_manager, migrate
+from .extensions import babel, csrf, db, htmx, login_manager
 from .inbox import bp as inbox_bp
 from .incidents import bp as incidents_bp
 from .operations.health import bp as health_bp
@@ -91,7 +94,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["VAPID_PUBLIC_KEY"] = public_key(app.config["VAPID_PRIVATE_KEY"])
     errors.init_app(app)
     templating.init_app(app)
-    cli.init_app(app)
     assets.init_app(app, ROOT / "static")
     app.config["CSP"] = _content_security_policy(app.config["MAP_TILE_URL"])
     app.after_request(_security_headers)
@@ -110,7 +112,6 @@ def _init_database(app: Flask) -> None:
         elif path.stat().st_uid == os.getuid():
             path.chmod(0o600)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     if uri.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

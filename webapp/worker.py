@@ -29,7 +29,7 @@ from .auth.throttle import forget_old_sign_ins
 from .extensions import db
 from .messaging import gateway_health, pool, sim_credit
 from .messaging.notices import escalate_due
-from .messaging.outbound import deliver_due, worker_name
+from .messaging.sending import deliver_due, worker_name
 from .models import ReceivingNumber, utcnow
 from .operations import state
 from .warnings.poller import poll as poll_warnings

@@ -309,7 +309,7 @@ def test_every_command_of_the_guide_is_one_the_walk_knows():
 
 def unit_commands(unit: str) -> list[list[str]]:
     """The flask commands a unit runs when it starts (those of the units it requires first, then ExecStartPre=
-    and ExecStart=), as argv after ``flask --app webapp``; gunicorn and the worker's loop are not run here."""
+    and ExecStart=), as argv after ``flask --app webapp.cli``; gunicorn and the worker's loop are not run here."""
     text = (DEPLOY / unit).read_text()
     out = []
     for required in re.findall(r"^Requires=(.*)$", text, flags=re.M):  # started first (they are also After=)
@@ -317,7 +317,7 @@ def unit_commands(unit: str) -> list[list[str]]:
             out += unit_commands(name)
     for line in re.findall(r"^ExecStart(?:Pre)?=(.*)$", text, flags=re.M):
         argv = shlex.split(line)
-        if argv[:3] == ["/opt/tangguh/.venv/bin/flask", "--app", "webapp"] and argv[3:5] != ["sms", "worker"]:
+        if argv[:3] == ["/opt/tangguh/.venv/bin/flask", "--app", "webapp.cli"] and argv[3:5] != ["sms", "worker"]:
             out.append(argv[3:])
     return out
 

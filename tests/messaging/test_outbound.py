@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select, update
 
 from webapp.extensions import db
-from webapp.messaging.outbound import claim, enqueue
+from webapp.messaging.outbound import enqueue
+from webapp.messaging.sending import claim
 from webapp.models import OutboundMessage, ReceivingNumber, Reporter, utcnow
 from webapp.worker import send_due
 
@@ -240,7 +241,7 @@ def test_a_killed_worker_process_does_not_cause_a_duplicate(app, numbers, fake_a
     fake_android.slow = 30  # the request hangs at the gateway until the worker is killed
     env = {
         **os.environ,
-        "FLASK_APP": "webapp",
+        "FLASK_APP": "webapp.cli",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": app.config["SECRET_KEY"],
         "SMS_GATEWAY": "android",

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from webapp import create_app
+from webapp.cli import create_app
 from webapp.extensions import db
 from webapp.models import compared_by_autogenerate
 

@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 
 from conftest import PASSWORD, TWILIO_TOKEN, FreshContextClient, login, scratch_database
 from sms.replies import STATUS_WORDS
-from webapp import create_app
+from webapp.cli import create_app
 from webapp.extensions import db
 from webapp.operations.upgrade import revisions
 from webhook_helpers import twilio_headers, twilio_params
@@ -543,7 +543,7 @@ def test_a_desk_in_use_at_0014_keeps_every_row_through_flask_upgrade(desk):
     assert all(row["nip"] is None and row["signed_out_at"] is None for row in after["user"].values())
     assert all(row["report_id"] is None for row in after["need"].values())
     assert after["figure_proposal"] == {} and after["service_state"] == {}
-    assert "backup " in result.output and "flask --app webapp restore " in result.output
+    assert "backup " in result.output and "flask --app webapp.cli restore " in result.output
 
     # The desk still reads what it held: the old ticket answers CEK by SMS from its reporter, and the staff
     # incident page renders with its reports, figures and timeline.
@@ -587,7 +587,7 @@ def test_flask_upgrade_backs_up_a_database_with_data_first_or_does_not_migrate(d
     [saved] = list((tmp_path / "backups").glob("tangguh-*"))
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert f"the database is at 0015, this code's newest is {head(desk)}: " in result.output
-    assert f"flask --app webapp restore {saved} --force" in result.output
+    assert f"flask --app webapp.cli restore {saved} --force" in result.output
     assert "put back the code you ran before (its schema is 0015)" in result.output
 
     again = flask(desk, "upgrade")
@@ -615,7 +615,7 @@ def test_a_database_newer_than_the_code_stops_flask_upgrade_with_3_and_the_way_o
     assert f"the database is at revision 9999, which this code does not know (its newest is {head(desk)})" in message
     assert "Nothing was changed" in message and "run the newer code again" in message
     assert f"restore the backup taken before that upgrade (in {tmp_path / 'backups'}" in message
-    assert "flask --app webapp restore <backup> --force" in message
+    assert "flask --app webapp.cli restore <backup> --force" in message
     assert revision(desk) == "9999" and not (tmp_path / "backups").exists()
 
 

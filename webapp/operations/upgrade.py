@@ -80,7 +80,7 @@ def newer_schema_message(state: Revisions, backup_dir: str) -> str:
         f"{state.head}): newer code has upgraded it, and this code cannot run on it. Nothing was changed. Either "
         "run the newer code again, or go back for real: stop the web server and the worker, restore the backup "
         f"taken before that upgrade (in {backup_dir}; `flask upgrade` printed its name) with "
-        "`flask --app webapp restore <backup> --force`, then start this code."
+        "`flask --app webapp.cli restore <backup> --force`, then start this code."
     )
 
 
@@ -89,7 +89,7 @@ def way_back(saved: Path, state: Revisions, keep: int) -> list[str]:
     return [
         "The way back, should this version misbehave (what is written from now on is not in the backup):",
         "  1. stop the web server and the worker: systemctl stop tangguh-web tangguh-worker",
-        f"  2. with this code still installed: flask --app webapp restore {saved} --force",
+        f"  2. with this code still installed: flask --app webapp.cli restore {saved} --force",
         f"  3. put back the code you ran before (its schema is {state.database or 'none'}), and start both again",
         f"The nightly backups replace the oldest of the {keep} kept: copy this one aside to keep it longer.",
     ]
@@ -135,7 +135,9 @@ def upgrade(echo: Callable[[str], None]) -> Path | None:
     except Exception as exc:  # whatever a migration raised: the operator needs the backup either way
         now = revisions().database
         back = (
-            f"; to go back: flask --app webapp restore {saved} --force, with the code you ran before" if saved else ""
+            f"; to go back: flask --app webapp.cli restore {saved} --force, with the code you ran before"
+            if saved
+            else ""
         )
         reason = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
         raise UpgradeError(f"the migration failed, the database is at {now}: {reason}{back}") from exc
