@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import stat
 import uuid
+import warnings
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
@@ -447,7 +448,9 @@ def plain(value):
 
 def tables_of(connection) -> MetaData:
     metadata = MetaData()
-    metadata.reflect(connection)
+    with warnings.catch_warnings():  # SQLite cannot reflect the list's expression indexes; the tables are enough
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        metadata.reflect(connection)
     return metadata
 
 
