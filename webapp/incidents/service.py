@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select, union
@@ -13,6 +14,7 @@ from sqlalchemy.orm import selectinload, undefer
 from sms.vocab import HAZARDS
 
 from ..access import can, desa_in_reach, scope
+from ..caching import Kept
 from ..extensions import db
 from ..models import (
     CHANNELS,
@@ -317,9 +319,21 @@ def new_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(union(reported, acted).subquery()))
 
 
-def desa_choices(user: User) -> list[Region]:
-    """The desa a user can filter the list by: those they reach, when there is more than one to choose from."""
-    desa = desa_in_reach(user, "incidents")
+class DesaChoice(NamedTuple):
+    code: str
+    name: str
+
+
+DESA_CHOICES = Kept("desa_choices", Region.code, Region.name, Region.level)
+
+
+def desa_choices(user: User) -> list[DesaChoice]:
+    """The desa a user can filter the list by: those they reach, when there is more than one to choose from (a
+    kabupaten's several hundred, kept per process: names change rarely, and the list is drawn on every page)."""
+    if not can(user, "incidents"):
+        return []
+    desa = DESA_CHOICES.get((user.role, user.region_code), lambda: [DesaChoice(r.code, r.name)
+                                                        for r in desa_in_reach(user, "incidents")])  # fmt: skip
     return desa if len(desa) > 1 else []
 
 
