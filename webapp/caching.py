@@ -72,13 +72,15 @@ def _changed(changes: dict[str, set[str] | None]) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
+    watched = {table for tables in _WATCHED.values() for table in tables}
     changes: dict[str, set[str] | None] = {}
     for obj in (*session.new, *session.deleted):
-        if hasattr(type(obj), "__table__"):
-            changes[type(obj).__table__.name] = None
+        table = getattr(type(obj), "__table__", None)
+        if table is not None and table.name in watched:
+            changes[table.name] = None
     for obj in session.dirty:
         table = getattr(type(obj), "__table__", None)
-        if table is not None and changes.get(table.name, set()) is not None:
+        if table is not None and table.name in watched and changes.get(table.name, set()) is not None:
             changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
             changes[table.name] = changes.get(table.name, set()) | changed
     _changed(changes)
