@@ -99,6 +99,8 @@ def twilio():
     kecamatan = number.kecamatan_code
     if operator is not None:  # the carrier writing to the number itself: kept for it, never a report
         row = db.session.get(ReceivingNumber, number.id)
+        if row is None:  # removed by another process since this one kept it
+            return f"receiving number {receiver} is not mapped to a kecamatan", 422
         sim_credit.receive("twilio", form["MessageSid"].strip(), row, operator, form.get("Body", ""))
         db.session.commit()
         return _twiml(None)
@@ -299,6 +301,8 @@ def android():
     kecamatan = number.kecamatan_code
     if operator is not None:  # the operator writing to the SIM itself (credit, active period, promos)
         row = db.session.get(ReceivingNumber, number.id)
+        if row is None:  # removed by another process since this one kept it
+            return jsonify(error=f"device {device} (SIM {sim}) is not mapped to a kecamatan"), 422
         stored, duplicate = sim_credit.receive("android", event_id, row, operator, text, received_at)
         gateway_health.device_event(device, "inbound", sim)
         db.session.commit()
