@@ -2,6 +2,8 @@
 
 Each round, in this order:
 0. once a minute, say it ran (``service_state``: ``/healthz`` says ``worker_stopped`` when it stops saying so);
+   tell the desk about each incident a report opened since the last round (``notices.tell_new_incidents``: push,
+   the on-duty phone, else the Pusdalops; what it queues goes out in step 5 of the same round);
 1. escalate incidents left unverified too long and handovers nobody acknowledged (``notices.escalate_due``; at
    most every ``CHECK_SECONDS``);
 2. every ``WARNINGS_POLL_SECONDS``, poll BMKG's warnings (``warnings.poller.poll``);
@@ -28,7 +30,7 @@ from sqlalchemy import select
 from .auth.throttle import forget_old_sign_ins
 from .extensions import db
 from .messaging import gateway_health, pool, sim_credit
-from .messaging.notices import escalate_due
+from .messaging.notices import escalate_due, tell_new_incidents
 from .messaging.sending import deliver_due, worker_name
 from .models import ReceivingNumber, utcnow
 from .operations import state
@@ -76,6 +78,9 @@ def run_round(worker: str, batch: int, schedule: Schedule, say: Callable[[str], 
         schedule.beat = time.monotonic()
         state.report("worker", True, worker)
         db.session.commit()
+    told = tell_new_incidents()  # every round: a new incident reaches the desk within a round of its report
+    if told:
+        say(f"new incidents told={told}")
     checking = time.monotonic() - schedule.checked >= CHECK_SECONDS
     if checking:
         schedule.checked = time.monotonic()

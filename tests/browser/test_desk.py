@@ -15,6 +15,7 @@ from fakes.push import FakePushService
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest
+from webapp.messaging.notices import tell_new_incidents
 from webapp.models import Agency, Consultation, Incident, PushSubscription, WarningDraft, utcnow
 from webapp.setup.service import add_number
 from webapp.warnings.feeds import parse_cap
@@ -119,7 +120,7 @@ def test_a_push_reaches_a_subscribed_page(server, browser_context, make_user, ap
         assert status == 201 and db.session.scalar(select(PushSubscription.user_id)) == staff.id
 
         ingest(InboundMessage("sms", "push-1", "kebakaran di gading", WINONGAN, "+6281234599999"))
-        assert send_due() == {"sent": 1}
+        assert tell_new_incidents() == 1 and send_due() == {"sent": 1}  # the worker's round
         (payload,) = push.received
         payload = {k: payload[k] for k in ("title", "body", "url", "tag")}
         cdp.send("ServiceWorker.deliverPushMessage", {"origin": server, "registrationId":

@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.intake import commands
 from webapp.intake import ingest as intake
 from webapp.intake.ingest import InboundMessage, ingest
+from webapp.messaging.notices import tell_new_incidents
 from webapp.models import Incident, IncidentEvent, Report, Reporter
 
 WINONGAN = "35.14.19"
@@ -44,8 +45,11 @@ def test_a_report_opens_an_incident_with_a_ticket(ctx):
     assert incident.rumah_terendam == 12 and incident.opened_at == T0
     assert stored.raw_text == "banjir di sumberejo 12 rmh terendam" and stored.reporter.phone == "+6281234567890"
     assert result.reply.startswith(f"Laporan banjir di Desa Sumberrejo diterima. Tiket: {incident.ticket}.")
+    assert [e.kind for e in incident.events] == ["opened"] and incident.desk_untold  # the worker tells the desk
     # nobody at the desk (no push, no on-duty phone) nor at the kabupaten could be told: the timeline says so
-    assert [e.kind for e in incident.events] == ["opened", "unreached"]
+    assert tell_new_incidents() == 1 and tell_new_incidents() == 0
+    db.session.expire_all()
+    assert [e.kind for e in incident.events] == ["opened", "unreached"] and not incident.desk_untold
 
 
 def test_reports_of_the_same_hazard_and_desa_join_the_open_incident(ctx):
@@ -56,7 +60,7 @@ def test_reports_of_the_same_hazard_and_desa_join_the_open_incident(ctx):
     incident = second.incident
     assert (incident.rumah_terendam, incident.luka) == (30, 2)  # the highest figure reported, not the sum
     assert incident.last_report_at == T0 + timedelta(hours=23)
-    assert [e.kind for e in incident.events] == ["opened", "unreached", "report"]
+    assert [e.kind for e in incident.events] == ["opened", "report"]
     third = report(sms("banjir di sumberrejo", at=T0 + timedelta(hours=23 + 23.5)))
     assert third.incident_id == first.incident_id  # the window runs from the latest report
     fourth = report(sms("banjir di sumberrejo", at=T0 + timedelta(hours=23 + 23.5 + 24.5)))
@@ -113,7 +117,8 @@ def test_a_repeat_delivery_stores_nothing_and_answers_the_same(ctx):
     again = sms("banjir di prodo", external_id="SM-same")
     assert again.duplicate and not first.duplicate
     assert (again.report_id, again.reply) == (first.report_id, first.reply)
-    assert count(Report) == 1 and count(IncidentEvent) == 2  # "opened", and "unreached": nobody to tell
+    assert count(Report) == 1 and count(IncidentEvent) == 1  # "opened"
+    assert tell_new_incidents() == 1 and count(IncidentEvent) == 2  # and "unreached": nobody to tell, once
 
 
 def test_a_failure_while_understanding_keeps_the_report(ctx, monkeypatch):
@@ -211,7 +216,7 @@ def test_the_answer_to_the_question_completes_the_same_report_exactly_once(ctx):
     assert (asking.desa_code, asking.incident.desa_code) == (gading, gading) and asking.answered_at is not None
     assert (reply.command, reply.answers_report_id, reply.incident_id) == ("jawab", asking.id, asking.incident_id)
     assert count(Incident) == 1
-    assert [e.kind for e in asking.incident.events] == ["opened", "unreached", "answered"]
+    assert [e.kind for e in asking.incident.events] == ["opened", "answered"]
     later = report(sms("di gading juga", at=T0 + timedelta(minutes=12)))  # no question open any more
     assert later.answers_report_id is None
 

@@ -10,7 +10,8 @@ from conftest import desa_code
 from webapp import caching
 from webapp.extensions import db
 from webapp.intake import ingest
-from webapp.models import Incident, IncidentEvent, LearnedTerm, ReceivingNumber, Region, Report
+from webapp.models import Incident, IncidentEvent, LearnedTerm, OutboundMessage, ReceivingNumber, Region, Report
+from webapp.worker import Schedule, run_round
 from webhook_helpers import TWILIO_NUMBER, android_event, android_signed, twilio_headers, twilio_params
 
 WINONGAN = "35.14.19"
@@ -121,3 +122,23 @@ def test_a_database_failure_while_understanding_stores_the_message_alone_once(cl
     stored = db.session.scalars(select(Report)).all()
     assert [(r.raw_text, r.incident_id, r.hazard) for r in stored] == [("banjir di sumberrejo", None, None)]
     assert db.session.scalar(select(IncidentEvent).limit(1)) is None
+
+
+def test_a_report_opening_an_incident_is_told_to_the_desk_by_the_worker_once(
+    app, client, numbers, statements, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ON_DUTY_PHONES", {WINONGAN: "+6281299998888"})
+    sms(client, "SM-warm", "kebakaran di gading")  # the process's copies are read here
+    statements.clear()
+    reply = sms(client, "SM-new", "banjir di sumberrejo 40cm", sender="+6281298765000")
+    postgres = db.engine.dialect.name == "postgresql"
+    assert "diterima" in reply and len(statements) <= (8 if postgres else 7), statements
+    duty = select(OutboundMessage).where(OutboundMessage.to_phone == "+6281299998888")
+    assert db.session.scalars(duty).all() == []  # nothing told inside the webhook
+    lines: list[str] = []
+    run_round("worker-test", 5, Schedule(), lines.append)
+    assert "new incidents told=2" in lines  # both incidents, in the worker's next round
+    texts = [m.body for m in db.session.scalars(duty)]
+    assert len(texts) == 2 and any("Desa Sumberrejo" in text for text in texts)
+    run_round("worker-test", 5, Schedule(), lines.append)
+    assert len(db.session.scalars(duty).all()) == 2  # told once

@@ -11,7 +11,7 @@ from fakes.push import FakePushService
 from webapp.extensions import db
 from webapp.incidents import actions
 from webapp.intake.ingest import InboundMessage, ingest
-from webapp.messaging.notices import escalate_due
+from webapp.messaging.notices import escalate_due, tell_new_incidents
 from webapp.models import IncidentEvent, OutboundMessage, PushSubscription, utcnow
 from webapp.worker import send_due
 
@@ -50,6 +50,7 @@ def test_a_new_incident_is_pushed_to_the_staff_who_triage_it(app, ctx, make_user
     subscribe(app, winongan, push_service.subscription("staf-winongan"))
     subscribe(app, rejoso, push_service.subscription("staf-rejoso"))
     result = ingest(InboundMessage("sms", "n-1", "banjir di prodo 3 org hilang", WINONGAN, "+6281234500001"))
+    assert pushes() == [] and tell_new_incidents() == 1  # told by the worker's round, after the webhook's commit
     assert [m.to_phone for m in pushes()] == [None] and send_due() == {"sent": 1}
     (received,) = push_service.received
     assert received["endpoint"] == "/push/staf-winongan" and received["title"].startswith("Insiden baru ")
@@ -58,7 +59,9 @@ def test_a_new_incident_is_pushed_to_the_staff_who_triage_it(app, ctx, make_user
     assert push_service.refused == [] and received["ttl"] == "86400"
     ingest(InboundMessage("sms", "n-1", "banjir di prodo 3 org hilang", WINONGAN, "+6281234500001"))
     ingest(InboundMessage("sms", "n-2", "banjir lagi di prodo", WINONGAN, "+6281234500002"))
-    assert len(pushes()) == 1 and result.reply  # a repeat or a second report of the same incident: no new push
+    assert (
+        tell_new_incidents() == 0 and len(pushes()) == 1 and result.reply
+    )  # a repeat or a second report of the same incident: no new push
 
 
 def test_escalation_once_by_push_and_on_duty_sms(app, ctx, make_user, make_incident, push_service, monkeypatch):
@@ -100,7 +103,7 @@ def test_a_subscription_the_push_service_dropped_is_forgotten(app, ctx, make_use
     subscribe(app, staff, push_service.subscription("lama"))
     push_service.gone.add("/push/lama")
     ingest(InboundMessage("sms", "g-1", "longsor di gading", WINONGAN, "+6281234500003"))
-    assert send_due() == {"failed": 1}
+    assert tell_new_incidents() == 1 and send_due() == {"failed": 1}
     assert "gone" in pushes()[0].error and db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
 
 

@@ -26,6 +26,7 @@ from fakes.gateways import FakeTelegram, LocalServer
 from fakes.push import b64url
 from webapp.extensions import db
 from webapp.intake.ingest import InboundMessage, ingest
+from webapp.messaging.notices import tell_new_incidents
 from webapp.messaging.outbound import enqueue
 from webapp.models import OutboundMessage, PushSubscription, WarningMessage
 from webapp.warnings.poller import poll
@@ -168,6 +169,7 @@ def _subscriptions() -> int:
 def _new_incident(n: int = 1) -> None:
     """A new incident in Winongan: its staff's browsers are told by push."""
     ingest(InboundMessage("sms", f"ssrf-{n}", "banjir di prodo", WINONGAN, f"+62812345000{n:02d}"))
+    tell_new_incidents()  # the worker's round, before it sends
 
 
 # --- Web push -----------------------------------------------------------------------------------------------

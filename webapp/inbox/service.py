@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 from ..access import Forbidden, can, scope
 from ..extensions import db
 from ..incidents.matching import attach
-from ..messaging import notices
 from ..models import INBOX_COMMAND, Incident, IncidentEvent, Report, User, utcnow
 
 
@@ -42,10 +41,8 @@ def to_incident(user: User, report: Report) -> Incident:
     _check(user, report)
     report.command = "lapor"
     report.handled_at, report.handled_by_id = utcnow(), user.id
-    incident, opened = attach(report)
+    incident, _opened = attach(report)  # a new one is told to the desk by the worker, as any new incident
     db.session.add(IncidentEvent(incident=incident, actor_id=user.id, kind="from_inbox", report_id=report.id))
-    if opened:
-        notices.incident_opened(incident)
     db.session.commit()
     return incident
 

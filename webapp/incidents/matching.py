@@ -60,7 +60,7 @@ def attach(report: Report) -> tuple[Incident, bool]:
         )
     opened = incident is None
     if opened:
-        incident = open_incident_for(report)
+        incident = open_incident_for(report, untold=True)
     else:
         db.session.add(IncidentEvent(incident=incident, kind="report", report_id=report.id, data=_event_data(report)))
         incident.last_report_at = max(incident.last_report_at, report.received_at)
@@ -71,14 +71,16 @@ def attach(report: Report) -> tuple[Incident, bool]:
     return incident, opened
 
 
-def open_incident_for(report: Report) -> Incident:
+def open_incident_for(report: Report, untold: bool = False) -> Incident:
     """A new incident for ``report`` (its hazard, desa and time) with a fresh ticket, opened on the timeline; one
-    statement, which a ticket already taken (by an older incident or a concurrent report) makes draw again."""
+    statement, which a ticket already taken (by an older incident or a concurrent report) makes draw again.
+    ``untold``: the desk is to be told it is new (``notices.tell_new_incidents``, the worker's next round)."""
     for _ in range(TICKET_ATTEMPTS):
         incident = db.session.scalar(
             insert_new(Incident)
             .values(ticket=new_ticket(), hazard=report.hazard, kecamatan_code=report.kecamatan_code,
-                    desa_code=report.desa_code, opened_at=report.received_at, last_report_at=report.received_at)
+                    desa_code=report.desa_code, opened_at=report.received_at, last_report_at=report.received_at,
+                    desk_untold=untold)
             .on_conflict_do_nothing(index_elements=["ticket"])
             .returning(Incident)
         )  # fmt: skip

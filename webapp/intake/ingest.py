@@ -1,9 +1,10 @@
 """The one door every report comes through: SMS (Twilio, Android gateway), WhatsApp, the web form.
 
 ``ingest`` stores the message as a ``Report`` exactly once per (channel, external id), then understands it
-(its first ``PARSE_MAX_CHARS`` characters: a long text costs no more than a long SMS) and dispatches it (the
-reply, notices of a new incident) in the same transaction, inside a savepoint: whatever fails on the message's
-content rolls back to the savepoint and the report is still committed, unclassified, for a person to read.
+(its first ``PARSE_MAX_CHARS`` characters: a long text costs no more than a long SMS) and answers it in the same
+transaction: whatever fails on the message's content rolls the transaction back and the message is stored again
+alone, unclassified, for a person to read. A new incident is told to the desk by the worker, after the commit
+(``notices.tell_new_incidents``).
 
 A message that is conversation, not a report (``sms.conversation``), opens no incident: it follows up its
 sender's open incident or lands in the inbox (``inbox``); a stop request written as a sentence unsubscribes as
@@ -31,7 +32,6 @@ from sms.vocab import HAZARD_KEYWORDS
 
 from ..extensions import db, insert_new
 from ..incidents.matching import attach, complete
-from ..messaging import notices
 from ..models import Incident, Region, Report, Reporter, desa_label, utcnow
 from ..ratelimit import count_toward_limit, may_send_notice
 from ..relief.service import record_needs
@@ -188,8 +188,6 @@ def _understand(report: Report, message: InboundMessage) -> str | None:
         incident, opened = attach(report)
         asked = [*((report.details or {}).get("needs") or []), *parsed.needs]
         record_needs(incident, asked, report=report)  # ticked on the web form or named in the message
-        if opened:
-            notices.incident_opened(incident)
         elsewhere = elsewhere_reply(incident, report) if outside else None  # "Desa X, Kec. Y di luar kecamatan ini"
         asking = report if message.channel != "web" else None
         return elsewhere or _received_reply(incident, asking, gazetteer)

@@ -125,6 +125,28 @@ def _tell_triage(incident: Incident, key: str, title: str, body: str, duty_templ
     return {"told": tally.lines(), "unreached": DESK}
 
 
+NEW_BATCH = 50  # incidents told per round at most; the next round tells the rest
+
+
+def tell_new_incidents() -> int:
+    """The worker's round: tell the desk about each incident a report opened since (``desk_untold``), once, and
+    commit. Each worker takes its own (``SKIP LOCKED`` on PostgreSQL; SQLite has one writer). Returns how many."""
+    incidents = list(
+        db.session.scalars(
+            select(Incident)
+            .where(Incident.desk_untold)
+            .order_by(Incident.id)
+            .limit(NEW_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for incident in incidents:
+        incident_opened(incident)
+        incident.desk_untold = False
+    db.session.commit()
+    return len(incidents)
+
+
 def incident_opened(incident: Incident) -> dict:
     """A new incident: the people who triage it, and the on-duty phone; when none of them can be reached, the
     Pusdalops, and the timeline says so."""

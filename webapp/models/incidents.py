@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     event,
+    false,
     func,
     literal_column,
 )
@@ -172,6 +174,8 @@ class Incident(db.Model):
     public_summary: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Opened by a report and not yet told to the desk: the worker tells it in its next round (``notices``).
+    desk_untold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     desa: Mapped[Region | None] = relationship(foreign_keys=[desa_code])
     kecamatan: Mapped[Region] = relationship(foreign_keys=[kecamatan_code])
@@ -196,6 +200,7 @@ class Incident(db.Model):
         # The list's and the API's reads (migration 0020; the urgency order's indexes are below the class).
         Index("ix_incident_kecamatan_opened", "kecamatan_code", "opened_at", "id"),
         Index("ix_incident_last_report_at", "last_report_at"),
+        Index("ix_incident_desk_untold", "id", sqlite_where=desk_untold, postgresql_where=desk_untold),
     )
 
     @property
