@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select, union
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from sms.vocab import HAZARDS
 
@@ -244,8 +244,8 @@ def incident_list(user: User, filters: Filters, page: int, per_page: int, counte
     stmt = (
         _listed(user, filters)
         .options(
-            selectinload(Incident.desa),
-            selectinload(Incident.kecamatan),
+            joinedload(Incident.desa),  # many-to-one: in the page's own statement
+            joinedload(Incident.kecamatan),
             selectinload(Incident.handovers).selectinload(Handover.agency),
             undefer(Incident.report_count),
         )
