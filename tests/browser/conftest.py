@@ -53,3 +53,13 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.fill("#password", password)
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(re.escape(base) + r"/(incidents|beranda)$"))  # each role's home
+
+
+def wait_for_service_worker(page) -> None:
+    """Until the service worker controls the page. ``page.wait_for_function`` would poll a string the page's CSP
+    (no ``unsafe-eval``) refuses to evaluate whenever the first look is not already true; this waits on the
+    worker's own event instead."""
+    assert page.evaluate(
+        "() => navigator.serviceWorker.controller ? true : new Promise(resolve =>"
+        " navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true}))"
+    )

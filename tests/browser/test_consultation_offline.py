@@ -8,7 +8,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Consultation
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_for_service_worker
 from .test_report_offline import wait_for
 
 WINONGAN = "35.14.19"
@@ -26,7 +26,7 @@ def test_a_question_asked_offline_is_sent_on_reconnect_and_answered(server, brow
     page.goto(f"{server}/konsultasi/baru")
     page.evaluate("navigator.serviceWorker.ready")
     page.goto(f"{server}/konsultasi/baru")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_service_worker(page)
 
     browser_context.set_offline(True)
     page.fill("#question", "Tanggul retak 3 meter di dusun Krajan, apa yang harus kami lakukan?")

@@ -109,7 +109,7 @@ def _shift_after_load(page, url: str) -> float:
     if page.locator("#map").count():  # Leaflet comes once the map is on the screen; its box was kept
         page.locator("#map").scroll_into_view_if_needed()
         # The first time the library is asked for (a button in the map's kept box); then the phone holds it.
-        page.wait_for_function("document.querySelector('#map').dataset.ready || document.querySelector('.map-load')")
+        expect(page.locator("#map[data-ready], .map-load").first).to_be_attached()
         if page.locator(".map-load").count():
             page.locator(".map-load").click()
         expect(page.locator("#map")).to_have_attribute("data-ready", re.compile(r"\d+"))

@@ -10,7 +10,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Incident
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_for_service_worker
 from .test_report_offline import controlled_form, report_count, wait_for
 
 WINONGAN = "35.14.19"
@@ -98,7 +98,7 @@ def test_the_map_library_is_fetched_the_first_time_only_when_asked_then_the_map_
     browser_context.route(re.compile(r"https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())
     page = browser_context.new_page()
     sign_in(page, server, staff.email, PASSWORD)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")  # the worker keeps what is fetched
+    wait_for_service_worker(page)  # the worker keeps what is fetched
     fetched = []
     page.on("request", lambda request: fetched.append(request.url))
     page.goto(f"{server}/peta")

@@ -9,7 +9,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import HazardPopulation, PreparednessActivity
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_for_service_worker
 from .test_report_offline import wait_for
 
 WINONGAN, GADING = "35.14.19", "35.14.19.2018"
@@ -29,7 +29,7 @@ def test_a_session_logged_offline_reaches_the_camats_spm_page(server, browser_co
     page.goto(f"{server}/kesiapsiagaan/baru")
     page.evaluate("navigator.serviceWorker.ready")
     page.goto(f"{server}/kesiapsiagaan/baru")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_service_worker(page)
 
     browser_context.set_offline(True)
     page.select_option("#kind", "sosialisasi")

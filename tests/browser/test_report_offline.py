@@ -9,7 +9,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Report
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_for_service_worker
 
 WINONGAN = "35.14.19"
 
@@ -45,7 +45,7 @@ def controlled_form(page, base):
     page.goto(f"{base}/reports/new")
     page.evaluate("navigator.serviceWorker.ready")
     page.goto(f"{base}/reports/new")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_service_worker(page)
 
 
 def test_submit_online(server, browser_context, official):
@@ -177,7 +177,10 @@ def test_signing_out_forgets_the_pages_kept_for_offline_use(server, browser_cont
     page.click("header .more-menu summary")  # Lainnya
     page.click("header button[type=submit]")  # Keluar
     page.wait_for_url(f"{server}/login")
-    page.wait_for_function("caches.match('/incidents').then(r => !r)")
+    assert page.evaluate(  # the copy goes when the worker hears of the sign-out: looked at until then, no eval
+        "async () => { for (let i = 0; i < 200; i++) { if (!(await caches.match('/incidents'))) return true;"
+        " await new Promise(r => setTimeout(r, 50)); } return false; }"
+    )
     assert not page.evaluate("caches.match('/reports/new').then(r => !!r)")
 
 
