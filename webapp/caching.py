@@ -1,5 +1,5 @@
-"""What every webhook would otherwise read again: copies, per process, of what is built from rows that rarely
-change (a kecamatan's parser, its receiving numbers, a device's keys).
+"""What every webhook or list page would otherwise read again: copies, per process, of what is built from rows that
+rarely change (a kecamatan's parser, its receiving numbers, a device's keys, a kabupaten's desa for the filter).
 
 A copy is kept for ``PROCESS_CACHE_SECONDS`` (30 by default). When this process changes what a copy was built
 from (a watched column of an object the session flushes, a row it adds or deletes, or any ORM
@@ -44,9 +44,6 @@ class Kept:
         value = build()
         store[key] = (now, value)
         return value
-
-    def drop(self) -> None:
-        _store(self.name).clear()
 
 
 def forget() -> None:
