@@ -58,3 +58,83 @@ def test_sqlite_runs_with_wal_and_foreign_keys(app):
             pytest.skip("SQLite pragmas")
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def _pem(key, form) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption()).decode()
+
+
+def _browser_key(key) -> str:
+    """The applicationServerKey as cryptography derives it from the private key."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_the_vapid_public_key_is_read_from_either_pem_as_cryptography_derives_it():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from webapp.push.service import public_key
+
+    for _ in range(20):
+        key = ec.generate_private_key(ec.SECP256R1())
+        for form in (serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL):
+            assert public_key(_pem(key, form)) == _browser_key(key)
+    assert public_key("") == ""
+
+
+def test_a_vapid_key_that_cannot_give_its_public_key_stops_the_start_with_what_to_set():
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from webapp.push.service import public_key
+
+    # A SEC 1 key written without its optional public key: version, the secret, the curve; nothing else.
+    secret = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+    curve = bytes.fromhex("06082a8648ce3d030107")  # prime256v1
+    body = b"\x02\x01\x01" + b"\x04\x20" + secret + b"\xa0" + bytes([len(curve)]) + curve
+    bare = base64.b64encode(b"\x30" + bytes([len(body)]) + body).decode()
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    for pem in (
+        f"-----BEGIN EC PRIVATE KEY-----\n{bare}\n-----END EC PRIVATE KEY-----\n",
+        _pem(p384, serialization.PrivateFormat.PKCS8),
+        _pem(rsa_key, serialization.PrivateFormat.PKCS8),
+        "-----BEGIN PRIVATE KEY-----\nnot base64 at all!\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN PRIVATE KEY-----\nMIIBVQ==\n-----END PRIVATE KEY-----\n",  # a sequence cut short
+    ):
+        with pytest.raises(ConfigError, match="VAPID_PRIVATE_KEY .* docs/deploy.md"):
+            public_key(pem)
+
+
+def test_in_development_the_command_line_makes_the_push_key_and_the_web_app_reads_it(tmp_path, monkeypatch):
+    """The web app loads no cryptography library: the first ``flask`` command (``make run``) makes the key."""
+    from webapp import cli
+
+    key_file = tmp_path / "vapid_private_key.pem"
+    monkeypatch.setattr(config_module, "DEV_VAPID_KEY", key_file)
+    monkeypatch.setattr(cli, "DEV_VAPID_KEY", key_file)
+    monkeypatch.delenv("VAPID_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("TANGGUH_ENV", raising=False)
+    assert from_environment({})["VAPID_PRIVATE_KEY"] == ""  # before any command: push stays off
+    made = cli.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert key_file.stat().st_mode & 0o077 == 0
+    web = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert web.config["VAPID_PRIVATE_KEY"] == made.config["VAPID_PRIVATE_KEY"] == key_file.read_text()
+    assert web.config["VAPID_PUBLIC_KEY"] and web.config["VAPID_PUBLIC_KEY"] == made.config["VAPID_PUBLIC_KEY"]
+    cli.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert key_file.read_text() == made.config["VAPID_PRIVATE_KEY"]  # made once, kept across restarts
+
+    monkeypatch.setenv("TANGGUH_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", LONG_SECRET)
+    key_file.unlink()
+    cli.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert not key_file.exists()  # production takes its key from the environment, never from instance/

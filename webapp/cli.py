@@ -4,12 +4,15 @@ and the tools for admins: ``flask regions``, ``users``, ``sms``, ``agencies``, `
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 import uuid
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import Migrate
@@ -20,7 +23,7 @@ from sms.phone import InvalidPhone, normalize_phone
 from . import create_app as create_web_app
 from .accounts import AccountError, create_user, find_user, issue_api_token
 from .audit import record
-from .config import ROOT
+from .config import DEV_VAPID_KEY, ROOT, production
 from .demo import load_demo
 from .extensions import db
 from .intake.ingest import InboundMessage, ingest
@@ -371,10 +374,24 @@ def warnings_take(path):
 def create_app(config: dict | None = None) -> Flask:
     """The application with its commands and its migrations (``flask --app webapp.cli …``, the tests, the
     benchmarks): the web application (``webapp.create_app``) plus what only the command line needs."""
+    _make_dev_vapid_key()
     app = create_web_app(config)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     init_app(app)
     return app
+
+
+def _make_dev_vapid_key() -> None:
+    """In development, the first command (``make run`` begins with one) makes the web push key in ``instance/``,
+    which the web app then reads: making a key takes a cryptography library the web app does without."""
+    if production() or os.environ.get("VAPID_PRIVATE_KEY") or DEV_VAPID_KEY.exists():
+        return
+    DEV_VAPID_KEY.parent.mkdir(parents=True, exist_ok=True)
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    DEV_VAPID_KEY.write_bytes(pem)
+    DEV_VAPID_KEY.chmod(0o600)
 
 
 def init_app(app):

@@ -9,13 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from sms.phone import InvalidPhone, normalize_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
+# The web push key in development: made by the command line (``webapp.cli``), read by the web app.
+DEV_VAPID_KEY = INSTANCE / "vapid_private_key.pem"
 
 # The value a careless deployment might copy from an example; refused in production like an empty one.
 PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
@@ -60,18 +59,9 @@ def _dev_secret_key() -> str:
     return key
 
 
-def _dev_vapid_key() -> str:
-    """A VAPID key pair for web push in development, kept in ``instance/vapid_private_key.pem``."""
-    path = INSTANCE / "vapid_private_key.pem"
-    if path.exists():
-        return path.read_text()
-    INSTANCE.mkdir(parents=True, exist_ok=True)
-    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path.write_bytes(pem)
-    path.chmod(0o600)
-    return pem.decode()
+def production(env: dict[str, str] | None = None) -> bool:
+    """``TANGGUH_ENV=production``: the production checks apply (see ``from_environment``)."""
+    return (os.environ if env is None else env).get("TANGGUH_ENV", "development") == "production"
 
 
 def on_duty_phones(raw: str) -> dict[str, str]:
@@ -123,9 +113,9 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
     characters that is not a placeholder is required, and session cookies are HTTPS-only.
     """
     env = dict(os.environ if env is None else env)
-    production = env.get("TANGGUH_ENV", "development") == "production"
+    in_production = production(env)
     secret = env.get("SECRET_KEY", "")
-    if production:
+    if in_production:
         if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
             raise ConfigError(
                 "SECRET_KEY is missing, a placeholder or shorter than "
@@ -135,17 +125,17 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
     elif not secret:
         secret = _dev_secret_key()
     vapid = env.get("VAPID_PRIVATE_KEY", "").replace("\\n", "\n")
-    if not vapid and not production:
-        vapid = _dev_vapid_key()
+    if not vapid and not in_production and DEV_VAPID_KEY.exists():
+        vapid = DEV_VAPID_KEY.read_text()
     return {
-        "TANGGUH_ENV": "production" if production else "development",
+        "TANGGUH_ENV": "production" if in_production else "development",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_SECURE": production,
+        "SESSION_COOKIE_SECURE": in_production,
+        "REMEMBER_COOKIE_SECURE": in_production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: forms are filled slowly in the field
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
@@ -279,7 +269,7 @@ def from_environment(env: dict[str, str] | None = None) -> dict:
         "BACKUP_OFFSITE_KNOWN_HOSTS": env.get("BACKUP_OFFSITE_KNOWN_HOSTS", "").strip(),
         # A good backup older than this many hours makes /healthz "degraded" (backup_stale); 0: not watched (the
         # default in development, where nothing backs up).
-        "BACKUP_MAX_AGE_HOURS": float(env.get("BACKUP_MAX_AGE_HOURS", 26 if production else 0)),
+        "BACKUP_MAX_AGE_HOURS": float(env.get("BACKUP_MAX_AGE_HOURS", 26 if in_production else 0)),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -42,7 +42,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
-from . import guarded
+from . import addresses, guarded
 
 log = logging.getLogger("tangguh.outbound")
 
@@ -252,13 +252,13 @@ class WebPushGateway:
     name = "webpush"
 
     def __init__(self, private_key_pem: str, subject: str, timeout: float = DEFAULT_TIMEOUT,
-                 guard: guarded.Guard | None = None):  # fmt: skip
+                 guard: addresses.Guard | None = None):  # fmt: skip
         if not private_key_pem:
             raise PermanentFailure("web push is not configured (VAPID_PRIVATE_KEY)")
         self.vapid = Vapid02.from_pem(private_key_pem.encode())
         self.subject = subject
         self.timeout = timeout
-        self.guard = guard or guarded.configured()
+        self.guard = guard or addresses.configured()
 
     def send(self, message: Outgoing) -> str:
         if not message.subscription:
@@ -352,12 +352,12 @@ class TelegramGateway:
     name = "telegram"
 
     def __init__(self, token: str, channel: str, api_url: str = "https://api.telegram.org",
-                 timeout: float = DEFAULT_TIMEOUT, guard: guarded.Guard | None = None):  # fmt: skip
+                 timeout: float = DEFAULT_TIMEOUT, guard: addresses.Guard | None = None):  # fmt: skip
         if not token or not channel:
             raise PermanentFailure("Telegram is not configured (TELEGRAM_BOT_TOKEN, TELEGRAM_CHANNEL_ID)")
         self.url = f"{api_url.rstrip('/')}/bot{token}/sendMessage"
         self.channel, self.timeout = channel, timeout
-        self.guard = guard or guarded.configured()
+        self.guard = guard or addresses.configured()
 
     def send(self, message: Outgoing) -> str:
         with guarded.session(self.guard, timeout=self.timeout, max_bytes=ANSWER_MAX_BYTES) as session:

@@ -3,9 +3,7 @@
 An address on the Internet can be chosen by someone else (a browser's push subscription, a link in BMKG's index,
 a name whose DNS its owner controls), so a request must never be turned against the server's own network:
 
-- Only public addresses. Every address a name resolves to is checked, and one private, loopback, link-local,
-  multicast, reserved or unspecified address refuses the whole name; cloud metadata addresses are refused
-  always. IPv4 hidden in IPv6 (``::ffff:…``, 6to4, NAT64) is checked as the IPv4 address it is.
+- Only public addresses, by the rule in ``addresses`` (and ``OUTBOUND_ALLOW_PRIVATE``'s exceptions to it).
 - Checked where it connects. The name is resolved once, inside the connection, and the socket is opened to the
   very address that was checked, so a second DNS answer cannot switch it (rebinding). Proxies from the
   environment are not used: the address checked must be the one connected to.
@@ -14,157 +12,40 @@ a name whose DNS its owner controls), so a request must never be turned against 
 - Every connect and read waits at most ``timeout``, the body is read within ``timeout`` of the headers, and at
   most ``max_bytes`` of it.
 
-``OUTBOUND_ALLOW_PRIVATE`` lifts the address rule (not the metadata one) for all private addresses (``True``: the
-test suite's local fakes) or for exactly the listed address and port pairs (a Telegram Bot API server on the
-same machine, a BMKG mirror on the LAN). SMTP, Twilio and the Android gateway (a phone on the LAN, by design)
-are configured by the operator and do not go through here.
+SMTP, Twilio and the Android gateway (a phone on the LAN, by design) are configured by the operator and do not go
+through here. Only the worker and the command line send through this client: the web app needs the rule alone.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import socket
 import sys
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from collections.abc import Iterable
+from urllib.parse import urljoin
 
 import requests
-from flask import current_app, has_app_context
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection
 
-from ..config import outbound_allow_private
+from . import addresses
+from .addresses import Blocked, Guard, configured, origin, shown
 
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_BYTES = 1024 * 1024  # push services and Telegram answer in a few hundred bytes
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# Cloud metadata and platform services: refused even where private addresses are allowed.
-METADATA = frozenset(
-    ipaddress.ip_address(a)
-    for a in (
-        "169.254.169.254",  # AWS, GCP, Azure, DigitalOcean, OpenStack, Oracle …
-        "169.254.170.2",  # AWS ECS task metadata
-        "fd00:ec2::254",  # AWS over IPv6
-        "100.100.100.200",  # Alibaba Cloud
-        "168.63.129.16",  # Azure WireServer (a public address)
-    )
-)
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-class Refused(requests.RequestException):
-    """The guard refused the request: an address, a host or a redirect it may not reach. The message says which
-    address or host (never the whole URL, which may carry a token)."""
+class Refused(addresses.Refused, requests.RequestException):
+    """The guard refused the request: an address, a host or a redirect it may not reach (a requests error, so
+    whoever catches the client's errors catches this one too)."""
 
 
 class TooLarge(requests.RequestException):
     """The answer was larger than the client reads."""
-
-
-class _Blocked(Exception):
-    """Raised inside a connection; deliberately not an OSError, so urllib3 neither retries nor wraps it."""
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``, the port filled in for http and https: what "the same host" means here."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return scheme, (parts.hostname or "").rstrip("."), port or {"http": 80, "https": 443}.get(scheme)
-
-
-def _shown(where: tuple[str, str, int | None]) -> str:
-    scheme, host, port = where
-    return f"{scheme}://{host}:{port}"
-
-
-def _embedded(address: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64), else the address itself."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped:
-            return address.ipv4_mapped
-        if address.sixtofour:
-            return address.sixtofour
-        if address in NAT64:
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address
-
-
-@dataclass(frozen=True)
-class Guard:
-    """Which addresses outbound requests may reach: public ones only, unless private ones are allowed, all of them
-    (``allow_private``) or exactly the listed (address, port) pairs (``allowed``)."""
-
-    allow_private: bool = False
-    allowed: frozenset[tuple[str, int]] = frozenset()
-
-    def refusal(self, address: str, port: int) -> str | None:
-        """Why ``address`` may not be connected to on ``port``; None when it may."""
-        ip = _embedded(ipaddress.ip_address(address))
-        if ip in METADATA:
-            return f"{ip} is a cloud metadata address"
-        if self.allow_private or (ip.compressed, port) in self.allowed:
-            return None
-        for kind, found in (
-            ("an unspecified", ip.is_unspecified),
-            ("a loopback", ip.is_loopback),
-            ("a link-local", ip.is_link_local),
-            ("a multicast", ip.is_multicast),
-            ("a private", ip.is_private),
-            ("a reserved", ip.is_reserved),
-            ("a non-public", not ip.is_global),
-        ):
-            if found:
-                return f"{ip} is {kind} address"
-        return None
-
-    def addresses(self, host: str, port: int) -> list[str]:
-        """Resolve ``host`` once and check every address it has; the addresses to connect to, in order.
-        ``_Blocked`` when any is refused, ``socket.gaierror`` when the name does not resolve."""
-        found = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)))
-        for address in found:
-            reason = self.refusal(address, port)
-            if reason:
-                raise _Blocked(reason if address == host else f"{host}: {reason}")
-        return found
-
-    def check_url(self, url: str) -> None:
-        """Would a request to ``url`` be let through? ``Refused`` if not (not http or https, no host, or an address
-        refused), ``OSError`` when its name does not resolve. Resolves now: the connection checks again."""
-        scheme, host, port = origin(url)
-        if scheme not in ("http", "https") or not host or port is None:
-            raise Refused("not an http or https URL with a host")
-        try:
-            self.addresses(host, port)
-        except _Blocked as exc:
-            raise Refused(str(exc)) from None
-
-
-def from_config(config: Mapping) -> Guard:
-    """The guard ``OUTBOUND_ALLOW_PRIVATE`` asks for: False (public addresses only), True (private ones too), or the
-    "address:port" pairs (a string as in the environment, or pairs as ``config.outbound_allow_private`` reads it)."""
-    allow = config.get("OUTBOUND_ALLOW_PRIVATE", False)
-    if isinstance(allow, str):
-        allow = outbound_allow_private(allow)
-    if allow is True:
-        return Guard(allow_private=True)
-    return Guard(allowed=frozenset(allow or ()))
-
-
-def configured() -> Guard:
-    """The application's guard; outside an application, the strictest."""
-    return from_config(current_app.config) if has_app_context() else Guard()
 
 
 class _Pinned:
@@ -215,7 +96,7 @@ class _GuardedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = _pool_classes(self.guard)
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
-        raise _Blocked("a proxy is never used: the address checked must be the one connected to")
+        raise Blocked("a proxy is never used: the address checked must be the one connected to")
 
 
 class GuardedSession(requests.Session):
@@ -235,7 +116,7 @@ class GuardedSession(requests.Session):
     def _may_reach(self, url: str, first: str) -> None:
         where = origin(url)
         if where not in (self.origins or {origin(first)}):
-            raise Refused(f"{_shown(where)} is not a host this client may reach")
+            raise Refused(f"{shown(where)} is not a host this client may reach")
 
     def request(self, method, url, *args, **kwargs):
         if kwargs.get("timeout") is None:
@@ -246,7 +127,7 @@ class GuardedSession(requests.Session):
             self._may_reach(url, first)
             try:
                 response = super().request(method, url, *args, **kwargs)
-            except _Blocked as exc:
+            except Blocked as exc:
                 raise Refused(str(exc)) from None
             target = self.get_redirect_target(response) if response.is_redirect else None
             if target is None or hop == self.redirects or method not in ("GET", "HEAD"):

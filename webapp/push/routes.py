@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import signed_in
 from ..extensions import db
-from ..messaging import guarded
+from ..messaging import addresses
 from . import bp
 from .service import SubscriptionError, subscribe, unsubscribe
 
@@ -18,7 +18,7 @@ def add():
     try:
         subscription = subscribe(current_user, request.get_json(silent=True),
                                  current_app.config["PUSH_ALLOW_HTTP_LOOPBACK"],
-                                 guarded.from_config(current_app.config))  # fmt: skip
+                                 addresses.from_config(current_app.config))  # fmt: skip
     except SubscriptionError as exc:
         return jsonify(error=str(exc)), 400
     db.session.commit()

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..messaging import guarded
+from ..messaging import addresses, guarded
 from ..models import WarningFeed, WarningMessage, utcnow
 from .feeds import FeedError, index_links, parse_cap, parse_quakes
 from .service import take_cap, take_quake
@@ -64,7 +64,7 @@ def _session() -> guarded.GuardedSession:
     """The guarded client, limited to the hosts of the configured feeds."""
     config = current_app.config
     feeds = [url for url in (config["WARNINGS_NOWCAST_URL"], config["WARNINGS_QUAKE_URL"]) if url]
-    return guarded.session(guarded.from_config(config), timeout=config["WARNINGS_TIMEOUT"],
+    return guarded.session(addresses.from_config(config), timeout=config["WARNINGS_TIMEOUT"],
                            max_bytes=config["WARNINGS_MAX_BYTES"], origins=feeds, redirects=MAX_REDIRECTS)  # fmt: skip
 
 
