@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -150,6 +151,7 @@ def _filtered(user: User, filters: Filters):
     return stmt
 
 
+@functools.cache  # built once a process: the same expressions every page (building them took a third of a ms)
 def urgency():
     """ "Paling mendesak", the rule the list states in one sentence: open incidents first; then the dead and
     missing, then the injured, then the displaced, then the affected (the highest first, whether verified or
@@ -166,7 +168,7 @@ def _order(order: str):
         return (Incident.opened_at.desc(), Incident.id.desc())
     if order == "terlama":
         waiting = func.coalesce(last_action(), Incident.opened_at)
-        return (urgency_order()[0], waiting, Incident.id)
+        return (urgency()[0], waiting, Incident.id)
     return urgency()
 
 
