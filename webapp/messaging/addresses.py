@@ -59,6 +59,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 def shown(where: tuple[str, str, int | None]) -> str:
+    """``https://host:443``: an origin as a refusal names it (never the whole URL, which may carry a token)."""
     scheme, host, port = where
     return f"{scheme}://{host}:{port}"
 
