@@ -59,7 +59,7 @@ def public_key(private_key_pem: str) -> str:
         return ""
     try:
         body = "".join(line for line in private_key_pem.strip().splitlines() if not line.startswith("-----"))
-        tag, key, _ = _der(base64.b64decode(body, validate=True))
+        key = _der(base64.b64decode(body, validate=True))[1]
         fields = _fields(key)
         if fields[1][0] == SEQUENCE and fields[2][0] == OCTET_STRING:  # PKCS #8: the SEC 1 key is inside
             fields = _fields(_der(fields[2][1])[1])
