@@ -55,11 +55,49 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.wait_for_url(re.compile(re.escape(base) + r"/(incidents|beranda)$"))  # each role's home
 
 
-def wait_for_service_worker(page) -> None:
+def wait_for_service_worker_ready(page, seconds: float = 15) -> None:
+    """Until the page's service worker is installed and active, never longer than ``seconds``."""
+    assert page.evaluate(
+        "ms => Promise.race([navigator.serviceWorker.ready.then(() => true),"
+        " new Promise(resolve => setTimeout(() => resolve(false), ms))])",
+        seconds * 1000,
+    ), "the service worker did not install"
+
+
+def wait_for_service_worker(page, seconds: float = 15) -> None:
     """Until the service worker controls the page. ``page.wait_for_function`` would poll a string the page's CSP
     (no ``unsafe-eval``) refuses to evaluate whenever the first look is not already true; this waits on the
-    worker's own event instead."""
-    assert page.evaluate(
-        "() => navigator.serviceWorker.controller ? true : new Promise(resolve =>"
-        " navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true}))"
+    worker's own events instead, and never longer than ``seconds`` (``page.evaluate`` itself has no timeout).
+
+    A page whose load began while the worker was still activating is not claimed by it (Chromium, on a busy
+    machine): then it is loaded once more, as a phone's next visit would be, and that load is controlled."""
+    controlled = page.evaluate(
+        """ms => new Promise(resolve => {
+             setTimeout(() => resolve(navigator.serviceWorker.controller !== null), ms);
+             navigator.serviceWorker.ready.then(() => {
+               if (navigator.serviceWorker.controller) { resolve(true); }
+               navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true});
+             });
+           })""",
+        seconds * 1000,
     )
+    if not controlled:
+        page.reload()
+        assert page.evaluate(
+            "ms => navigator.serviceWorker.controller ? true : new Promise(resolve => {"
+            " navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true});"
+            " setTimeout(() => resolve(false), ms); })",
+            seconds * 1000,
+        ), "the service worker controls no page, even after a reload"
+
+
+def forget_session(context, page, base: str) -> None:
+    """The phone's session ends (its cookies cleared). A response still in flight (the worker's update check,
+    say) may set the refreshed session cookie again after the first clear: clear until /login stays /login."""
+    page.goto("about:blank")
+    for _ in range(5):
+        context.clear_cookies()
+        page.goto(f"{base}/login")
+        if page.url.endswith("/login"):
+            return
+    raise AssertionError("the session cookie keeps coming back")

@@ -8,7 +8,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Consultation
 
-from .conftest import sign_in, wait_for_service_worker
+from .conftest import sign_in, wait_for_service_worker, wait_for_service_worker_ready
 from .test_report_offline import wait_for
 
 WINONGAN = "35.14.19"
@@ -24,7 +24,7 @@ def test_a_question_asked_offline_is_sent_on_reconnect_and_answered(server, brow
     page = browser_context.new_page()
     sign_in(page, server, official.email, PASSWORD)
     page.goto(f"{server}/konsultasi/baru")
-    page.evaluate("navigator.serviceWorker.ready")
+    wait_for_service_worker_ready(page)
     page.goto(f"{server}/konsultasi/baru")
     wait_for_service_worker(page)
 

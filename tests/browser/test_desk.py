@@ -22,7 +22,7 @@ from webapp.warnings.feeds import parse_cap
 from webapp.warnings.service import take_cap
 from webapp.worker import send_due
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_for_service_worker_ready
 
 WINONGAN = "35.14.19"
 
@@ -101,7 +101,7 @@ def test_a_push_reaches_a_subscribed_page(server, browser_context, make_user, ap
         browser_context.grant_permissions(["notifications"], origin=server)
         page = browser_context.new_page()
         sign_in(page, server, staff.email, PASSWORD)
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        wait_for_service_worker_ready(page)
         page.reload()  # now controlled by the service worker
         cdp = browser_context.new_cdp_session(page)
         registrations = []

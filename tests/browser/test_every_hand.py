@@ -20,7 +20,7 @@ from webapp.setup.service import add_number
 from webapp.warnings.feeds import parse_cap
 from webapp.warnings.service import take_cap
 
-from .conftest import sign_in
+from .conftest import sign_in, wait_for_service_worker_ready
 from .test_desk import _every_page
 
 WINONGAN = "35.14.19"
@@ -105,7 +105,7 @@ def test_axe_finds_nothing_serious_on_any_page_of_any_role(app, server, chromium
 def _shift_after_load(page, url: str) -> float:
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    wait_for_service_worker_ready(page)
     if page.locator("#map").count():  # Leaflet comes once the map is on the screen; its box was kept
         page.locator("#map").scroll_into_view_if_needed()
         # The first time the library is asked for (a button in the map's kept box); then the phone holds it.
@@ -133,7 +133,7 @@ def test_nothing_moves_after_load_on_the_desk_and_each_roles_home(app, server, c
         context.add_init_script(SHIFTS)
         page = context.new_page()
         sign_in(page, server, user.email, PASSWORD)
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        wait_for_service_worker_ready(page)
         for path in paths:
             shifts[(user.role, path)] = round(_shift_after_load(page, f"{server}{path}"), 4)
         context.close()

@@ -9,7 +9,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import HazardPopulation, PreparednessActivity
 
-from .conftest import sign_in, wait_for_service_worker
+from .conftest import sign_in, wait_for_service_worker, wait_for_service_worker_ready
 from .test_report_offline import wait_for
 
 WINONGAN, GADING = "35.14.19", "35.14.19.2018"
@@ -27,7 +27,7 @@ def test_a_session_logged_offline_reaches_the_camats_spm_page(server, browser_co
     page = browser_context.new_page()
     sign_in(page, server, official.email, PASSWORD)
     page.goto(f"{server}/kesiapsiagaan/baru")
-    page.evaluate("navigator.serviceWorker.ready")
+    wait_for_service_worker_ready(page)
     page.goto(f"{server}/kesiapsiagaan/baru")
     wait_for_service_worker(page)
 

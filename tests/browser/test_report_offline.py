@@ -9,7 +9,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Report
 
-from .conftest import sign_in, wait_for_service_worker
+from .conftest import forget_session, sign_in, wait_for_service_worker, wait_for_service_worker_ready
 
 WINONGAN = "35.14.19"
 
@@ -43,7 +43,7 @@ def fill_report(page, description="Air masuk rumah warga setinggi 50 cm"):
 def controlled_form(page, base):
     """Open the form twice so the service worker is installed and has cached it."""
     page.goto(f"{base}/reports/new")
-    page.evaluate("navigator.serviceWorker.ready")
+    wait_for_service_worker_ready(page)
     page.goto(f"{base}/reports/new")
     wait_for_service_worker(page)
 
@@ -160,7 +160,7 @@ def test_a_waiting_report_goes_out_only_for_its_own_user_with_a_fresh_session(se
     page.wait_for_timeout(1500)
     assert report_count() == 0 and page.locator("#outbox").is_hidden()
 
-    browser_context.clear_cookies()
+    forget_session(browser_context, page, server)
     sign_in(page, server, official.email, PASSWORD)  # its own user, in a new session
     page.goto(f"{server}/reports/new")
     page.wait_for_url(f"{server}/incidents/*", timeout=20_000)
