@@ -64,31 +64,28 @@ def wait_for_service_worker_ready(page, seconds: float = 15) -> None:
     ), "the service worker did not install"
 
 
+# Resolves true once the service worker controls the page, or after ``ms`` with whether it does by then.
+CONTROLLED = """ms => new Promise(resolve => {
+  setTimeout(() => resolve(navigator.serviceWorker.controller !== null), ms);
+  navigator.serviceWorker.ready.then(() => {
+    if (navigator.serviceWorker.controller) { resolve(true); }
+    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true});
+  });
+})"""
+
+
 def wait_for_service_worker(page, seconds: float = 15) -> None:
     """Until the service worker controls the page. ``page.wait_for_function`` would poll a string the page's CSP
     (no ``unsafe-eval``) refuses to evaluate whenever the first look is not already true; this waits on the
     worker's own events instead, and never longer than ``seconds`` (``page.evaluate`` itself has no timeout).
 
-    A page whose load began while the worker was still activating is not claimed by it (Chromium, on a busy
-    machine): then it is loaded once more, as a phone's next visit would be, and that load is controlled."""
-    controlled = page.evaluate(
-        """ms => new Promise(resolve => {
-             setTimeout(() => resolve(navigator.serviceWorker.controller !== null), ms);
-             navigator.serviceWorker.ready.then(() => {
-               if (navigator.serviceWorker.controller) { resolve(true); }
-               navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true});
-             });
-           })""",
-        seconds * 1000,
-    )
+    A page whose load began while the worker was still activating may be left unclaimed (a guess at why CI once
+    waited here for good on a busy machine): then it is loaded once more, as a phone's next visit would be."""
+    controlled = page.evaluate(CONTROLLED, seconds * 1000)
     if not controlled:
         page.reload()
-        assert page.evaluate(
-            "ms => navigator.serviceWorker.controller ? true : new Promise(resolve => {"
-            " navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true});"
-            " setTimeout(() => resolve(false), ms); })",
-            seconds * 1000,
-        ), "the service worker controls no page, even after a reload"
+        controlled = page.evaluate(CONTROLLED, seconds * 1000)
+    assert controlled, "the service worker controls no page, even after a reload"
 
 
 def forget_session(context, page, base: str) -> None:
