@@ -88,6 +88,15 @@ def wait_for_service_worker(page, seconds: float = 15) -> None:
     assert controlled, "the service worker controls no page, even after a reload"
 
 
+def open_controlled(page, url: str) -> None:
+    """Open ``url`` twice: the first visit installs the service worker, the second is a page it controls (and
+    keeps for offline use)."""
+    page.goto(url)
+    wait_for_service_worker_ready(page)
+    page.goto(url)
+    wait_for_service_worker(page)
+
+
 def forget_session(context, page, base: str) -> None:
     """The phone's session ends (its cookies cleared). A response still in flight (the worker's update check,
     say) may set the refreshed session cookie again after the first clear: clear until /login stays /login."""

@@ -8,7 +8,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Consultation
 
-from .conftest import sign_in, wait_for_service_worker, wait_for_service_worker_ready
+from .conftest import open_controlled, sign_in
 from .test_report_offline import wait_for
 
 WINONGAN = "35.14.19"
@@ -23,10 +23,7 @@ def test_a_question_asked_offline_is_sent_on_reconnect_and_answered(server, brow
     official, staff = make_user("desa_official", WINONGAN, desa="Gading"), make_user("kecamatan_staff", WINONGAN)
     page = browser_context.new_page()
     sign_in(page, server, official.email, PASSWORD)
-    page.goto(f"{server}/konsultasi/baru")
-    wait_for_service_worker_ready(page)
-    page.goto(f"{server}/konsultasi/baru")
-    wait_for_service_worker(page)
+    open_controlled(page, f"{server}/konsultasi/baru")
 
     browser_context.set_offline(True)
     page.fill("#question", "Tanggul retak 3 meter di dusun Krajan, apa yang harus kami lakukan?")

@@ -9,7 +9,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import HazardPopulation, PreparednessActivity
 
-from .conftest import sign_in, wait_for_service_worker, wait_for_service_worker_ready
+from .conftest import open_controlled, sign_in
 from .test_report_offline import wait_for
 
 WINONGAN, GADING = "35.14.19", "35.14.19.2018"
@@ -26,10 +26,7 @@ def test_a_session_logged_offline_reaches_the_camats_spm_page(server, browser_co
     db.session.commit()
     page = browser_context.new_page()
     sign_in(page, server, official.email, PASSWORD)
-    page.goto(f"{server}/kesiapsiagaan/baru")
-    wait_for_service_worker_ready(page)
-    page.goto(f"{server}/kesiapsiagaan/baru")
-    wait_for_service_worker(page)
+    open_controlled(page, f"{server}/kesiapsiagaan/baru")
 
     browser_context.set_offline(True)
     page.select_option("#kind", "sosialisasi")

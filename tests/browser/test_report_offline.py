@@ -9,7 +9,7 @@ from conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Report
 
-from .conftest import forget_session, sign_in, wait_for_service_worker, wait_for_service_worker_ready
+from .conftest import forget_session, open_controlled, sign_in
 
 WINONGAN = "35.14.19"
 
@@ -42,10 +42,7 @@ def fill_report(page, description="Air masuk rumah warga setinggi 50 cm"):
 
 def controlled_form(page, base):
     """Open the form twice so the service worker is installed and has cached it."""
-    page.goto(f"{base}/reports/new")
-    wait_for_service_worker_ready(page)
-    page.goto(f"{base}/reports/new")
-    wait_for_service_worker(page)
+    open_controlled(page, f"{base}/reports/new")
 
 
 def test_submit_online(server, browser_context, official):
